@@ -1,0 +1,58 @@
+import { inject, type Module } from 'langium';
+import {
+    createDefaultModule, createDefaultSharedModule,
+    type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices, type PartialLangiumSharedServices
+} from 'langium/lsp';
+import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
+import { GmScopeComputation } from './gm-scope.js';
+import { GmWorkspaceManager } from './gm-workspace.js';
+import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
+import { GmHoverProvider } from './lsp/gm-hover.js';
+import { GmFormatter } from './lsp/gm-formatter.js';
+import { GmModelCache } from './ir/model-cache.js';
+
+/** Services gm adds to Langium's. */
+export type GmAddedServices = {
+    validation: { GmValidator: GmValidator };
+    ir: { ModelCache: GmModelCache };
+};
+
+export type GmServices = LangiumServices & GmAddedServices;
+
+export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServices> = {
+    references: {
+        ScopeComputation: (services) => new GmScopeComputation(services),
+    },
+    validation: {
+        GmValidator: (services) => new GmValidator(services),
+    },
+    ir: {
+        ModelCache: (services) => new GmModelCache(services),
+    },
+    lsp: {
+        HoverProvider: (services) => new GmHoverProvider(services),
+        Formatter: () => new GmFormatter(),
+    },
+};
+
+export const GmSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
+    workspace: {
+        WorkspaceManager: (services) => new GmWorkspaceManager(services),
+    },
+};
+
+/**
+ * Creates the shared services and the gm language services, wired as in Langium's examples.
+ * The language server, the CLI and the tests all start here.
+ */
+export function createGmServices(context: DefaultSharedModuleContext): { shared: LangiumSharedServices; Gm: GmServices } {
+    const shared = inject(createDefaultSharedModule(context), GmGeneratedSharedModule, GmSharedModule);
+    const Gm = inject(createDefaultModule({ shared }), GmGeneratedModule, GmModule);
+    shared.ServiceRegistry.register(Gm);
+    registerValidationChecks(Gm);
+    if (!context.connection) {
+        // No language client: the CLI and tests configure nothing.
+        shared.workspace.ConfigurationProvider.initialized({});
+    }
+    return { shared, Gm };
+}

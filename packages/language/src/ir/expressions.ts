@@ -1,0 +1,186 @@
+import type { AstNode } from 'langium';
+import * as ast from '../generated/ast.js';
+import type { FunctionName, IRExpr, SourceRange } from './types.js';
+
+/** The source range of an AST node (zero range when the parser recovered without text). */
+export function rangeOf(node: AstNode | undefined): SourceRange {
+    const range = node?.$cstNode?.range;
+    if (!range) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return { start: { ...range.start }, end: { ...range.end } };
+}
+
+const FUNCTIONS: ReadonlySet<string> = new Set<FunctionName>(['sqrt', 'exp', 'log', 'sigmoid', 'softplus', 'tanh', 'prod', 'sum', 'min', 'max']);
+
+/** Reports what cannot be lowered; lowering goes on with a placeholder. */
+export type ProblemSink = (message: string, node: AstNode, code: string) => void;
+
+/**
+ * Lowers an expression, resolving each name through Langium's linking to what it denotes in
+ * the IR: a constant's value, an index, a variable, a sequence, a network call or a builtin.
+ */
+export function lowerExpr(expr: ast.Expr | ast.IndexArg, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
+    const range = rangeOf(expr);
+    const lower = (e: ast.Expr | ast.IndexArg) => lowerExpr(e, report, constants);
+    switch (expr.$type) {
+        case ast.NumberLiteral.$type: return { kind: 'number', value: (expr as ast.NumberLiteral).value, range };
+        case ast.StringLiteral.$type: return { kind: 'string', value: (expr as ast.StringLiteral).value, range };
+        case ast.BooleanLiteral.$type: return { kind: 'bool', value: (expr as ast.BooleanLiteral).value, range };
+        case ast.ParenExpr.$type: return lower((expr as ast.ParenExpr).inner);
+        case ast.ListLiteral.$type: return { kind: 'list', items: (expr as ast.ListLiteral).items.map(lower), range };
+        case ast.UnaryExpr.$type: return { kind: 'neg', operand: lower((expr as ast.UnaryExpr).operand), range };
+        case ast.BinaryExpr.$type: {
+            const b = expr as ast.BinaryExpr;
+            return { kind: 'binary', op: b.operator, left: lower(b.left), right: lower(b.right), range };
+        }
+        case ast.NameRef.$type: return lowerName(expr as ast.NameRef, undefined, range, report, constants);
+        case ast.IndexExpr.$type: return lowerIndexExpr(expr as ast.IndexExpr, report, constants);
+        case ast.CallExpr.$type: return lowerCall(expr as ast.CallExpr, report, constants);
+        case ast.LayerList.$type:
+            report('a layer list (a -> b) is only allowed as the first argument of a network', expr, 'layers-misplaced');
+            return { kind: 'list', items: (expr as ast.LayerList).items.map(lower), range };
+        default:
+            report('this expression is not allowed here', expr, 'unexpected-expression');
+            return { kind: 'number', value: NaN, range };
+    }
+}
+
+function lowerName(ref: ast.NameRef, index: IRExpr | undefined, range: SourceRange, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
+    const target = ref.ref.ref;
+    const name = ref.ref.$refText;
+    if (!target) return { kind: 'symbol', name, range }; // unresolved: the linker reports it
+    if (ast.isConstant(target)) return { kind: 'constant', name, value: constants.get(name) ?? NaN, range };
+    if (ast.isIndexVar(target)) return { kind: 'index', name, range };
+    if (ast.isVariableDecl(target) || ast.isChainDecl(target)) return { kind: 'variable', name, ...(index ? { index } : {}), range };
+    if (ast.isSchedule(target) || ast.isSequence(target)) return { kind: 'sequence', name, ...(index ? { index } : {}), range };
+    if (ast.isBuiltin(target) && (target.category === 'symbol' || target.category === 'function')) return { kind: 'symbol', name, range };
+    report(`'${name}' cannot be used as a value here`, ref, 'not-a-value');
+    return { kind: 'symbol', name, range };
+}
+
+function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
+    const range = rangeOf(expr);
+    const [first] = expr.indices;
+    if (expr.indices.length !== 1 || !first) {
+        report('exactly one index or slice is expected', expr, 'index-arity');
+    }
+    if (first && ast.isSlice(first)) {
+        const base = lowerExpr(expr.base, report, constants);
+        const lower = first.lower ? evaluateConstant(first.lower, report, constants) : 0;
+        const upper = first.upper ? evaluateConstant(first.upper, report, constants) : NaN;
+        return { kind: 'slice', base, lower, upper, range };
+    }
+    if (first && ast.isRangeArg(first)) {
+        if (!ast.isNameRef(expr.base)) {
+            report('only a sequence can be indexed by a range', expr, 'range-base');
+            return { kind: 'number', value: NaN, range };
+        }
+        return {
+            kind: 'range', base: expr.base.ref.$refText,
+            lower: lowerExpr(first.lower, report, constants), upper: lowerExpr(first.upper, report, constants), range
+        };
+    }
+    const index = first ? lowerExpr(first as ast.Expr, report, constants) : undefined;
+    if (ast.isNameRef(expr.base)) return lowerName(expr.base, index, range, report, constants);
+    report('only variables, chains and sequences can be indexed', expr, 'index-base');
+    return lowerExpr(expr.base, report, constants);
+}
+
+function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
+    const range = rangeOf(call);
+    const args = call.args.map(a => lowerExpr(a.value, report, constants));
+    const callee = ast.isNameRef(call.callee) ? call.callee.ref.ref : undefined;
+    const name = ast.isNameRef(call.callee) ? call.callee.ref.$refText : '';
+    if (ast.isNetDecl(callee)) return { kind: 'network', name, args, range };
+    if (ast.isBuiltin(callee) && callee.category === 'function' && FUNCTIONS.has(name)) {
+        return { kind: 'call', fn: name as FunctionName, args, range };
+    }
+    // Distributions, schedules, optimizers and datasets are read by their declarations' lowering.
+    if (ast.isBuiltin(callee)) return { kind: 'symbol', name, range };
+    if (callee) report(`'${name}' cannot be called`, call.callee, 'not-callable');
+    return { kind: 'symbol', name, range };
+}
+
+/**
+ * Evaluates an expression that must be a number known before training (a size, an option).
+ * `env` gives values of indices (`t`) and `sequenceAt` looks up sequences at an index.
+ */
+export function evaluateConstant(expr: ast.Expr | ast.IndexArg, report: ProblemSink, constants: ReadonlyMap<string, number>): number {
+    const value = evaluate(lowerExpr(expr, report, constants), {});
+    if (!Number.isFinite(value)) report('expected a number known before training', expr, 'not-constant');
+    return value;
+}
+
+export interface EvaluationEnv {
+    indices?: Readonly<Record<string, number>>;
+    /** Value of a sequence at an index (or the scalar when index is undefined); NaN when unknown. */
+    sequenceAt?: (name: string, index: number | undefined) => number;
+}
+
+/** Numerically evaluates an IR expression; NaN where it depends on random variables or networks. */
+export function evaluate(expr: IRExpr, env: EvaluationEnv): number {
+    const ev = (e: IRExpr) => evaluate(e, env);
+    switch (expr.kind) {
+        case 'number': return expr.value;
+        case 'constant': return expr.value;
+        case 'bool': return expr.value ? 1 : 0;
+        case 'index': return env.indices?.[expr.name] ?? NaN;
+        case 'sequence': return env.sequenceAt?.(expr.name, expr.index ? ev(expr.index) : undefined) ?? NaN;
+        case 'neg': return -ev(expr.operand);
+        case 'binary': {
+            const a = ev(expr.left), b = ev(expr.right);
+            switch (expr.op) {
+                case '+': return a + b;
+                case '-': return a - b;
+                case '*': return a * b;
+                case '/': return a / b;
+                case '^': return Math.pow(a, b);
+            }
+            return NaN;
+        }
+        case 'call': return evaluateCall(expr.fn, expr.args, env);
+        default: return NaN;
+    }
+}
+
+function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): number {
+    const [first, second] = args;
+    if (!first) return NaN;
+    if (fn === 'prod' || fn === 'sum') {
+        if (first.kind !== 'range') return NaN;
+        const lo = evaluate(first.lower, env), hi = evaluate(first.upper, env);
+        let acc = fn === 'prod' ? 1 : 0;
+        for (let i = lo; i <= hi; i++) {
+            const v = env.sequenceAt?.(first.base, i) ?? NaN;
+            acc = fn === 'prod' ? acc * v : acc + v;
+        }
+        return acc;
+    }
+    const x = evaluate(first, env);
+    switch (fn) {
+        case 'sqrt': return Math.sqrt(x);
+        case 'exp': return Math.exp(x);
+        case 'log': return Math.log(x);
+        case 'sigmoid': return 1 / (1 + Math.exp(-x));
+        case 'softplus': return x > 30 ? x : Math.log1p(Math.exp(x));
+        case 'tanh': return Math.tanh(x);
+        case 'min': return second ? Math.min(x, evaluate(second, env)) : NaN;
+        case 'max': return second ? Math.max(x, evaluate(second, env)) : NaN;
+    }
+    return NaN;
+}
+
+/** Names of the sequences an expression reads. */
+export function sequencesIn(expr: IRExpr, out = new Set<string>()): Set<string> {
+    switch (expr.kind) {
+        case 'sequence': out.add(expr.name); if (expr.index) sequencesIn(expr.index, out); break;
+        case 'range': out.add(expr.base); sequencesIn(expr.lower, out); sequencesIn(expr.upper, out); break;
+        case 'binary': sequencesIn(expr.left, out); sequencesIn(expr.right, out); break;
+        case 'neg': sequencesIn(expr.operand, out); break;
+        case 'call': case 'network': expr.args.forEach(a => sequencesIn(a, out)); break;
+        case 'slice': sequencesIn(expr.base, out); break;
+        case 'list': expr.items.forEach(a => sequencesIn(a, out)); break;
+        case 'variable': if (expr.index) sequencesIn(expr.index, out); break;
+        default: break;
+    }
+    return out;
+}

@@ -1,0 +1,116 @@
+import * as ast from '../generated/ast.js';
+import { evaluate, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
+import type { DiffusionObjective, EvalIR, IRExpr, OptimizerName, OptionValueRange, SampleIR, TrainIR } from './types.js';
+
+const OPTIMIZERS: readonly OptimizerName[] = ['Adam', 'AdamW', 'SGD', 'RMSProp'];
+const OBJECTIVES: readonly DiffusionObjective[] = ['simple', 'vlb', 'hybrid'];
+
+/** How one option of a block is read into the IR object being built. */
+type OptionReader<T> = (target: T, value: IRExpr, option: ast.Option, report: ProblemSink) => void;
+
+function numberOption<T>(set: (target: T, value: number) => void): OptionReader<T> {
+    return (target, value, option, report) => {
+        const n = evaluate(value, {});
+        if (Number.isFinite(n)) set(target, n);
+        else report(`'${option.name}' must be a number known before training`, option.value, 'option-not-number');
+    };
+}
+
+function symbolOption<T, S extends string>(allowed: readonly S[], set: (target: T, value: S) => void): OptionReader<T> {
+    return (target, value, option, report) => {
+        if (value.kind === 'symbol' && (allowed as readonly string[]).includes(value.name)) set(target, value.name as S);
+        else report(`'${option.name}' is one of ${allowed.join(', ')}`, option.value, 'option-value');
+    };
+}
+
+/** Reads a block's options through a table of readers; unknown options are reported with the known ones. */
+function readOptions<T extends { optionRanges: OptionValueRange[] }>(
+    block: ast.ConfigBlock | undefined, target: T, readers: Record<string, OptionReader<T>>,
+    report: ProblemSink, constants: ReadonlyMap<string, number>
+): T {
+    if (!block) return target;
+    const seen = new Set<string>();
+    for (const option of block.options) {
+        const reader = readers[option.name];
+        if (!reader) {
+            report(`unknown option '${option.name}' in ${block.kind}; known options: ${Object.keys(readers).join(', ')}`, option, 'unknown-option');
+            continue;
+        }
+        if (seen.has(option.name)) report(`option '${option.name}' is given twice`, option, 'duplicate-option');
+        seen.add(option.name);
+        target.optionRanges.push({ name: option.name, range: rangeOf(option) });
+        reader(target, lowerExpr(option.value, report, constants), option, report);
+    }
+    return target;
+}
+
+const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
+    optimizer: (t, value, option, report) => {
+        const call = option.value;
+        const name = ast.isCallExpr(call) && ast.isNameRef(call.callee) ? call.callee.ref.$refText : value.kind === 'symbol' ? value.name : '';
+        if (!(OPTIMIZERS as readonly string[]).includes(name)) {
+            report(`optimizer is one of ${OPTIMIZERS.join(', ')}, e.g. Adam(lr: 1e-3)`, option.value, 'optimizer');
+            return;
+        }
+        t.optimizer.name = name as OptimizerName;
+        if (value.kind !== 'call') return;
+        for (const arg of (call as ast.CallExpr).args) {
+            const n = evaluate(lowerExpr(arg.value, report, new Map()), {});
+            if (!arg.name) { report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, 'optimizer-option'); continue; }
+            if (arg.name === 'lr') t.optimizer.lr = n;
+            else t.optimizer.options[arg.name] = n;
+        }
+    },
+    lr: numberOption((t, n) => { t.optimizer.lr = n; }),
+    batch: numberOption((t, n) => { t.batch = n; }),
+    epochs: numberOption((t, n) => { t.epochs = n; }),
+    steps: numberOption((t, n) => { t.steps = n; }),
+    seed: numberOption((t, n) => { t.seed = n; }),
+    beta: numberOption((t, n) => { t.beta = n; }),
+    kl_warmup: numberOption((t, n) => { t.klWarmup = n; }),
+    k: numberOption((t, n) => { t.k = n; }),
+    samples: numberOption((t, n) => { t.samples = n; }),
+    objective: symbolOption(OBJECTIVES, (t, s) => { t.objective = s; }),
+    lambda: numberOption((t, n) => { t.hybridWeight = n; }),
+    ema: numberOption((t, n) => { t.ema = n; }),
+    clip: numberOption((t, n) => { t.clip = n; }),
+    lr_warmup: numberOption((t, n) => { t.lrWarmup = n; }),
+};
+
+/** The `train { … }` block, with the defaults of the Kingma & Welling and Ho et al. setups. */
+export function lowerTrain(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): TrainIR {
+    const train: TrainIR = {
+        optimizer: { name: 'Adam', lr: 1e-3, options: {} },
+        batch: 128, seed: 0, beta: 1, k: 1, samples: 1, hybridWeight: 0.001,
+        optionRanges: [], ...(block ? { range: rangeOf(block) } : {})
+    };
+    return readOptions(block, train, TRAIN_OPTIONS, report, constants);
+}
+
+const EVAL_OPTIONS: Record<string, OptionReader<EvalIR>> = {
+    every: numberOption((e, n) => { e.every = n; }),
+    iw: numberOption((e, n) => { e.iw = n; }),
+    batch: numberOption((e, n) => { e.batch = n; }),
+};
+
+export function lowerEval(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): EvalIR {
+    const result: EvalIR = { iw: 1000, batch: 100, optionRanges: [], ...(block ? { range: rangeOf(block) } : {}) };
+    return readOptions(block, result, EVAL_OPTIONS, report, constants);
+}
+
+const SAMPLE_OPTIONS: Record<string, OptionReader<SampleIR>> = {
+    n: numberOption((s, n) => { s.n = n; }),
+    every: numberOption((s, n) => { s.every = n; }),
+    sampler: symbolOption(['ancestral', 'ddim'] as const, (s, v) => { s.sampler = v; }),
+    steps: numberOption((s, n) => { s.steps = n; }),
+    eta: numberOption((s, n) => { s.eta = n; }),
+    clip: (s, value, option, report) => {
+        if (value.kind === 'bool') s.clip = value.value;
+        else report("'clip' is true or false", option.value, 'option-value');
+    },
+};
+
+export function lowerSample(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): SampleIR {
+    const result: SampleIR = { n: 64, sampler: 'ancestral', eta: 0, clip: true, optionRanges: [], ...(block ? { range: rangeOf(block) } : {}) };
+    return readOptions(block, result, SAMPLE_OPTIONS, report, constants);
+}

@@ -1,0 +1,275 @@
+import { CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
+import * as ast from '../generated/ast.js';
+import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
+import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
+import { lowerNetwork } from './lower-network.js';
+import { evaluateSchedule } from './schedules.js';
+import type {
+    ChainIR, ConstantIR, DataIR, DistributionFamily, DistributionIR, FactorIR, FactorVarIR, IRExpr,
+    LoweringProblem, LoweringResult, ModelIR, NetworkIR, SequenceIR, VariableIR
+} from './types.js';
+
+/** The documentation comment (`/** … *\/`) directly above a declaration, as Markdown. */
+export function docOf(node: AstNode): string | undefined {
+    const comment = CstUtils.findCommentNode(node.$cstNode, ['ML_COMMENT']);
+    if (!comment || !isJSDoc(comment)) return undefined;
+    const text = parseJSDoc(comment).toMarkdown().trim();
+    return text || undefined;
+}
+
+/** Lowers one model to the IR; never throws: what it cannot make sense of becomes a problem. */
+export function lowerModel(model: ast.Model, uri: string): LoweringResult {
+    const problems: LoweringProblem[] = [];
+    const report: ProblemSink = (message, node, code) => problems.push({ severity: 'error', message, range: rangeOf(node), code });
+    const constants = new Map<string, number>();
+    const constantIRs: ConstantIR[] = [];
+    const sequences: SequenceIR[] = [];
+    const data: DataIR[] = [];
+    const variables: VariableIR[] = [];
+    const chains: ChainIR[] = [];
+    const networks: NetworkIR[] = [];
+    const factors: FactorIR[] = [];
+
+    const sequenceAt = (name: string, index: number | undefined): number => {
+        const s = sequences.find(q => q.name === name);
+        if (!s) return NaN;
+        if (index === undefined) return s.value ?? NaN;
+        if (!s.values || s.lower === undefined) return NaN;
+        return s.values[index - s.lower] ?? NaN;
+    };
+    const constant = (e: ast.Expr) => evaluateConstant(e, report, constants);
+
+    for (const member of model.members) {
+        switch (member.$type) {
+            case ast.Constant.$type: {
+                const c = member as ast.Constant;
+                const value = evaluate(lowerExpr(c.value, report, constants), { sequenceAt });
+                if (!Number.isFinite(value)) report('a constant must be a number known before training', c.value, 'not-constant');
+                constants.set(c.name, value);
+                constantIRs.push({ name: c.name, value, range: rangeOf(c) });
+                break;
+            }
+            case ast.Schedule.$type:
+                sequences.push(evaluateSchedule(member as ast.Schedule, report, constants));
+                break;
+            case ast.Sequence.$type:
+                sequences.push(lowerSequence(member as ast.Sequence, report, constants, sequences, sequenceAt));
+                break;
+            case ast.DataDecl.$type:
+                data.push(lowerData(member as ast.DataDecl, report, constants));
+                break;
+            case ast.VariableDecl.$type: {
+                const v = member as ast.VariableDecl;
+                variables.push({
+                    name: v.name,
+                    role: v.role as VariableIR['role'],
+                    dtype: v.type.base === 'Int' ? 'int' : v.type.base === 'Binary' ? 'binary' : 'real',
+                    shape: v.type.dims.map(constant),
+                    ...(v.data ? { data: v.data.$refText } : {}),
+                    ...withDoc(v),
+                    range: rangeOf(v)
+                });
+                break;
+            }
+            case ast.ChainDecl.$type:
+                chains.push(lowerChain(member as ast.ChainDecl, constant, variables));
+                break;
+            case ast.NetDecl.$type: {
+                const network = lowerNetwork(member as ast.NetDecl, report, constants);
+                if (network) networks.push({ ...network, ...withDoc(member) });
+                break;
+            }
+            case ast.Factor.$type:
+                factors.push(lowerFactor(member as ast.Factor, report, constants));
+                break;
+            default:
+                break;
+        }
+    }
+    for (const chain of chains) {
+        const start = variables.find(v => v.name === chain.start);
+        if (start) start.startsChain = chain.name;
+    }
+
+    const blocks = model.members.filter(ast.isConfigBlock);
+    for (const kind of ['train', 'eval', 'sample'] as const) {
+        const same = blocks.filter(b => b.kind === kind);
+        for (const extra of same.slice(1)) report(`only one '${kind}' block is allowed in a model`, extra, 'duplicate-block');
+    }
+    const block = (kind: string) => blocks.find(b => b.kind === kind);
+    const ir: ModelIR = {
+        name: model.name,
+        ...withDoc(model),
+        uri,
+        range: rangeOf(model),
+        nameRange: nameRangeOf(model),
+        constants: constantIRs,
+        sequences,
+        data,
+        variables,
+        chains,
+        networks,
+        factors,
+        train: lowerTrain(block('train'), report, constants),
+        eval: lowerEval(block('eval'), report, constants),
+        sample: lowerSample(block('sample'), report, constants)
+    };
+    return { model: ir, problems };
+}
+
+function withDoc(node: AstNode): { doc?: string } {
+    const doc = docOf(node);
+    return doc ? { doc } : {};
+}
+
+function nameRangeOf(node: AstNode): ReturnType<typeof rangeOf> {
+    const leaf = GrammarUtils.findNodeForProperty(node.$cstNode, 'name');
+    return leaf ? { start: { ...leaf.range.start }, end: { ...leaf.range.end } } : rangeOf(node);
+}
+
+/**
+ * Evaluates an indexed `let` wherever the sequences it reads are defined. A product or sum over
+ * an empty range is 1 or 0, so `prod(alpha[1..t])` is also defined at t = 0 (ᾱ₀ = 1).
+ */
+function lowerSequence(
+    seq: ast.Sequence, report: ProblemSink, constants: ReadonlyMap<string, number>,
+    sequences: readonly SequenceIR[], sequenceAt: (name: string, index: number | undefined) => number
+): SequenceIR {
+    const expr = lowerExpr(seq.value, report, constants);
+    const base: SequenceIR = { name: seq.name, kind: 'let', expr, ...withDoc(seq), range: rangeOf(seq) };
+    if (!seq.index) {
+        const value = evaluate(expr, { sequenceAt });
+        return Number.isFinite(value) ? { ...base, value } : base;
+    }
+    const indexed = sequences.filter(s => s.values && s.lower !== undefined && s.upper !== undefined);
+    if (indexed.length === 0) {
+        report('an indexed let must read an indexed schedule or let', seq, 'let-without-range');
+        return { ...base, index: seq.index.name };
+    }
+    const lo = Math.min(...indexed.map(s => s.lower!)) - 1;
+    const hi = Math.max(...indexed.map(s => s.upper!));
+    const all: number[] = [];
+    for (let t = lo; t <= hi; t++) all.push(evaluate(expr, { indices: { [seq.index.name]: t }, sequenceAt }));
+    const first = all.findIndex(Number.isFinite);
+    let last = all.length - 1;
+    while (last >= 0 && !Number.isFinite(all[last]!)) last--;
+    if (first < 0) {
+        report(`'${seq.name}' is not a number for any index`, seq.value, 'sequence-undefined');
+        return { ...base, index: seq.index.name };
+    }
+    const values = all.slice(first, last + 1);
+    const bad = values.findIndex(v => !Number.isFinite(v));
+    if (bad >= 0) report(`'${seq.name}[${lo + first + bad}]' is not a finite number`, seq.value, 'sequence-not-finite');
+    return { ...base, index: seq.index.name, lower: lo + first, upper: lo + last, values };
+}
+
+function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyMap<string, number>): DataIR {
+    const result: DataIR = {
+        name: decl.name, dataset: 'mnist', split: 'train', binarize: 'none', valueRange: [0, 1], shape: [1, 28, 28], range: rangeOf(decl)
+    };
+    const call = decl.source;
+    if (!ast.isCallExpr(call) || !ast.isNameRef(call.callee) || call.callee.ref.$refText !== 'images') {
+        report("a dataset is declared as images(\"mnist\" | \"fashion-mnist\" | \"path/to/idx\", …)", decl.source, 'data-source');
+        return result;
+    }
+    for (const [i, arg] of call.args.entries()) {
+        const key = arg.name ?? (i === 0 ? 'name' : undefined);
+        const value = lowerExpr(arg.value, report, constants);
+        switch (key) {
+            case 'name':
+                if (value.kind !== 'string') { report('the dataset is named by a string', arg.value, 'data-name'); break; }
+                if (value.value === 'mnist' || value.value === 'fashion-mnist') result.dataset = value.value;
+                else { result.dataset = 'idx'; result.path = value.value; result.shape = []; }
+                break;
+            case 'split':
+                if (value.kind === 'symbol' && (value.name === 'train' || value.name === 'test')) result.split = value.name;
+                else report('split is train or test', arg.value, 'data-split');
+                break;
+            case 'binarize':
+                if (value.kind === 'bool') result.binarize = value.value ? 'fixed' : 'none';
+                else if (value.kind === 'symbol' && (value.name === 'fixed' || value.name === 'stochastic')) result.binarize = value.name;
+                else report('binarize is true, false, fixed or stochastic', arg.value, 'data-binarize');
+                break;
+            case 'range': {
+                const bounds = value.kind === 'list' ? value.items.map(v => evaluate(v, {})) : [];
+                if (bounds.length === 2 && bounds.every(Number.isFinite) && bounds[0]! < bounds[1]!) result.valueRange = [bounds[0]!, bounds[1]!];
+                else report('range is [low, high] with low < high, e.g. [-1, 1]', arg.value, 'data-range');
+                break;
+            }
+            case 'limit':
+                result.limit = evaluate(value, {});
+                break;
+            default:
+                report(`unknown dataset option '${arg.name ?? '(positional)'}'; known: name, split, binarize, range, limit`, arg, 'data-option');
+        }
+    }
+    return result;
+}
+
+function lowerChain(chain: ast.ChainDecl, constant: (e: ast.Expr) => number, variables: readonly VariableIR[]): ChainIR {
+    const start = chain.start?.$refText;
+    const startVar = variables.find(v => v.name === start);
+    return {
+        name: chain.name,
+        index: chain.range.index.name,
+        lower: constant(chain.range.lower),
+        upper: constant(chain.range.upper),
+        ...(start ? { start } : {}),
+        shape: chain.type ? chain.type.dims.map(constant) : startVar?.shape ?? [],
+        ...withDoc(chain),
+        range: rangeOf(chain)
+    };
+}
+
+/** Positional parameters of each family, in order. */
+const POSITIONAL: Record<DistributionFamily, string[]> = {
+    Normal: ['mean', 'std'],
+    Bernoulli: ['probs'],
+    Categorical: ['logits'],
+    Laplace: ['mean', 'scale']
+};
+
+function lowerFactor(factor: ast.Factor, report: ProblemSink, constants: ReadonlyMap<string, number>): FactorIR {
+    const target = lowerFactorVar(factor.target, report, constants);
+    const given = factor.given.map(g => lowerFactorVar(g, report, constants));
+    const head = (v: ast.FactorVar) => (v.$cstNode?.text ?? '').replace(/\s+/g, '');
+    const id = `${factor.kind}(${head(factor.target)}${factor.given.length ? '|' + factor.given.map(head).join(',') : ''})`;
+    return {
+        id,
+        kind: factor.kind as 'p' | 'q',
+        target,
+        given,
+        distribution: lowerDistribution(factor.distribution, report, constants),
+        text: factor.$cstNode?.text ?? id,
+        ...withDoc(factor),
+        range: rangeOf(factor)
+    };
+}
+
+function lowerFactorVar(v: ast.FactorVar, report: ProblemSink, constants: ReadonlyMap<string, number>): FactorVarIR {
+    return {
+        name: v.variable.$refText,
+        ...(v.index ? { index: lowerExpr(v.index, report, constants) } : {}),
+        range: rangeOf(v)
+    };
+}
+
+function lowerDistribution(expr: ast.Expr, report: ProblemSink, constants: ReadonlyMap<string, number>): DistributionIR {
+    const range = rangeOf(expr);
+    const callee = ast.isCallExpr(expr) && ast.isNameRef(expr.callee) ? expr.callee.ref.ref : undefined;
+    if (!ast.isCallExpr(expr) || !ast.isBuiltin(callee) || callee.category !== 'distribution') {
+        report('expected a distribution: Normal, Bernoulli, Categorical or Laplace', expr, 'not-a-distribution');
+        return { family: 'Normal', params: {}, range };
+    }
+    const family = callee.name as DistributionFamily;
+    const params: Record<string, IRExpr> = {};
+    const known = callee.params.map(p => p.name);
+    expr.args.forEach((arg, i) => {
+        const name = arg.name ?? POSITIONAL[family][i];
+        if (!name) { report(`${family} takes at most ${POSITIONAL[family].length} positional arguments`, arg, 'too-many-arguments'); return; }
+        if (!known.includes(name)) { report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, 'unknown-parameter'); return; }
+        if (params[name]) { report(`parameter '${name}' is given twice`, arg, 'duplicate-parameter'); return; }
+        params[name] = lowerExpr(arg.value, report, constants);
+    });
+    return { family, params, range };
+}

@@ -1,0 +1,65 @@
+import { URI, type LangiumDocument } from 'langium';
+import { NodeFileSystem } from 'langium/node';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Document } from './generated/ast.js';
+import { createGmServices, type GmServices } from './gm-module.js';
+import { ensureLibrary } from './gm-workspace.js';
+import type { LoweringResult } from './ir/types.js';
+
+export interface LoadedFile {
+    file: string;
+    document: LangiumDocument<Document>;
+    diagnostics: Diagnostic[];
+    /** The IR of each model in the file. */
+    models: LoweringResult[];
+}
+
+let services: GmServices | undefined;
+
+/** The Langium services for tools without a language client: the CLI and the runtime. */
+export function gmServices(): GmServices {
+    services ??= createGmServices(NodeFileSystem).Gm;
+    return services;
+}
+
+/**
+ * Parses, links and validates .gm files with the same services as the language server and
+ * lowers each model to the IR. A missing file is an Error naming it.
+ */
+export async function loadFiles(files: string[]): Promise<LoadedFile[]> {
+    const gm = gmServices();
+    await ensureLibrary(gm.shared);
+    const documents: LangiumDocument<Document>[] = [];
+    for (const file of files) {
+        const absolute = path.resolve(file);
+        let text: string;
+        try {
+            text = await fs.readFile(absolute, 'utf-8');
+        } catch (error) {
+            throw new Error(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        }
+        const uri = URI.file(absolute);
+        const langiumDocuments = gm.shared.workspace.LangiumDocuments;
+        if (langiumDocuments.hasDocument(uri)) await gm.shared.workspace.DocumentBuilder.update([], [uri]);
+        const document = gm.shared.workspace.LangiumDocumentFactory.fromString<Document>(text, uri);
+        langiumDocuments.addDocument(document);
+        documents.push(document);
+    }
+    await gm.shared.workspace.DocumentBuilder.build(documents, { validation: true });
+    return documents.map((document, i) => ({
+        file: files[i]!,
+        document,
+        diagnostics: document.diagnostics ?? [],
+        models: document.parseResult.value.models.map(m => gm.ir.ModelCache.get(m))
+    }));
+}
+
+/** Loads one file and returns the IR of one model (by name, or the only/first one). */
+export async function loadModel(file: string, name?: string): Promise<{ loaded: LoadedFile; result: LoweringResult }> {
+    const [loaded] = await loadFiles([file]);
+    const result = name ? loaded!.models.find(m => m.model.name === name) : loaded!.models[0];
+    if (!result) throw new Error(`${file}: ${name ? `no model named '${name}'` : 'the file declares no model'}`);
+    return { loaded: loaded!, result };
+}

@@ -1,0 +1,44 @@
+import { check, UsageError } from './check.js';
+
+const USAGE = `usage: gm <command> [options]
+
+commands:
+  check FILE…                  parse, link and validate models; print file:line:col: severity: message
+  elbo FILE [--model NAME] [--format text|markdown|latex|json]
+                               the derived variational bound of each model
+  train FILE [options]         train a model on its dataset
+  eval FILE --checkpoint DIR   the test-set bound and an importance-sampled log p(x)
+  sample FILE --checkpoint DIR sample a PNG grid from a trained model
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+/** Commands by name; the training commands are added by the runtime as they exist. */
+export const commands: Record<string, Command> = {
+    check: (args) => check(args),
+};
+
+async function main(argv: string[]): Promise<number> {
+    const [name, ...args] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+        console.log(USAGE);
+        return name ? 0 : 2;
+    }
+    const command = commands[name];
+    if (!command) {
+        console.error(`gm: unknown command '${name}'\n\n${USAGE}`);
+        return 2;
+    }
+    try {
+        return await command(args);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            console.error(`gm ${name}: ${error.message}\n\n${USAGE}`);
+            return 2;
+        }
+        console.error(`gm ${name}: ${error instanceof Error ? error.message : String(error)}`);
+        return 1;
+    }
+}
+
+process.exitCode = await main(process.argv.slice(2));

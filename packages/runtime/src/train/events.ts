@@ -1,0 +1,70 @@
+/**
+ * The events `gm train --json` prints, one JSON object per line. The VS Code extension reads them;
+ * keep this file free of runtime imports so the extension can share the types.
+ */
+
+export interface StartEvent {
+    event: 'start';
+    model: string;
+    file: string;
+    backend: string;
+    /** Why this backend was chosen (`auto`) or that it was asked for. */
+    backendReason: string;
+    parameters: number;
+    /** Output folder of the run: checkpoints and sample grids. */
+    out: string;
+    totalSteps: number;
+    resumedFrom?: number;
+}
+
+export interface ProgressEvent {
+    event: 'progress';
+    step: number;
+    epoch: number;
+    /** The loss that is minimized (−objective), averaged over the batch. */
+    loss: number;
+    /** Each term of the bound by its name, as in the derivation (e.g. `reconstruction`, `kl(z)`). */
+    terms: Record<string, number>;
+    imagesPerSecond: number;
+    etaSeconds: number;
+}
+
+export interface EvalEvent {
+    event: 'eval';
+    step: number;
+    /** Test-set bound in nats per example (negative ELBO) and per term. */
+    nats: number;
+    bitsPerDim: number;
+    terms: Record<string, number>;
+}
+
+export interface SampleEvent {
+    event: 'sample';
+    step: number;
+    /** Absolute path of the PNG grid. */
+    path: string;
+    kind: 'samples' | 'reconstructions' | 'trajectory';
+}
+
+export interface CheckpointEvent {
+    event: 'checkpoint';
+    step: number;
+    path: string;
+}
+
+export interface DoneEvent {
+    event: 'done';
+    step: number;
+    seconds: number;
+    reason: 'finished' | 'interrupted';
+}
+
+export interface ErrorEvent {
+    event: 'error';
+    message: string;
+    step?: number;
+    /** The term that went non-finite, when that is the error. */
+    term?: string;
+}
+
+export type TrainEvent = StartEvent | ProgressEvent | EvalEvent | SampleEvent | CheckpointEvent | DoneEvent | ErrorEvent;
