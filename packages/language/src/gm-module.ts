@@ -5,6 +5,8 @@ import {
 } from 'langium/lsp';
 import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
 import { GmScopeComputation } from './gm-scope.js';
+import { GmLinker } from './gm-linker.js';
+import { GmLexerErrorMessageProvider, GmParserErrorMessageProvider } from './gm-parser-errors.js';
 import { GmWorkspaceManager } from './gm-workspace.js';
 import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
 import { GmHoverProvider } from './lsp/gm-hover.js';
@@ -20,8 +22,13 @@ export type GmAddedServices = {
 export type GmServices = LangiumServices & GmAddedServices;
 
 export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServices> = {
+    parser: {
+        ParserErrorMessageProvider: () => new GmParserErrorMessageProvider(),
+        LexerErrorMessageProvider: () => new GmLexerErrorMessageProvider(),
+    },
     references: {
         ScopeComputation: (services) => new GmScopeComputation(services),
+        Linker: (services) => new GmLinker(services),
     },
     validation: {
         GmValidator: (services) => new GmValidator(services),

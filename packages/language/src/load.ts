@@ -63,3 +63,16 @@ export async function loadModel(file: string, name?: string): Promise<{ loaded: 
     if (!result) throw new Error(`${file}: ${name ? `no model named '${name}'` : 'the file declares no model'}`);
     return { loaded: loaded!, result };
 }
+
+const SEVERITY: Record<number, 'error' | 'warning' | 'info'> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };
+
+/** One diagnostic as `file:line:col: severity: message` (1-based line and column, as compilers print). */
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+    const message = typeof d.message === 'string' ? d.message : (d.message as { value: string }).value;
+    return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${SEVERITY[d.severity ?? 1]}: ${message}`;
+}
+
+/** Diagnostics in reading order. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+    return [...diagnostics].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}

@@ -443,7 +443,7 @@ export function isModel(item: unknown): item is Model {
     return reflection.isInstance(item, Model.$type);
 }
 
-export type NamedElement = Builtin | ChainDecl | Constant | DataDecl | IndexVar | Model | NetDecl | Schedule | Sequence | VariableDecl;
+export type NamedElement = Builtin | ChainDecl | Constant | DataDecl | IndexVar | NetDecl | Schedule | Sequence | VariableDecl;
 
 export const NamedElement = {
     $type: 'NamedElement'
@@ -1002,7 +1002,7 @@ export class GmAstReflection extends langium.AbstractAstReflection {
                     name: Model.name
                 }
             },
-            superTypes: [NamedElement.$type]
+            superTypes: []
         },
         NameRef: {
             name: NameRef.$type,

@@ -2312,12 +2312,6 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
             "typeRef": {
               "$ref": "#/rules@18"
             }
-          },
-          {
-            "$type": "SimpleType",
-            "typeRef": {
-              "$ref": "#/rules@2"
-            }
           }
         ]
       }

@@ -1,4 +1,4 @@
-import { CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
+import { AstUtils, CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
@@ -17,10 +17,39 @@ export function docOf(node: AstNode): string | undefined {
     return text || undefined;
 }
 
-/** Lowers one model to the IR; never throws: what it cannot make sense of becomes a problem. */
+/**
+ * Lowers one model to the IR; never throws: what it cannot make sense of becomes a problem.
+ * A model with syntax errors has holes in its AST; where lowering falls into one, the result is
+ * an empty model marked `incomplete` (the parser has already reported the cause).
+ */
 export function lowerModel(model: ast.Model, uri: string): LoweringResult {
+    try {
+        return lowerCompleteModel(model, uri);
+    } catch (error) {
+        const parse = AstUtils.findRootNode(model).$document?.parseResult;
+        if (!parse?.parserErrors.length && !parse?.lexerErrors.length) throw error;
+        return { model: emptyModel(model.name ?? '', uri, rangeOf(model)), problems: [], incomplete: true };
+    }
+}
+
+/** A model with nothing in it, with the defaults of every block. */
+export function emptyModel(name: string, uri: string, range: ReturnType<typeof rangeOf>): ModelIR {
+    const none = (): never[] => [];
+    return {
+        name, uri, range, nameRange: range,
+        constants: none(), sequences: none(), data: none(), variables: none(), chains: none(), networks: none(), factors: none(),
+        train: lowerTrain(undefined, () => undefined, new Map()),
+        eval: lowerEval(undefined, () => undefined, new Map()),
+        sample: lowerSample(undefined, () => undefined, new Map())
+    };
+}
+
+function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
     const problems: LoweringProblem[] = [];
-    const report: ProblemSink = (message, node, code) => problems.push({ severity: 'error', message, range: rangeOf(node), code });
+    const report: ProblemSink = (message, node, code) => {
+        // A name that does not resolve is reported once, by the linker; what follows from it is not.
+        if (!hasUnresolvedName(node)) problems.push({ severity: 'error', message, range: rangeOf(node), code });
+    };
     const constants = new Map<string, number>();
     const constantIRs: ConstantIR[] = [];
     const sequences: SequenceIR[] = [];
@@ -115,6 +144,10 @@ export function lowerModel(model: ast.Model, uri: string): LoweringResult {
         sample: lowerSample(block('sample'), report, constants)
     };
     return { model: ir, problems };
+}
+
+function hasUnresolvedName(node: AstNode): boolean {
+    return AstUtils.streamAst(node).some(n => (ast.isNameRef(n) && n.ref.ref === undefined) || (ast.isFactorVar(n) && n.variable.ref === undefined));
 }
 
 function withDoc(node: AstNode): { doc?: string } {

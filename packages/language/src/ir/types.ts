@@ -283,4 +283,6 @@ export interface LoweringProblem {
 export interface LoweringResult {
     model: ModelIR;
     problems: LoweringProblem[];
+    /** Set when syntax errors left holes that lowering could not get past: `model` is empty then. */
+    incomplete?: true;
 }

@@ -15,8 +15,7 @@ export class GmFormatter extends AbstractFormatter {
             const close = f.keyword('}');
             f.keyword('model').append(Formatting.oneSpace());
             f.property('name').append(Formatting.oneSpace());
-            f.interior(open, close).prepend(Formatting.indent({ allowMore: false }));
-            f.nodes(...node.members).prepend(Formatting.fit(Formatting.newLine(), Formatting.newLines(2)));
+            f.interior(open, close).prepend(Formatting.indent({ allowMore: true }));
             close.prepend(Formatting.newLine());
         } else if (ast.isDocument(node)) {
             const f = this.getNodeFormatter(node);

@@ -62,6 +62,9 @@ export class GmValidator {
 
     /** What lowering to the IR could not make sense of. */
     checkLowering(model: ast.Model, accept: ValidationAcceptor): void {
+        // Syntax errors first: what lowering says of a model with holes would only repeat them.
+        const { parserErrors, lexerErrors } = AstUtils.getDocument(model).parseResult;
+        if (parserErrors.length > 0 || lexerErrors.length > 0) return;
         for (const problem of this.models.get(model).problems) {
             accept(problem.severity, problem.message, { node: model, range: problem.range, code: problem.code });
         }

@@ -1,12 +1,5 @@
-import { loadFiles } from '@gm/language';
+import { formatDiagnostic, loadFiles, sortDiagnostics } from '@gm/language';
 import * as path from 'node:path';
-
-const SEVERITY: Record<number, 'error' | 'warning' | 'info'> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };
-
-/** One diagnostic as `file:line:col: severity: message` (1-based line and column, as compilers print). */
-export function formatDiagnostic(file: string, d: { severity?: number; message: string | { value: string }; range: { start: { line: number; character: number } } }): string {
-    return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${SEVERITY[d.severity ?? 1]}: ${typeof d.message === 'string' ? d.message : d.message.value}`;
-}
 
 /** `gm check FILE…`: prints every diagnostic; the exit code is 1 when any is an error. */
 export async function check(files: string[]): Promise<number> {
@@ -14,7 +7,7 @@ export async function check(files: string[]): Promise<number> {
     const loaded = await loadFiles(files);
     let errors = 0, warnings = 0;
     for (const { file, diagnostics } of loaded) {
-        const sorted = [...diagnostics].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+        const sorted = sortDiagnostics(diagnostics);
         for (const d of sorted) {
             console.log(formatDiagnostic(path.relative(process.cwd(), path.resolve(file)) || file, d));
             if ((d.severity ?? 1) === 1) errors++;
