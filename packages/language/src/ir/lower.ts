@@ -13,7 +13,7 @@ import type {
 export function docOf(node: AstNode): string | undefined {
     const comment = CstUtils.findCommentNode(node.$cstNode, ['ML_COMMENT']);
     if (!comment || !isJSDoc(comment)) return undefined;
-    const text = parseJSDoc(comment).toMarkdown().trim();
+    const text = parseJSDoc(comment).toMarkdown().split('\n').map(line => line.trim()).join('\n').trim();
     return text || undefined;
 }
 
