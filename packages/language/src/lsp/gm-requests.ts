@@ -1,0 +1,39 @@
+import { DocumentState, URI, type LangiumDocument } from 'langium';
+import type { LangiumSharedServices } from 'langium/lsp';
+import type { Connection } from 'vscode-languageserver';
+import type { Document } from '../generated/ast.js';
+import type { GmServices } from '../gm-module.js';
+import { modelGraph } from '../graph/model-graph.js';
+import { ModelAtRequest, ModelGraphRequest, type ModelAtParams, type ModelGraphResult, type ModelRequestParams } from './protocol.js';
+
+/** The document once it is validated, or undefined when the server does not know it. */
+export async function validatedDocument(shared: LangiumSharedServices, uri: string): Promise<LangiumDocument<Document> | undefined> {
+    const parsed = URI.parse(uri);
+    if (!shared.workspace.LangiumDocuments.hasDocument(parsed)) return undefined;
+    await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Validated, parsed);
+    return shared.workspace.LangiumDocuments.getDocument(parsed) as LangiumDocument<Document> | undefined;
+}
+
+/** Registers gm's custom requests on the language server's connection. */
+export function registerGmRequests(connection: Connection, shared: LangiumSharedServices, gm: GmServices): void {
+    connection.onRequest(ModelGraphRequest, async (params: ModelRequestParams): Promise<ModelGraphResult> => {
+        const document = await validatedDocument(shared, params.uri);
+        if (!document) return { models: [], problems: [`unknown document ${params.uri}`] };
+        const result: ModelGraphResult = { models: [], problems: [] };
+        for (const model of document.parseResult.value.models) {
+            if (params.model && model.name !== params.model) continue;
+            const lowered = gm.ir.ModelCache.get(model);
+            if (lowered.incomplete) result.problems.push(`model ${model.name}: fix the syntax errors to see its graph`);
+            else result.models.push(modelGraph(lowered.model));
+        }
+        return result;
+    });
+
+    connection.onRequest(ModelAtRequest, async (params: ModelAtParams): Promise<string | null> => {
+        const document = await validatedDocument(shared, params.uri);
+        if (!document) return null;
+        const offset = document.textDocument.offsetAt({ line: params.line, character: params.character });
+        const model = document.parseResult.value.models.find(m => m.$cstNode && offset >= m.$cstNode.offset && offset <= m.$cstNode.end);
+        return model?.name ?? document.parseResult.value.models[0]?.name ?? null;
+    });
+}

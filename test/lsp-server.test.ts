@@ -1,0 +1,86 @@
+/**
+ * The language server as editors run it: a child process speaking LSP over stdio.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SERVER = path.join(ROOT, 'packages', 'language', 'out', 'lsp', 'main.js');
+
+let server: ChildProcess;
+let connection: MessageConnection;
+const diagnostics = new Map<string, Array<{ message: string; range: { start: { line: number; character: number } } }>>();
+let waiters: Array<() => boolean> = [];
+
+function nextDiagnostics(uri: string): Promise<Array<{ message: string }>> {
+    return new Promise(resolve => {
+        const check = () => { if (diagnostics.has(uri)) { const d = diagnostics.get(uri)!; diagnostics.delete(uri); resolve(d); return true; } return false; };
+        if (!check()) waiters.push(check);
+    });
+}
+
+beforeAll(async () => {
+    server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: [] }) => {
+        diagnostics.set(params.uri, params.diagnostics);
+        waiters = waiters.filter(satisfied => !satisfied());
+    });
+    connection.onRequest('workspace/configuration', () => [{}]);
+    connection.onRequest('client/registerCapability', () => null);
+    connection.listen();
+    await connection.sendRequest('initialize', {
+        processId: process.pid, rootUri: null, workspaceFolders: null,
+        capabilities: { textDocument: { hover: { contentFormat: ['markdown'] } }, workspace: { configuration: true } },
+    });
+    connection.sendNotification('initialized', {});
+});
+
+afterAll(async () => {
+    try { await connection.sendRequest('shutdown'); connection.sendNotification('exit'); } catch { /* already gone */ }
+    connection.dispose();
+    server.kill();
+});
+
+function open(uri: string, text: string): void {
+    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'gm', version: 1, text } });
+}
+
+describe('the gm language server over stdio', () => {
+    const vae = fs.readFileSync(path.join(ROOT, 'examples', 'vae.gm'), 'utf-8');
+    const uri = 'file:///virtual/vae.gm';
+
+    test('publishes no diagnostics for the VAE, then one after a mistake, then none after the fix', async () => {
+        open(uri, vae);
+        expect(await nextDiagnostics(uri)).toEqual([]);
+        connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: vae.replace('logits: decoder(z)', 'logits: decodr(z)') }] });
+        const broken = await nextDiagnostics(uri);
+        expect(broken.map(d => d.message)).toEqual(["unknown name 'decodr'; did you mean 'decoder'?"]);
+        connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: vae }] });
+        expect(await nextDiagnostics(uri)).toEqual([]);
+    });
+
+    test('answers hover on a variable with its declaration', async () => {
+        const line = vae.split('\n').findIndex(l => l.trimStart().startsWith('p(x | z)'));
+        const character = vae.split('\n')[line]!.indexOf('decoder');
+        const hover = await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } }) as { contents: { value: string } };
+        expect(hover.contents.value).toMatch(/net decoder = MLP 20 → 400 → 784 \(relu\)/);
+    });
+
+    test('answers gm/modelGraph with the graphical model', async () => {
+        const result = await connection.sendRequest('gm/modelGraph', { uri }) as { models: Array<{ model: string; edges: unknown[] }> };
+        expect(result.models.map(m => m.model)).toEqual(['VAE']);
+        expect(result.models[0]!.edges).toHaveLength(4);
+    });
+
+    test('keeps serving after a document of random bytes', async () => {
+        const junk = 'file:///virtual/junk.gm';
+        open(junk, 'model }{ ]] p(q(( \u0000\u00ff -> -> 1..');
+        expect((await nextDiagnostics(junk)).length).toBeGreaterThan(0);
+        const graph = await connection.sendRequest('gm/modelGraph', { uri }) as { models: unknown[] };
+        expect(graph.models).toHaveLength(1);
+    });
+});
