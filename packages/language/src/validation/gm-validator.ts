@@ -1,5 +1,5 @@
 import type { AstNode, ValidationAcceptor, ValidationChecks } from 'langium';
-import { AstUtils } from 'langium';
+import { AstUtils, URI } from 'langium';
 import * as ast from '../generated/ast.js';
 import type { GmServices } from '../gm-module.js';
 import { LIBRARY_URI } from '../library/library.js';
@@ -41,7 +41,7 @@ export class GmValidator {
     }
 
     checkBuiltinsOnlyInLibrary(document: ast.Document, accept: ValidationAcceptor): void {
-        if (AstUtils.getDocument(document).uri.toString() === LIBRARY_URI) return;
+        if (AstUtils.getDocument(document).uri.toString() === URI.parse(LIBRARY_URI).toString()) return;
         for (const builtin of document.builtins) {
             accept('error', "'builtin' declarations belong to gm's library; declare a model instead", { node: builtin, keyword: 'builtin', code: 'builtin-outside-library' });
         }
