@@ -11,7 +11,9 @@ import { GmWorkspaceManager } from './gm-workspace.js';
 import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
 import { GmHoverProvider } from './lsp/gm-hover.js';
 import { GmFormatter } from './lsp/gm-formatter.js';
+import { GmCodeLensProvider } from './lsp/gm-code-lens.js';
 import { GmModelCache } from './ir/model-cache.js';
+import { GmCodeActionProvider } from './lsp/gm-code-actions.js';
 
 /** Services gm adds to Langium's. */
 export type GmAddedServices = {
@@ -39,6 +41,8 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
     lsp: {
         HoverProvider: (services) => new GmHoverProvider(services),
         Formatter: () => new GmFormatter(),
+        CodeLensProvider: (services) => new GmCodeLensProvider(services.ir.ModelCache),
+        CodeActionProvider: () => new GmCodeActionProvider(),
     },
 };
 

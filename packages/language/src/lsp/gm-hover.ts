@@ -1,16 +1,19 @@
 import { AstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
 import { AstNodeHoverProvider, type LangiumServices } from 'langium/lsp';
-import type { Hover, HoverParams } from 'vscode-languageserver';
+import type { Diagnostic, Hover, HoverParams } from 'vscode-languageserver';
 import * as ast from '../generated/ast.js';
 import { docOf } from '../ir/lower.js';
 import type { GmModelCache } from '../ir/model-cache.js';
 import type { ModelIR } from '../ir/types.js';
+import { renderFactorMarkdown, renderMarkdown } from '../derivation/render.js';
 import { describeDeclaration } from './describe.js';
 
-/** Extra hover sections for models and factors (the derived bound), added by the derivation. */
-export interface BoundHoverContributor {
-    modelHover(model: ModelIR): string | undefined;
-    factorHover(model: ModelIR, factorId: string): string | undefined;
+/** Error diagnostics inside a model: while there are any, the model has no bound. */
+export function modelErrors(model: ast.Model): Diagnostic[] {
+    const range = model.$cstNode?.range;
+    const diagnostics = AstUtils.getDocument(model).diagnostics ?? [];
+    if (!range) return [];
+    return diagnostics.filter(d => d.severity === 1 && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
 }
 
 /**
@@ -19,7 +22,6 @@ export interface BoundHoverContributor {
  */
 export class GmHoverProvider extends AstNodeHoverProvider {
     private readonly models: GmModelCache;
-    bound: BoundHoverContributor | undefined;
 
     constructor(services: LangiumServices & { ir: { ModelCache: GmModelCache } }) {
         super(services);
@@ -41,12 +43,20 @@ export class GmHoverProvider extends AstNodeHoverProvider {
         const parts = ['```gm\n' + signature + '\n```'];
         const doc = docOf(node);
         if (doc) parts.push(doc);
-        if (ast.isModel(node) && this.bound) {
-            const { model, problems } = this.models.get(node);
-            const bound = problems.some(p => p.severity === 'error') ? undefined : this.bound.modelHover(model);
-            if (bound) parts.push(bound);
-        }
+        if (ast.isModel(node)) parts.push(this.boundContent(node));
         return parts.join('\n\n');
+    }
+
+    /** The derived bound, or why the model has none. */
+    private boundContent(model: ast.Model): string {
+        const blocking = modelErrors(model);
+        if (blocking.length > 0) {
+            return `**No bound yet**: the model has ${blocking.length} error${blocking.length === 1 ? '' : 's'} ` +
+                `(first: line ${blocking[0]!.range.start.line + 1}: ${blocking[0]!.message}).`;
+        }
+        const result = this.models.bound(model);
+        return result.ok ? renderMarkdown(result.derivation)
+            : '**No bound**: ' + result.failure.reasons.map(r => `line ${r.range.start.line + 1}: ${r.message}`).join('; ');
     }
 
     private modelOf(node: AstNode): ModelIR | undefined {
@@ -85,7 +95,8 @@ export class GmHoverProvider extends AstNodeHoverProvider {
         const parts = ['```gm\n' + (factor.$cstNode?.text ?? '') + '\n```', `A ${role} of model \`${model.name}\`.`];
         const doc = docOf(factor);
         if (doc) parts.push(doc);
-        const bound = id && this.bound ? this.bound.factorHover(ir, id) : undefined;
+        const result = modelErrors(model).length === 0 ? this.models.bound(model) : undefined;
+        const bound = id && result?.ok ? renderFactorMarkdown(result.derivation, id) : undefined;
         if (bound) parts.push(bound);
         return parts.join('\n\n');
     }

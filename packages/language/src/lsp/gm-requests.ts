@@ -4,7 +4,12 @@ import type { Connection } from 'vscode-languageserver';
 import type { Document } from '../generated/ast.js';
 import type { GmServices } from '../gm-module.js';
 import { modelGraph } from '../graph/model-graph.js';
-import { ModelAtRequest, ModelGraphRequest, type ModelAtParams, type ModelGraphResult, type ModelRequestParams } from './protocol.js';
+import { renderLatex, toJson } from '../derivation/render.js';
+import { modelErrors } from './gm-hover.js';
+import {
+    DerivationRequest, ModelAtRequest, ModelGraphRequest,
+    type DerivationResult, type ModelAtParams, type ModelGraphResult, type ModelRequestParams
+} from './protocol.js';
 
 /** The document once it is validated, or undefined when the server does not know it. */
 export async function validatedDocument(shared: LangiumSharedServices, uri: string): Promise<LangiumDocument<Document> | undefined> {
@@ -25,6 +30,37 @@ export function registerGmRequests(connection: Connection, shared: LangiumShared
             const lowered = gm.ir.ModelCache.get(model);
             if (lowered.incomplete) result.problems.push(`model ${model.name}: fix the syntax errors to see its graph`);
             else result.models.push(modelGraph(lowered.model));
+        }
+        return result;
+    });
+
+    connection.onRequest(DerivationRequest, async (params: ModelRequestParams): Promise<DerivationResult> => {
+        const document = await validatedDocument(shared, params.uri);
+        if (!document) return { models: [], problems: [`unknown document ${params.uri}`] };
+        const result: DerivationResult = { models: [], problems: [] };
+        for (const model of document.parseResult.value.models) {
+            if (params.model && model.name !== params.model) continue;
+            const errors = modelErrors(model);
+            if (errors.length > 0) {
+                result.problems!.push(`model ${model.name}: no bound while it has errors (line ${errors[0]!.range.start.line + 1}: ${errors[0]!.message})`);
+                continue;
+            }
+            const bound = gm.ir.ModelCache.bound(model);
+            if (!bound.ok) {
+                result.problems!.push(`model ${model.name}: ${bound.failure.reasons.map(r => r.message).join('; ')}`);
+                continue;
+            }
+            const d = bound.derivation;
+            result.models.push({
+                name: d.model,
+                latex: renderLatex(d),
+                steps: d.steps.map(s => ({ title: s.reason, latex: s.latex })),
+                ...(d.objective.kind !== 'elbo' ? { objective: d.objective.kind } : {}),
+                ...(d.correspondence.length ? { correspondence: d.correspondence.map(c => ({ vae: c.vae, model: c.model })) } : {}),
+                notes: d.objective.notes,
+                range: gm.ir.ModelCache.get(model).model.range,
+                terms: (toJson(bound) as { terms: unknown }).terms,
+            });
         }
         return result;
     });

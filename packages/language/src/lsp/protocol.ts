@@ -4,6 +4,7 @@
  * vscode-languageserver/-client versions).
  */
 import type { ModelGraph } from '../graph/model-graph.js';
+import type { SourceRange } from '../ir/types.js';
 
 export type { GraphEdge, GraphNode, ModelGraph } from '../graph/model-graph.js';
 
@@ -30,4 +31,33 @@ export interface ModelAtParams {
     uri: string;
     line: number;
     character: number;
+}
+
+/** `gm/derivation`: each model's bound, its LaTeX and its derivation steps (for the derivation view). */
+export const DerivationRequest = 'gm/derivation';
+
+export interface DerivationStep {
+    /** What the step does, in words. */
+    title: string;
+    latex: string;
+    source?: string;
+}
+
+export interface ModelDerivation {
+    name: string;
+    /** The whole bound in LaTeX (what "Copy as LaTeX" copies). */
+    latex: string;
+    steps: DerivationStep[];
+    /** The objective that is minimized, when it differs from the bound. */
+    objective?: string;
+    correspondence?: Array<{ vae: string; model: string }>;
+    notes?: string[];
+    range?: SourceRange;
+    /** The term tree itself, as `gm elbo --format json` prints it. */
+    terms?: unknown;
+}
+
+export interface DerivationResult {
+    models: ModelDerivation[];
+    problems?: string[];
 }

@@ -1,4 +1,5 @@
 import { check, UsageError } from './check.js';
+import { elbo } from './elbo.js';
 
 const USAGE = `usage: gm <command> [options]
 
@@ -16,6 +17,7 @@ type Command = (args: string[]) => Promise<number>;
 /** Commands by name; the training commands are added by the runtime as they exist. */
 export const commands: Record<string, Command> = {
     check: (args) => check(args),
+    elbo: (args) => elbo(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,18 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * What the training session needs from a compiled model: its parameters and, for a batch at a
+ * step, the loss to minimize and the value of each term of the bound. The compiler builds this
+ * from the derived bound; the session does not know which model it trains.
+ */
+export interface TrainingProgram {
+    /** Every trainable variable, in a fixed order (checkpoints save them in this order). */
+    readonly variables: tf.Variable[];
+    readonly parameterCount: number;
+    /**
+     * The loss (−objective, batch mean) and each term's batch-mean value in nats, computed with
+     * noise drawn from seeds derived from (seed, step) so that a resumed run repeats it exactly.
+     * Called inside `tf.variableGrads`: it must only create tensors, not dispose the batch.
+     */
+    loss(batch: tf.Tensor, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
+}
