@@ -2,6 +2,9 @@ import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { ScheduleKind, SequenceIR } from './types.js';
 
+/** The longest schedule gm evaluates (DDPMs use 1000 to 4000 steps). */
+export const MAX_STEPS = 100_000;
+
 /**
  * Evaluates a noise schedule on its index range (inclusive):
  * linear and quadratic as in Ho et al. (2020), cosine as in Nichol & Dhariwal (2021, eq. 17):
@@ -15,6 +18,10 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
     const n = upper - lower + 1;
     if (!Number.isInteger(n) || n < 1) {
         report(`the index range ${lower}..${upper} is empty or not made of integers`, schedule.range, 'empty-range');
+        return base;
+    }
+    if (n > MAX_STEPS) {
+        report(`the index range ${lower}..${upper} has ${n} steps; at most ${MAX_STEPS} are supported`, schedule.range, 'range-too-long');
         return base;
     }
     if (expr.kind === 'list') {

@@ -1,5 +1,6 @@
 import { check, UsageError } from './check.js';
 import { elbo } from './elbo.js';
+import { train } from './train.js';
 
 const USAGE = `usage: gm <command> [options]
 
@@ -18,6 +19,7 @@ type Command = (args: string[]) => Promise<number>;
 export const commands: Record<string, Command> = {
     check: (args) => check(args),
     elbo: (args) => elbo(args),
+    train: (args) => train(args),
 };
 
 async function main(argv: string[]): Promise<number> {

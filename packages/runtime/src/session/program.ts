@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Parameter } from '../nets/parameters.js';
 
 /**
  * What the training session needs from a compiled model: its parameters and, for a batch at a
@@ -6,9 +7,8 @@ import type * as tf from '@tensorflow/tfjs';
  * from the derived bound; the session does not know which model it trains.
  */
 export interface TrainingProgram {
-    /** Every trainable variable, in a fixed order (checkpoints save them in this order). */
-    readonly variables: tf.Variable[];
-    readonly parameterCount: number;
+    /** Every trainable parameter, in a fixed order. */
+    readonly parameters: Parameter[];
     /**
      * The loss (−objective, batch mean) and each term's batch-mean value in nats, computed with
      * noise drawn from seeds derived from (seed, step) so that a resumed run repeats it exactly.

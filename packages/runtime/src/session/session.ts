@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import type { TrainIR } from '@gm/language';
 import type { Dataset } from '../data/index.js';
 import type { TrainEvent } from '../train/events.js';
-import type { WeightAverage } from './optimizer.js';
+import type { Ema, Optimizer } from '../optim/index.js';
 import type { TrainingProgram } from './program.js';
 import type { Reporter } from './reporter.js';
 import { NonFiniteLossError, trainStep } from './step.js';
@@ -22,7 +21,7 @@ export interface SessionHooks {
 
 export interface SessionOptions {
     program: TrainingProgram;
-    optimizer: tf.Optimizer;
+    optimizer: Optimizer;
     train: TrainIR;
     dataset: Dataset;
     batch: number;
@@ -33,7 +32,7 @@ export interface SessionOptions {
     checkpoints: CheckpointStore;
     /** Save a checkpoint at least every this many steps. */
     checkpointEvery: number;
-    ema?: WeightAverage;
+    ema?: Ema;
     hooks?: SessionHooks;
     /** Set by Ctrl-C: the session saves and stops after the current step. */
     signal: { stop: boolean };

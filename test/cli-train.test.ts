@@ -1,0 +1,108 @@
+/**
+ * `gm train` through the real executable: JSON events, exact resume, Ctrl-C, the non-finite guard.
+ * Small step counts on the wasm backend: seconds each.
+ */
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const GM = path.join(ROOT, 'packages', 'runtime', 'bin', 'gm.js');
+const run = promisify(execFile);
+
+interface Event { event: string; step?: number; reason?: string; term?: string; message?: string; path?: string; loss?: number }
+
+async function gm(...args: string[]): Promise<{ code: number; events: Event[]; stderr: string }> {
+    let stdout = '', stderr = '', code = 0;
+    try {
+        ({ stdout, stderr } = await run(process.execPath, [GM, ...args], { cwd: ROOT, maxBuffer: 64 << 20 }));
+    } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        ({ stdout, stderr, code } = e);
+    }
+    return { code, stderr, events: stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as Event) };
+}
+
+const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gm-${name}-`));
+
+function weightsDigest(out: string): string {
+    const latest = fs.readFileSync(path.join(out, 'latest'), 'utf-8').trim();
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, latest, 'checkpoint.json'), 'utf-8')) as { sha256: string; step: number };
+    return `${manifest.step}:${manifest.sha256}`;
+}
+
+describe('gm train', () => {
+    test('--json prints start, progress, checkpoint and done events, one per line', async () => {
+        const out = tmp('json');
+        const { code, events } = await gm('train', 'examples/vae.gm', '--steps', '5', '--json', '--backend', 'wasm', '--out', out);
+        expect(code).toBe(0);
+        expect(events[0]).toMatchObject({ event: 'start', model: 'VAE', backend: 'wasm', parameters: 652_824, totalSteps: 5 });
+        const progress = events.filter(e => e.event === 'progress');
+        expect(progress.length).toBeGreaterThan(0);
+        expect(Object.keys((progress[0] as unknown as { terms: object }).terms).sort()).toEqual(['ell(x)', 'kl(z)']);
+        expect(events.at(-2)).toMatchObject({ event: 'checkpoint', step: 5 });
+        expect(events.at(-1)).toMatchObject({ event: 'done', step: 5, reason: 'finished' });
+    });
+
+    test('--resume continues exactly: the same weights as an uninterrupted run', async () => {
+        const straight = tmp('straight'), resumed = tmp('resumed');
+        const common = ['--json', '--backend', 'wasm', '--batch', '32'];
+        expect((await gm('train', 'examples/beta-vae.gm', '--steps', '12', '--out', straight, ...common)).code).toBe(0);
+        expect((await gm('train', 'examples/beta-vae.gm', '--steps', '7', '--out', resumed, ...common)).code).toBe(0);
+        const second = await gm('train', 'examples/beta-vae.gm', '--steps', '12', '--resume', '--out', resumed, ...common);
+        expect(second.code).toBe(0);
+        expect(second.events[0]).toMatchObject({ event: 'start', resumedFrom: 7 });
+        expect(weightsDigest(resumed)).toBe(weightsDigest(straight));
+    });
+
+    test('Ctrl-C saves a whole checkpoint and exits cleanly', async () => {
+        const out = tmp('interrupt');
+        const child = spawn(process.execPath, [GM, 'train', 'examples/vae.gm', '--steps', '100000', '--json', '--backend', 'wasm', '--out', out], { cwd: ROOT });
+        const events: Event[] = [];
+        let buffer = '';
+        const exited = new Promise<number>(resolve => child.on('exit', code => resolve(code ?? -1)));
+        child.stdout.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            const lines = buffer.split('\n');
+            buffer = lines.pop()!;
+            for (const line of lines) {
+                const event = JSON.parse(line) as Event;
+                events.push(event);
+                if (event.event === 'progress' && (event.step ?? 0) >= 3) child.kill('SIGINT');
+            }
+        });
+        expect(await exited).toBe(0);
+        const done = events.find(e => e.event === 'done')!;
+        expect(done.reason).toBe('interrupted');
+        const checkpoint = events.find(e => e.event === 'checkpoint')!;
+        expect(checkpoint.step).toBe(done.step);
+        expect(weightsDigest(out)).toMatch(new RegExp(`^${done.step}:[0-9a-f]{64}$`));
+    });
+
+    test('a non-finite loss stops with the term and the step, and keeps the last good checkpoint', async () => {
+        const dir = tmp('nonfinite');
+        const good = path.join(dir, 'model.gm');
+        const source = fs.readFileSync(path.join(ROOT, 'examples', 'vae-gaussian.gm'), 'utf-8').replace('"fashion-mnist"', '"mnist"');
+        fs.writeFileSync(good, source);
+        const out = path.join(dir, 'out');
+        expect((await gm('train', good, '--steps', '4', '--json', '--backend', 'wasm', '--out', out, '--batch', '16')).code).toBe(0);
+        const before = weightsDigest(out);
+        // The same model with a scale that underflows to 0 in float32: log p(x | z) = −∞.
+        fs.writeFileSync(good, source.replace('std: 0.1', 'std: exp(-200)'));
+        const { code, events } = await gm('train', good, '--steps', '8', '--resume', '--force', '--json', '--backend', 'wasm', '--out', out, '--batch', '16');
+        expect(code).toBe(1);
+        const error = events.find(e => e.event === 'error')!;
+        expect(error).toMatchObject({ step: 4, term: 'ell(x)' });
+        expect(error.message).toMatch(/the term 'ell\(x\)' became -?(Infinity|NaN) at step 4/);
+        expect(weightsDigest(out)).toBe(before);
+    });
+
+    test('a model with an error is refused with its location', async () => {
+        const { code, events } = await gm('train', 'test/corpus/syntax/unknown-network.gm', '--json');
+        expect(code).toBe(1);
+        expect(events).toEqual([{ event: 'error', message: "test/corpus/syntax/unknown-network.gm:8:32: unknown name 'decodr'; did you mean 'decoder'?" }]);
+    });
+});
