@@ -63,6 +63,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     const emit = (events: TrainEvent[]) => events.forEach(e => o.reporter.emit(e));
     try {
         while (step < o.totalSteps) {
+            // Let signal handlers run: on wasm and cpu a whole step can complete without yielding.
+            await new Promise(resolve => setImmediate(resolve));
             if (o.signal.stop) { reason = 'interrupted'; break; }
             const epoch = Math.floor(step / perEpoch);
             const batch = o.dataset.batch(epoch, step % perEpoch, o.batch);
