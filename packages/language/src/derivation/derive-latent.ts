@@ -1,0 +1,268 @@
+/**
+ * The bound of a model with declared latents, by general rules from
+ * ELBO(x) = E_q[log p(x, z) − log q(z | x)] (Kingma & Welling 2013, eq. 3):
+ * each latent's p- and q-factor pair up into −KL (closed form where the families allow and no
+ * parent of either factor is drawn after the latent), each observed factor into an expected
+ * log-likelihood; with k > 1 importance samples, the IWAE bound (Burda et al. 2015, eq. 8).
+ */
+import type { FactorIR, ModelIR, SourceRange } from '../ir/types.js';
+import { usesNetwork, variablesIn } from './affine.js';
+import {
+    describeNormal, factorRef, isReparameterizable, klFormula, likelihoodForm
+} from './distributions.js';
+import { factorHead, renderDistribution, textToLatex, variableName } from './render-expr.js';
+import type { BoundTerm, DerivationFailure, SamplingStep, TermWeight } from './types.js';
+
+export interface LatentDerivation {
+    terms: BoundTerm[];
+    sampling: SamplingStep[];
+    dimensions: number;
+    /** q(z1 | x) q(z2 | z1): the approximate posterior as written. */
+    qText: { text: string; latex: string };
+    notes: string[];
+    isBound: boolean;
+    objectiveKind: 'elbo' | 'beta-elbo' | 'iwae';
+}
+
+type Fail = DerivationFailure['reasons'];
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Derives the terms, or the reasons why the rules do not apply. */
+export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail } {
+    const reasons: Fail = [];
+    const fail = (message: string, range: SourceRange) => reasons.push({ message, range });
+    const latents = model.variables.filter(v => v.role === 'latent');
+    const observed = model.variables.filter(v => v.role === 'observed');
+    const pOf = (name: string) => model.factors.filter(f => f.kind === 'p' && f.target.name === name && !f.target.index);
+    const qOf = (name: string) => model.factors.filter(f => f.kind === 'q' && f.target.name === name && !f.target.index);
+
+    for (const v of latents) {
+        if (pOf(v.name).length !== 1) fail(`latent '${v.name}' needs exactly one generative factor p(${v.name} | …) (found ${pOf(v.name).length})`, v.range);
+        if (qOf(v.name).length !== 1) fail(`latent '${v.name}' needs exactly one approximate-posterior factor q(${v.name} | …) (found ${qOf(v.name).length})`, v.range);
+    }
+    for (const v of observed) {
+        if (pOf(v.name).length !== 1) fail(`observed '${v.name}' needs exactly one factor p(${v.name} | …) (found ${pOf(v.name).length})`, v.range);
+        if (qOf(v.name).length) fail(`observed '${v.name}' cannot have a q-factor: q approximates the posterior of latents only`, qOf(v.name)[0]!.range);
+    }
+    if (latents.length === 0) fail('the model declares no latent variable, so there is no bound to derive', model.nameRange);
+    if (reasons.length) return { reasons };
+
+    // q samples latents parents-first; a cycle means q is not a proper distribution.
+    const order: string[] = [];
+    const latentNames = new Set(latents.map(v => v.name));
+    while (order.length < latents.length) {
+        const next = latents.find(v => !order.includes(v.name) && qOf(v.name)[0]!.given.every(g => !latentNames.has(g.name) || order.includes(g.name)));
+        if (!next) {
+            fail('the q-factors form a cycle: q must sample each latent after the latents it is conditioned on', qOf(latents.find(v => !order.includes(v.name))!.name)[0]!.range);
+            return { reasons };
+        }
+        order.push(next.name);
+    }
+    const position = new Map(order.map((n, i) => [n, i]));
+    const qFactor = (name: string) => qOf(name)[0]!;
+    const { k, samples } = model.train;
+    const L = k > 1 ? k : samples;
+
+    const sampling: SamplingStep[] = order.map(name => {
+        const f = qFactor(name);
+        const rep = isReparameterizable(f.distribution);
+        return {
+            kind: 'factor', variable: { name }, factor: factorRef(f), distribution: f.distribution,
+            reparameterized: rep, gradient: rep ? 'reparameterization' : 'score-function', samples: L
+        };
+    });
+    const qHeads = order.map(n => factorHead(qFactor(n), 'text'));
+    const qText = { text: qHeads.join(' '), latex: order.map(n => factorHead(qFactor(n), 'latex')).join(' ') };
+    const notes: string[] = [];
+
+    /** The q-factors a term's expectation runs over: the latents it reads and their q-ancestors. */
+    const expectation = (names: Iterable<string>) => {
+        const need = new Set<string>();
+        const visit = (n: string) => {
+            if (!latentNames.has(n) || need.has(n)) return;
+            need.add(n);
+            qFactor(n).given.forEach(g => visit(g.name));
+        };
+        for (const n of names) visit(n);
+        const fs = order.filter(n => need.has(n)).map(qFactor);
+        return { text: fs.map(f => factorHead(f, 'text')).join(' '), latex: fs.map(f => factorHead(f, 'latex')).join(' ') };
+    };
+    const reparamNote = (names: Iterable<string>) => {
+        const list = [...names].filter(n => latentNames.has(n));
+        return list.map(n => {
+            const f = qFactor(n);
+            if (f.distribution.family === 'Normal') return `reparameterized ${variableName(n, 'text')} = μ + σ ⊙ ε, ε ~ 𝒩(0, I)`;
+            if (f.distribution.family === 'Laplace') return `reparameterized ${variableName(n, 'text')} = μ + b · (inverse Laplace CDF of u), u ~ Uniform(0, 1)`;
+            return `${variableName(n, 'text')} is discrete: not reparameterizable; gradient by the score-function estimator (REINFORCE, Williams 1992)`;
+        });
+    };
+    const learned = (fs: FactorIR[]) => fs.some(f => Object.values(f.distribution.params).some(usesNetwork));
+
+    if (k > 1) return iwae(model, order, qFactor, sampling, qText, L);
+
+    const terms: BoundTerm[] = [];
+    const beta = model.train.beta;
+    const klWeight: TermWeight = {
+        value: beta,
+        ...(model.train.klWarmup ? { warmup: { steps: model.train.klWarmup } } : {}),
+        ...(beta !== 1 || model.train.klWarmup ? { reason: [beta !== 1 ? `β = ${beta}` : '', model.train.klWarmup ? `KL warm-up over ${model.train.klWarmup} steps` : ''].filter(Boolean).join(', ') } : {})
+    };
+
+    // Generative factors in the order of the bound: observed first (reconstruction), then latents top-down.
+    for (const v of observed) {
+        const f = pOf(v.name)[0]!;
+        const parents = [...new Set(f.given.map(g => g.name).concat([...variablesIn({ kind: 'list', items: Object.values(f.distribution.params) })]))].filter(n => latentNames.has(n));
+        const dims = size(v.shape);
+        const form = likelihoodForm(f.distribution, dims);
+        const e = expectation(parents);
+        const head = factorHead(f, 'text');
+        const detail = [{
+            text: `Monte Carlo, L = ${L} sample${L > 1 ? 's' : ''}${parents.length ? ', ' + reparamNote(parents).join('; ') : ''}`,
+            latex: `\\text{Monte Carlo, } L = ${L}`
+        }];
+        detail.push(likelihoodDetail(f, form));
+        terms.push({
+            id: `ell(${v.name})`, kind: 'expected-log-likelihood', estimator: parents.length ? 'monte-carlo' : 'closed-form',
+            sign: 1, inBound: true, weight: { value: 1 }, learned: learned([f]), variable: { name: v.name },
+            factors: [factorRef(f)],
+            computation: { kind: 'log-likelihood', variable: { name: v.name }, distribution: f.distribution, form },
+            text: e.text ? `E_${e.text}[log ${head}]` : `log ${head}`,
+            latex: e.latex ? `\\mathbb{E}_{${e.latex}}\\left[\\log ${factorHead(f, 'latex')}\\right]` : `\\log ${factorHead(f, 'latex')}`,
+            detail
+        });
+    }
+    // Top-down: the latent sampled last in q is first in p (the prior of the deepest layer).
+    for (const name of [...order].reverse()) {
+        const p = pOf(name)[0]!, q = qFactor(name);
+        const pq = [p, q];
+        const closed = klFormula(q.distribution, p.distribution);
+        const parentNames = new Set([...p.given, ...q.given].map(g => g.name)
+            .concat([...variablesIn({ kind: 'list', items: [...Object.values(p.distribution.params), ...Object.values(q.distribution.params)] })]));
+        parentNames.delete(name);
+        // A parent drawn after this latent depends on it: the KL cannot integrate it out.
+        const later = [...parentNames].filter(n => latentNames.has(n) && position.get(n)! > position.get(name)!);
+        const outer = expectation([...parentNames].filter(n => latentNames.has(n)));
+        const kl = { text: `KL(${factorHead(q, 'text')} ‖ ${factorHead(p, 'text')})`, latex: `D_{\\mathrm{KL}}\\left[${factorHead(q, 'latex')} \\,\\|\\, ${factorHead(p, 'latex')}\\right]` };
+        const wrap = (s: { text: string; latex: string }) => outer.text
+            ? { text: `E_${outer.text}[${s.text}]`, latex: `\\mathbb{E}_{${outer.latex}}\\left[${s.latex}\\right]` }
+            : s;
+        const learnedPair = learned(pq);
+        if (closed && later.length === 0) {
+            const w = wrap(kl);
+            terms.push({
+                id: `kl(${name})`, kind: 'kl', estimator: 'closed-form', sign: -1, inBound: true,
+                weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef),
+                computation: { kind: 'kl-closed-form', family: closed.family, variable: { name }, q: q.distribution, p: p.distribution, formula: closed.formula },
+                text: `−${w.text}`, latex: `-${w.latex}`,
+                detail: klDetail(closed.formula, q, p, outer.text)
+            });
+        } else {
+            const why = closed
+                ? `${later.map(n => variableName(n, 'text')).join(', ')} is drawn from q after ${variableName(name, 'text')}, so the KL over ${variableName(name, 'text')} has no closed form`
+                : `no closed form for KL(${q.distribution.family} ‖ ${p.distribution.family})`;
+            const e = expectation([name, ...parentNames]);
+            terms.push({
+                id: `kl(${name})`, kind: 'monte-carlo', estimator: 'monte-carlo', sign: -1, inBound: true,
+                weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef),
+                computation: { kind: 'log-ratio', variable: { name }, q: q.distribution, p: p.distribution },
+                text: `−E_${e.text}[log ${factorHead(q, 'text')} − log ${factorHead(p, 'text')}]`,
+                latex: `-\\mathbb{E}_{${e.latex}}\\left[\\log ${factorHead(q, 'latex')} - \\log ${factorHead(p, 'latex')}\\right]`,
+                detail: [
+                    { text: `Monte Carlo, L = ${L} sample${L > 1 ? 's' : ''}: ${why}`, latex: `\\text{Monte Carlo, } L = ${L}` },
+                    ...reparamNote([name]).map(t => ({ text: t, latex: textToLatex(t) }))
+                ]
+            });
+        }
+    }
+    const discrete = sampling.flatMap(s => s.kind === 'factor' && !s.reparameterized ? [s] : []);
+    if (discrete.length) notes.push(`discrete latents (${discrete.map(s => s.variable.name).join(', ')}): gradients through them use the score-function estimator`);
+    let isBound = true;
+    if (beta < 1) { isBound = false; notes.push(`β = ${beta} < 1: the objective is not a lower bound on log p(x)`); }
+    else if (beta > 1) notes.push(`β = ${beta} > 1 (Higgins et al. 2017): a looser lower bound than the ELBO`);
+    if (model.train.klWarmup) {
+        isBound = false;
+        notes.push(`KL warm-up: the KL weight rises linearly from 0 to ${beta} over ${model.train.klWarmup} steps; while it is below 1 the objective is not a bound`);
+    }
+    return {
+        terms, sampling, dimensions: observed.reduce((a, v) => a + size(v.shape), 0), qText, notes, isBound,
+        objectiveKind: beta !== 1 || model.train.klWarmup ? 'beta-elbo' : 'elbo'
+    };
+}
+
+function likelihoodDetail(f: FactorIR, form: ReturnType<typeof likelihoodForm>): { text: string; latex: string } {
+    const x = variableName(f.target.name, 'text');
+    const xl = variableName(f.target.name, 'latex');
+    const d = f.distribution;
+    switch (form.kind) {
+        case 'bernoulli-cross-entropy': {
+            const pi = d.params['logits'] ? `π = sigmoid(${renderDistribution(d, 'text').replace(/^Bernoulli\(sigmoid\((.*)\)\)$/, '$1')})` : `π = ${renderDistribution(d, 'text').replace(/^Bernoulli\((.*)\)$/, '$1')}`;
+            return {
+                text: `binary cross-entropy: log ${factorHead(f, 'text')} = Σ_i ${x}_i log π_i + (1 − ${x}_i) log(1 − π_i),  ${pi}`,
+                latex: `\\log ${factorHead(f, 'latex')} = \\sum_i ${xl}_i \\log \\pi_i + (1 - ${xl}_i) \\log(1 - \\pi_i)`
+            };
+        }
+        case 'normal-squared-error': {
+            const mean = describeNormal(d, 'text', 'θ').split(', ')[0]!.replace(/^μ = /, '');
+            const meanL = describeNormal(d, 'latex', 'θ').split(', ')[0]!.replace(/^\\mu = /, '');
+            return {
+                text: `scaled squared error: log ${factorHead(f, 'text')} = −${fmt(form.scale)} ‖${x} − ${mean}‖² ${form.constant < 0 ? '−' : '+'} ${fmt(Math.abs(form.constant))} (constant: −D/2 · log 2πσ²)`,
+                latex: `\\log ${factorHead(f, 'latex')} = -${fmt(form.scale)} \\left\\| ${xl} - ${meanL} \\right\\|^2 ${form.constant < 0 ? '-' : '+'} ${fmt(Math.abs(form.constant))}`
+            };
+        }
+        default:
+            return { text: `log-density of ${renderDistribution(d, 'text')}`, latex: `\\log ${renderDistribution(d, 'latex')}` };
+    }
+}
+
+export function fmt(v: number): string {
+    return String(Number(v.toPrecision(6)));
+}
+
+function klDetail(formula: string, q: FactorIR, p: FactorIR, outer: string): { text: string; latex: string }[] {
+    const cond = outer ? `, conditioned on the sampled ${outer}` : '';
+    switch (formula) {
+        case 'normal-standard-normal': return [
+            { text: `closed form (diagonal Normal ‖ standard Normal)${cond}: −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²)`, latex: '-\\tfrac{1}{2} \\sum_j \\left(1 + \\log\\sigma_j^2 - \\mu_j^2 - \\sigma_j^2\\right)' },
+            { text: `where ${describeNormal(q.distribution, 'text', 'φ')}`, latex: describeNormal(q.distribution, 'latex', 'φ') }
+        ];
+        case 'normal-normal': return [
+            { text: `closed form (diagonal Normal ‖ Normal)${cond}: ½ Σ_j [log σ_p,j²/σ_q,j² + (σ_q,j² + (μ_q,j − μ_p,j)²)/σ_p,j² − 1]`, latex: '\\tfrac{1}{2} \\sum_j \\left[\\log\\frac{\\sigma_{p,j}^2}{\\sigma_{q,j}^2} + \\frac{\\sigma_{q,j}^2 + (\\mu_{q,j} - \\mu_{p,j})^2}{\\sigma_{p,j}^2} - 1\\right]' },
+            { text: `q: ${describeNormal(q.distribution, 'text', 'φ')};  p: ${describeNormal(p.distribution, 'text', 'θ')}`, latex: `q: ${describeNormal(q.distribution, 'latex', 'φ')};\\; p: ${describeNormal(p.distribution, 'latex', 'θ')}` }
+        ];
+        case 'bernoulli-bernoulli': return [
+            { text: `closed form (Bernoulli ‖ Bernoulli)${cond}: Σ_j [π_q log(π_q/π_p) + (1 − π_q) log((1 − π_q)/(1 − π_p))]`, latex: '\\sum_j \\left[\\pi_q \\log\\frac{\\pi_q}{\\pi_p} + (1 - \\pi_q)\\log\\frac{1 - \\pi_q}{1 - \\pi_p}\\right]' }
+        ];
+        default: return [
+            { text: `closed form (Categorical ‖ Categorical)${cond}: Σ_k π_q,k log(π_q,k/π_p,k)`, latex: '\\sum_k \\pi_{q,k} \\log\\frac{\\pi_{q,k}}{\\pi_{p,k}}' }
+        ];
+    }
+}
+
+function iwae(
+    model: ModelIR, order: string[], qFactor: (n: string) => FactorIR,
+    sampling: SamplingStep[], qText: { text: string; latex: string }, k: number
+): LatentDerivation {
+    const ps = model.factors.filter(f => f.kind === 'p' && !f.target.index);
+    const qs = order.map(qFactor);
+    const latent = order.map(n => variableName(n, 'text')).join(', ');
+    const joint = ps.map(f => factorHead(f, 'text')).join(' ');
+    const jointL = ps.map(f => factorHead(f, 'latex')).join(' ');
+    const term: BoundTerm = {
+        id: 'iwae', kind: 'iwae', estimator: 'monte-carlo', sign: 1, inBound: true, weight: { value: 1 },
+        learned: true, factors: [...ps, ...qs].map(factorRef),
+        computation: { kind: 'importance-weighted', k, p: ps.map(factorRef), q: qs.map(factorRef) },
+        text: `E[log (1/${k}) Σ_{i=1..${k}} ${joint} / ${qText.text}]`,
+        latex: `\\mathbb{E}\\left[\\log \\frac{1}{${k}} \\sum_{i=1}^{${k}} \\frac{${jointL}}{${qText.latex}}\\right]`,
+        detail: [
+            { text: `importance-weighted bound (Burda et al. 2015, eq. 8) with k = ${k} samples of ${latent} per example, ${latent}^(i) ~ ${qText.text} i.i.d.`, latex: `k = ${k}` },
+            { text: 'evaluated as log-mean-exp of the log-weights log p(x, z⁽ⁱ⁾) − log q(z⁽ⁱ⁾ | x); L_k ≥ ELBO, and L_k → log p(x) as k → ∞', latex: '\\log \\frac{1}{k}\\sum_i w_i \\ge \\mathrm{ELBO}' }
+        ]
+    };
+    const notes = [`k = ${k}: the importance-weighted bound replaces the ELBO (it is tighter: log p(x) ≥ L_k ≥ L_1 = ELBO)`];
+    if (model.train.beta !== 1) notes.push(`β = ${model.train.beta} is ignored: the importance-weighted bound has no separate KL term`);
+    return {
+        terms: [term], sampling, dimensions: model.variables.filter(v => v.role === 'observed').reduce((a, v) => a + size(v.shape), 0),
+        qText, notes, isBound: true, objectiveKind: 'iwae'
+    };
+}

@@ -1,0 +1,61 @@
+/**
+ * The bound in the editor, through langium/test and the real services: the hover on a model's
+ * name and on a factor, and the code lens above each model.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { expectHover, parseHelper } from 'langium/test';
+import type { Document } from '../../src/generated/ast.js';
+import type { GmServices } from '../../src/gm-module.js';
+import { GmCodeLensProvider, LENS_COMMANDS } from '../../src/lsp/gm-code-lens.js';
+import { testServices } from '../services.js';
+import { EXAMPLES } from './models.js';
+
+let services: GmServices;
+beforeAll(async () => { services = await testServices(); });
+
+const vae = fs.readFileSync(path.join(EXAMPLES, 'vae.gm'), 'utf-8');
+const ddpm = fs.readFileSync(path.join(EXAMPLES, 'ddpm.gm'), 'utf-8');
+
+describe('hover', () => {
+    test('on a model name: the bound term by term', async () => {
+        await expectHover(services)({
+            text: vae.replace('model VAE', 'model V<|>AE'), index: 0,
+            hover: /ELBO\(x\) = E_q\(z \| x\)\[log p\(x \| z\)\] − KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized z = μ \+ σ ⊙ ε[\s\S]*−½ Σ_j \(1 \+ log σ_j² − μ_j² − σ_j²\)/
+        });
+    });
+
+    test('on a DDPM: the decomposition and the ε-form', async () => {
+        await expectHover(services)({
+            text: ddpm.replace('model DDPM', 'model DD<|>PM'), index: 0,
+            hover: /L_T \+ Σ_\{t=2..T\} L_\{t−1\} \+ L_0[\s\S]*β_t² \/ \(2σ_t² α_t \(1 − ᾱ_t\)\)[\s\S]*L_simple/
+        });
+    });
+
+    test('on a factor: the terms it enters', async () => {
+        await expectHover(services)({
+            text: vae.replace('q(z | x) = Normal', 'q<|>(z | x) = Normal'), index: 0,
+            hover: /Enters the bound of VAE in[\s\S]*KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized/
+        });
+    });
+
+    test('a model the rules do not cover says why', async () => {
+        // A forward process with a learned coefficient has no closed-form q(x_t | x_0).
+        const text = ddpm.replace('model DDPM', 'model DD<|>PM').replace('q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1]', 'q(x[t] | x[t-1]) = Normal(eps(x[t-1], t)');
+        await expectHover(services)({ text, index: 0, hover: /\*\*No bound[\s\S]*(learned coefficients|error)/ });
+    });
+});
+
+describe('code lens', () => {
+    test('one lens per model with the bound on one line', async () => {
+        const document = await parseHelper<Document>(services)(vae + '\n' + ddpm.replace(/\/\*\*[\s\S]*?\*\/\n/, ''));
+        const lenses = await new GmCodeLensProvider(services.ir.ModelCache).provideCodeLens(document, { textDocument: { uri: document.uri.toString() } });
+        const bounds = lenses?.filter(l => l.command?.command === LENS_COMMANDS.derivation);
+        expect(bounds?.map(l => l.command?.title)).toEqual([
+            'ELBO(x) = E_q(z | x)[log p(x | z)] − KL(q(z | x) ‖ p(z))',
+            '−log p(x_0) ≤ L_T + Σ_{t=2..T} L_{t−1} + L_0'
+        ]);
+        expect(bounds?.[1]?.command?.arguments).toEqual([document.uri.toString(), 'DDPM']);
+    });
+});
