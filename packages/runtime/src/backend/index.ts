@@ -1,0 +1,3 @@
+export { selectBackend, isBackendRequest, wasmBinaryFolder, BACKEND_REQUESTS, type BackendChoice, type BackendRequest } from './select-backend.js';
+export { installFastGradients } from './fast-gradients.js';
+export { explicitPadding, type Conv2DPad } from './padding.js';

@@ -1,0 +1,148 @@
+/**
+ * Benchmarks of the compiled training step against hand-written TensorFlow.js.
+ *
+ * VAE: trains the compiled VAE (from a .gm file) and the hand-written one on the same backend, with the
+ * same batches, in one process, and measures images per second for each (median step time after
+ * a warm-up). The compiled one runs through the same session step as `gm train`.
+ */
+import { loadModel } from '@gm/language';
+import { deriveFromLowering } from '@gm/language/derivation';
+import * as tf from '@tensorflow/tfjs';
+import { loadDataset } from '../data/dataset.js';
+import { compileModel } from '../compile/model.js';
+import { createOptimizer } from '../optim/create.js';
+import { trainStep } from '../session/step.js';
+import { buildNetwork } from '../nets/build.js';
+import { handWrittenDdpm } from './hand-written-ddpm.js';
+import { handWrittenVae } from './hand-written-vae.js';
+
+export interface BenchResult {
+    name: string;
+    parameters: number;
+    medianMs: number;
+    imagesPerSecond: number;
+    firstLoss: number;
+    lastLoss: number;
+}
+
+function median(values: number[]): number {
+    const s = [...values].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+export interface BenchOptions {
+    modelFile: string;
+    batch: number;
+    warmup: number;
+    steps: number;
+}
+
+export interface Contender {
+    name: string;
+    parameters: number;
+    step(i: number): Promise<number> | number;
+}
+
+/**
+ * Times the contenders in alternating rounds (a few steps of one, then of the other), so that
+ * other load on the machine affects both alike; `warmup` untimed steps each first.
+ */
+export async function race(contenders: Contender[], o: BenchOptions): Promise<BenchResult[]> {
+    const times = contenders.map(() => [] as number[]);
+    const first = contenders.map(() => NaN);
+    const last = contenders.map(() => NaN);
+    const counters = contenders.map(() => 0);
+    const run = async (k: number, timed: boolean) => {
+        const start = performance.now();
+        last[k] = await contenders[k].step(counters[k]);
+        if (counters[k] === 0) first[k] = last[k];
+        counters[k]++;
+        if (timed) times[k].push(performance.now() - start);
+    };
+    for (let k = 0; k < contenders.length; k++) for (let i = 0; i < o.warmup; i++) await run(k, false);
+    const perRound = 5;
+    for (let done = 0; done < o.steps; done += perRound) {
+        for (let k = 0; k < contenders.length; k++) for (let i = 0; i < Math.min(perRound, o.steps - done); i++) await run(k, true);
+    }
+    return contenders.map((c, k) => {
+        const medianMs = median(times[k]);
+        return { name: c.name, parameters: c.parameters, medianMs, imagesPerSecond: (1000 * o.batch) / medianMs, firstLoss: first[k], lastLoss: last[k] };
+    });
+}
+
+export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
+    const { result } = await loadModel(o.modelFile);
+    const derived = deriveFromLowering(result);
+    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
+    const model = result.model;
+    const dataIR = model.data[0];
+    const observed = model.variables.find((v) => v.role === 'observed')!;
+    const dataset = await loadDataset(dataIR, observed.shape, { seed: model.train.seed });
+    const perEpoch = dataset.batchesPerEpoch(o.batch);
+    // The same batches for both, made before timing.
+    const batches = Array.from({ length: Math.min(perEpoch, 16) }, (_, i) => dataset.batch(0, i, o.batch) as tf.Tensor2D);
+    const batchAt = (i: number) => batches[i % batches.length];
+
+    const train = { ...model.train, batch: o.batch };
+    const compiledModel = compileModel(model, derived.derivation, model.train.seed);
+    const optimizer = createOptimizer(train, compiledModel.parameters);
+    const hand = handWrittenVae(train.optimizer.lr);
+    const [compiled, handWritten] = await race(
+        [
+            {
+                name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
+                parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
+                step: async (i) => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
+            },
+            { name: 'hand-written tfjs', parameters: hand.parameterCount, step: (i) => hand.step(batchAt(i), i + 1) },
+        ],
+        o,
+    );
+    optimizer.dispose();
+    compiledModel.dispose();
+    hand.dispose();
+    tf.dispose(batches);
+    return { compiled, handWritten, ratio: compiled.imagesPerSecond / handWritten.imagesPerSecond };
+}
+
+/**
+ * The compiled training step of a diffusion model (`objective: simple`) against a hand-written
+ * L_simple step around a denoiser of the same architecture and initialization.
+ */
+export async function benchDdpm(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
+    const { result } = await loadModel(o.modelFile);
+    const derived = deriveFromLowering(result);
+    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
+    const model = result.model;
+    const chain = derived.derivation.chains[0];
+    if (!chain) throw new Error(`${o.modelFile}: not a chain model`);
+    const observed = model.variables.find((v) => v.role === 'observed')!;
+    const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
+    const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
+    const batchAt = (i: number) => batches[i % batches.length];
+    // Clipping and warm-up are off in both, so that the steps compare like for like.
+    const train = { ...model.train, batch: o.batch, clip: undefined, lrWarmup: undefined };
+    const compiledModel = compileModel(model, derived.derivation, model.train.seed);
+    const optimizer = createOptimizer(train, compiledModel.parameters);
+    const netIR = model.networks.find((n) => compiledModel.networks.has(n.name))!;
+    const net = buildNetwork(netIR, model.train.seed, observed.shape);
+    const alphaBar = chain.coefficients.marginalMean.map((m) => m * m);
+    const hand = handWrittenDdpm(net, alphaBar, train.optimizer.lr);
+    const [compiled, handWritten] = await race(
+        [
+            {
+                name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
+                parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
+                step: async (i) => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
+            },
+            { name: 'hand-written tfjs', parameters: net.parameterCount, step: (i) => hand.step(batchAt(i), 2 * i + 1) },
+        ],
+        o,
+    );
+    optimizer.dispose();
+    compiledModel.dispose();
+    hand.dispose();
+    net.dispose();
+    tf.dispose(batches);
+    return { compiled, handWritten, ratio: compiled.imagesPerSecond / handWritten.imagesPerSecond };
+}

@@ -1,0 +1,46 @@
+import type { NamedArray } from './named-array.js';
+
+/** Everything needed to continue a run exactly, or to evaluate and sample from it. */
+export interface Checkpoint {
+    /** The model's name and the SHA-256 of its source text (`sourceHash`). */
+    model: string;
+    sourceHash: string;
+    /** Training steps completed; the next step to run is `step`. */
+    step: number;
+    epoch: number;
+    /** The run's seed: every random draw of step s is seeded by (seed, s, stream). */
+    seed: number;
+    /** States of host-side generators by name (their whole state is one integer each). */
+    rng: Record<string, number>;
+    weights: NamedArray[];
+    optimizer?: { name: string; iterations: number; slots: NamedArray[] };
+    /** Exponential moving average of the weights, when the model trains one. */
+    ema?: NamedArray[];
+    /** Anything else the trainer wants back (backend, options, last losses). */
+    metadata: Record<string, unknown>;
+}
+
+/** The JSON file of a checkpoint folder: everything but the tensor values, which are in `tensors.bin`. */
+export interface CheckpointManifest {
+    format: 'gm-checkpoint';
+    version: 1;
+    model: string;
+    sourceHash: string;
+    step: number;
+    epoch: number;
+    seed: number;
+    rng: Record<string, number>;
+    createdAt: string;
+    /** The tensors in `tensors.bin`: little-endian float32, one after another. */
+    tensors: { group: 'weights' | 'optimizer' | 'ema'; name: string; shape: number[]; offset: number; length: number }[];
+    optimizer?: { name: string; iterations: number };
+    /** Size and SHA-256 of `tensors.bin`, to detect a damaged file. */
+    bytes: number;
+    sha256: string;
+    metadata: Record<string, unknown>;
+}
+
+export const MANIFEST_FILE = 'checkpoint.json';
+export const TENSORS_FILE = 'tensors.bin';
+/** In an output folder: a file naming the latest complete checkpoint folder. */
+export const LATEST_FILE = 'latest';

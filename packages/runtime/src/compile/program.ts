@@ -1,0 +1,69 @@
+/**
+ * The training program: what one evaluation of a model's derived bound computes, as a flat list of
+ * tensor instructions that name no tensor library. The compiler writes it from the model IR and the
+ * derivation; an executor (TensorFlow.js today, PyTorch later) runs it. Values are numbered in
+ * order; a value is `batched` when it has the batch axis first (per-example), else it is a scalar
+ * that broadcasts. Per-example scalars ([B]) broadcast over an example's axes ([B, 1, …]).
+ */
+
+export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'sigmoid' | 'softplus' | 'tanh' | 'neg' | 'square' | 'abs';
+export type BinaryFn = '+' | '-' | '*' | '/' | 'pow';
+
+export type Instruction =
+    /** The batch of an observed variable (or a sampler's state), replicated `replicas` times along the batch axis. */
+    | { op: 'data'; variable: string }
+    | { op: 'constant'; value: number }
+    /** A per-example integer t ~ Uniform{from..to}, seeded by (seed, step, stream). */
+    | { op: 'timestep'; from: number; to: number; stream: string }
+    /** ε ~ N(0, I) of the given per-example shape, seeded by (seed, step, stream). */
+    | { op: 'normal-noise'; shape: number[]; stream: string }
+    /** u ~ Uniform(−½, ½) of the given per-example shape (Laplace sampling). */
+    | { op: 'uniform-noise'; shape: number[]; stream: string }
+    /** table[index − offset] for a per-example integer index. */
+    | { op: 'gather'; table: number[]; offset: number; index: number }
+    /** A declared network applied to its arguments (a time argument is a per-example t). */
+    | { op: 'network'; network: string; args: number[] }
+    | { op: 'unary'; fn: UnaryFn; x: number }
+    | { op: 'binary'; fn: BinaryFn; a: number; b: number }
+    /** [lower, upper) of the last axis. */
+    | { op: 'slice'; x: number; lower: number; upper: number }
+    /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
+    | { op: 'reduce'; how: 'sum' | 'mean'; x: number }
+    /** Combines the replicas of a per-example value: [R·B] → [B] by a mean or log-mean-exp. */
+    | { op: 'combine-replicas'; how: 'mean' | 'logmeanexp'; x: number };
+
+export interface ProgramTerm {
+    /** The derivation's term id: `ell(x)`, `kl(z)`, `L_simple` … */
+    id: string;
+    /** Per-example value [B] in nats (before the sign), as the derivation defines the term. */
+    value: number;
+    /** ELBO = Σ sign · value over the terms in the bound. */
+    sign: 1 | -1;
+    inBound: boolean;
+    /** Weight in the loss: w(step) = value · min(1, step / warmup) with a warm-up. */
+    weight: { value: number; warmup?: number };
+}
+
+export interface Program {
+    model: string;
+    /** Observed variables fed from data, with the shape of one example. */
+    inputs: { variable: string; shape: number[] }[];
+    /** Samples per example (L, or k for the importance-weighted bound): the batch is replicated this often. */
+    replicas: number;
+    instructions: Instruction[];
+    /** Whether each value has the batch axis. */
+    batched: boolean[];
+    terms: ProgramTerm[];
+    /** Other named per-example values a caller wants back (samplers: `x`, the reverse mean …). */
+    outputs?: Record<string, number>;
+    /** Networks used, with the shape of the first argument they are called with. */
+    networks: { name: string; inputShape: number[] }[];
+    /** Dimensions of an observed example (bits/dim). */
+    dimensions: number;
+}
+
+/** The loss weight of a term at a step (KL warm-up). */
+export function termWeight(term: ProgramTerm, step: number): number {
+    if (!term.weight.warmup) return term.weight.value;
+    return term.weight.value * Math.min(1, step / term.weight.warmup);
+}

@@ -1,0 +1,65 @@
+/**
+ * Multilayer perceptrons: dense layers with the activation between them and none after the last
+ * (Kingma & Welling 2013, appendix C), and the time-conditioned MLP denoiser called as net(x, t):
+ * t's sinusoidal embedding (Vaswani et al. 2017) goes through a small MLP and is added, through its
+ * own projection, to every hidden layer before the activation (as Ho et al. 2020 add it to every
+ * residual block).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MlpIR } from '@gm/language';
+import { activation } from './activations.js';
+import { dense, type Layer } from './layers.js';
+import type { ApplyOptions, Network } from './network.js';
+import { countParameters, ParameterStore } from './parameters.js';
+import { timestepEmbedding } from './time-embedding.js';
+
+export function buildMlp(ir: MlpIR, seed: number): Network {
+    const store = new ParameterStore(seed, ir.name);
+    const act = activation(ir.activation);
+    const sizes = ir.layers;
+    if (sizes.length < 2) throw new Error(`network ${ir.name}: an MLP needs at least an input and an output size`);
+    const layers: Layer[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) layers.push(dense(store, `dense${i}`, sizes[i], sizes[i + 1]));
+
+    const embeddingSize = ir.timeEmbedding;
+    let timeHidden: Layer | undefined;
+    const timeProjections: Layer[] = [];
+    if (embeddingSize !== undefined) {
+        timeHidden = dense(store, 'time/dense', embeddingSize, embeddingSize);
+        for (let i = 1; i + 1 < sizes.length; i++) timeProjections.push(dense(store, `time/proj${i}`, embeddingSize, sizes[i]));
+    }
+    const parameters = store.parameters;
+
+    const apply = (x: tf.Tensor, t?: tf.Tensor, _options?: ApplyOptions): tf.Tensor => {
+        const batch = x.shape[0];
+        const flat = x.rank === 2 ? x : tf.reshape(x, [batch, -1]);
+        if (flat.shape[1] !== sizes[0]) throw new Error(`network ${ir.name}: expected inputs of size ${sizes[0]}, got shape [${x.shape.join(', ')}]`);
+        let temb: tf.Tensor | undefined;
+        if (embeddingSize !== undefined) {
+            if (!t) throw new Error(`network ${ir.name} is time-conditioned: call it as ${ir.name}(x, t)`);
+            temb = act(timeHidden!(timestepEmbedding(t, embeddingSize)));
+        }
+        let h = flat;
+        for (let i = 0; i < layers.length; i++) {
+            h = layers[i](h);
+            if (i + 1 < layers.length) {
+                if (temb) h = tf.add(h, timeProjections[i](temb));
+                h = act(h);
+            }
+        }
+        // A denoiser's output has the shape of its input (ε or x0 of an image).
+        if (x.rank > 2 && h.shape[1] === sizes[0]) h = tf.reshape(h, x.shape);
+        return h;
+    };
+
+    return {
+        name: ir.name,
+        architecture: 'MLP',
+        timeConditioned: embeddingSize !== undefined,
+        apply,
+        parameters,
+        variables: parameters.map((p) => p.variable),
+        parameterCount: countParameters(parameters),
+        dispose: () => parameters.forEach((p) => p.variable.dispose()),
+    };
+}

@@ -1,0 +1,2 @@
+export { deriveSeed, hashString } from './seeds.js';
+export { Random } from './random.js';

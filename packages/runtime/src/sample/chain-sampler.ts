@@ -1,0 +1,144 @@
+/**
+ * Sampling a Markov-chain model by running its reverse chain: ancestral sampling through all steps
+ * (Ho et al. 2020, Algorithm 2) or DDIM with fewer steps (Song et al. 2021, eq. 12). Both work from the
+ * model's own reverse factor: its mean μ_θ(x_t, t) and variance σ_t² are compiled as a program, and
+ * the prediction of x_0 is recovered from μ_θ by inverting the derived posterior mean
+ * μ̃_t = a_t x_0 + b_t x_t, whatever the parameterization (ε, x_0 or μ). Predicted x_0 can be
+ * clipped to the data range.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelIR } from '@gm/language';
+import type { Derivation } from '@gm/language/derivation';
+import { ProgramBuilder } from '../compile/builder.js';
+import { normalParams } from '../compile/distributions.js';
+import { CompileError, type Scope } from '../compile/expressions.js';
+import type { Program } from '../compile/program.js';
+import { TfjsExecutor } from '../compile/tfjs-executor.js';
+import type { Network } from '../nets/network.js';
+import { deriveSeed } from '../rng/seeds.js';
+
+export interface ChainSampleOptions {
+    n: number;
+    sampler: 'ancestral' | 'ddim';
+    /** DDIM steps (default 50). */
+    steps?: number;
+    /** DDIM η: 0 is deterministic, 1 is DDPM-like. */
+    eta?: number;
+    /** Clip predicted x_0 to this range. */
+    clip?: [number, number];
+    seed: number;
+    /** Frames to record for a trajectory strip (x_T … x_0), 0 for none. */
+    frames?: number;
+}
+
+export interface ChainSamples {
+    /** [n, ...shape] on the host. */
+    samples: Float32Array;
+    shape: number[];
+    /** Recorded states from x_T to x_0, each [n, ...shape]. */
+    trajectory: Float32Array[];
+    /** The t of each recorded state (the chain's upper index first, its lower index last). */
+    trajectoryTimesteps: number[];
+}
+
+/** The reverse factor's mean and variance as a program of the inputs `x[t]` and `t`. */
+export function compileReverseStep(model: ModelIR, derivation: Derivation): { program: Program; chain: string } {
+    const derived = derivation.chains[0];
+    if (!derived) throw new CompileError(`model ${model.name} has no chain`);
+    const chain = model.chains.find((c) => c.name === derived.chain)!;
+    const reverse = model.factors.find((f) => f.id === derived.reverse.id);
+    if (!reverse || reverse.distribution.family !== 'Normal') throw new CompileError(`the reverse factor of chain ${chain.name} must be a Normal`);
+    const builder = new ProgramBuilder();
+    const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const stateKey = `${chain.name}[${chain.index}]`;
+    scope.variables.set(stateKey, builder.emit({ op: 'data', variable: stateKey }));
+    scope.shapes.set(stateKey, chain.shape);
+    scope.indices.set(chain.index, { value: builder.emit({ op: 'data', variable: chain.index }) });
+    const { mean, variance } = normalParams(reverse.distribution, scope);
+    const program: Program = {
+        model: model.name,
+        inputs: [{ variable: stateKey, shape: chain.shape }, { variable: chain.index, shape: [] }],
+        replicas: 1,
+        instructions: builder.instructions,
+        batched: builder.batched,
+        terms: [],
+        outputs: { mean, variance },
+        networks: [...new Set(builder.instructions.flatMap((i) => (i.op === 'network' ? [i.network] : [])))].map((name) => ({ name, inputShape: chain.shape })),
+        dimensions: chain.shape.reduce((a, b) => a * b, 1),
+    };
+    return { program, chain: chain.name };
+}
+
+/** The timesteps visited: all of upper..lower+1, or `steps` of them evenly spaced for DDIM. */
+export function samplingTimesteps(lower: number, upper: number, sampler: 'ancestral' | 'ddim', steps = 50): number[] {
+    const count = upper - lower;
+    if (sampler === 'ancestral' || steps >= count) return Array.from({ length: count }, (_, i) => upper - i);
+    const ts = new Set<number>();
+    for (let i = 0; i < steps; i++) ts.add(lower + 1 + Math.round((i * (count - 1)) / Math.max(1, steps - 1)));
+    return [...ts].sort((a, b) => b - a);
+}
+
+/** Runs the reverse chain. Reads back to the host with `await data()` only (WebGPU under Node has no dataSync). */
+export async function sampleChain(model: ModelIR, derivation: Derivation, networks: Map<string, Network>, o: ChainSampleOptions): Promise<ChainSamples> {
+    const { program } = compileReverseStep(model, derivation);
+    const derived = derivation.chains[0];
+    const chain = model.chains.find((c) => c.name === derived.chain)!;
+    const c = derived.coefficients;
+    const off = chain.lower;
+    const at = (table: number[], t: number) => table[t - off];
+    const executor = new TfjsExecutor(program, networks, o.seed);
+    const stateKey = `${chain.name}[${chain.index}]`;
+    const shape = [o.n, ...chain.shape];
+    const timesteps = samplingTimesteps(chain.lower, chain.upper, o.sampler, o.steps);
+    const eta = o.eta ?? 0;
+    const frameEvery = o.frames ? Math.max(1, Math.floor(timesteps.length / Math.max(1, o.frames - 1))) : 0;
+    const trajectory: Float32Array[] = [];
+    const trajectoryTimesteps: number[] = [];
+    // x_T from the declared prior p(x_T); a standard Normal here, as the derivation requires.
+    let x: tf.Tensor = tf.randomNormal(shape, 0, 1, 'float32', deriveSeed(o.seed, chain.upper + 1, 'sample/prior'));
+    const record = async (t: number) => {
+        trajectory.push(Float32Array.from((await x.data()) as Float32Array));
+        trajectoryTimesteps.push(t);
+    };
+    if (frameEvery) await record(chain.upper);
+    try {
+        for (let k = 0; k < timesteps.length; k++) {
+            const t = timesteps[k];
+            const prev = k + 1 < timesteps.length ? timesteps[k + 1] : chain.lower;
+            const next = tf.tidy(() => {
+                const out = executor.outputs({ [stateKey]: x, [chain.index]: tf.fill([o.n], t) }, t);
+                const a = at(c.posteriorMeanX0, t);
+                const b = at(c.posteriorMeanXt, t);
+                // x̂_0 from μ_θ = a x̂_0 + b x_t
+                let x0 = tf.div(tf.sub(out.mean, tf.mul(b, x)), a);
+                if (o.clip) x0 = tf.clipByValue(x0, o.clip[0], o.clip[1]);
+                const z = tf.randomNormal(shape, 0, 1, 'float32', deriveSeed(o.seed, t, 'sample/z'));
+                if (o.sampler === 'ancestral') {
+                    // x_{t−1} = μ_θ(x_t, t) + σ_t z, no noise at the last step (Ho et al., Algorithm 2).
+                    const mean = o.clip ? tf.add(tf.mul(a, x0), tf.mul(b, x)) : out.mean;
+                    // σ_t² is per example ([n]) or one number: make it broadcast over an example's axes.
+                    const variance = out.variance.rank === 1 ? tf.reshape(out.variance, [o.n, ...chain.shape.map(() => 1)]) : out.variance;
+                    return prev === chain.lower ? mean : tf.add(mean, tf.mul(tf.sqrt(variance), z));
+                }
+                // DDIM: x_prev = m_prev x̂_0 + √(s_prev − σ²) ε̂ + σ z, ε̂ = (x_t − m_t x̂_0)/√s_t (Song et al. eq. 12),
+                // σ² = η² (s_prev/s_t)(s_t − (m_t/m_prev)² s_prev).
+                const mt = at(c.marginalMean, t);
+                const st = at(c.marginalVar, t);
+                const mp = at(c.marginalMean, prev);
+                const sp = at(c.marginalVar, prev);
+                const sigma2 = eta * eta * (sp / st) * Math.max(0, st - (mt / mp) ** 2 * sp);
+                const epsHat = tf.div(tf.sub(x, tf.mul(mt, x0)), Math.sqrt(st));
+                let xPrev = tf.add(tf.mul(mp, x0), tf.mul(Math.sqrt(Math.max(0, sp - sigma2)), epsHat));
+                if (sigma2 > 0) xPrev = tf.add(xPrev, tf.mul(Math.sqrt(sigma2), z));
+                return xPrev;
+            });
+            x.dispose();
+            x = next;
+            if (frameEvery && ((k + 1) % frameEvery === 0 || k + 1 === timesteps.length) && trajectory.length < (o.frames ?? 0)) await record(prev);
+        }
+        return { samples: Float32Array.from((await x.data()) as Float32Array), shape, trajectory, trajectoryTimesteps };
+    } finally {
+        x.dispose();
+        executor.dispose();
+    }
+}

@@ -1,0 +1,100 @@
+/**
+ * Samples of a latent-variable model as programs: from the prior (ancestral sampling through the
+ * p factors, the observed variable drawn as its mean, e.g. the Bernoulli probabilities, as VAE
+ * sample grids show it) and reconstructions (x → the mean of q(z | x) → the mean of p(x | z)).
+ */
+import type { DistributionIR, FactorIR, ModelIR } from '@gm/language';
+import { ProgramBuilder } from '../compile/builder.js';
+import { normalParams, reparameterizedSample } from '../compile/distributions.js';
+import { CompileError, compileExpr, type Scope } from '../compile/expressions.js';
+import type { Program } from '../compile/program.js';
+
+/** The mean of a distribution: μ (Normal, Laplace), π = sigmoid(logits) (Bernoulli). */
+export function distributionMean(d: DistributionIR, scope: Scope): number {
+    const b = scope.builder;
+    switch (d.family) {
+        case 'Normal':
+            return normalParams(d, scope).mean;
+        case 'Laplace':
+            return compileExpr(d.params.mean ?? { kind: 'number', value: 0 }, scope);
+        case 'Bernoulli':
+            return d.params.logits ? b.unary('sigmoid', compileExpr(d.params.logits, scope)) : compileExpr(d.params.probs, scope);
+        case 'Categorical':
+            throw new CompileError('Categorical variables are not supported by the runtime yet');
+    }
+}
+
+/** Factors of one kind in an order where every factor's given variables come first. */
+function ordered(model: ModelIR, kind: 'p' | 'q', known: Set<string>): FactorIR[] {
+    const pending = model.factors.filter((f) => f.kind === kind && !f.target.index && !known.has(f.target.name));
+    const out: FactorIR[] = [];
+    while (pending.length > 0) {
+        const i = pending.findIndex((f) => f.given.every((g) => known.has(g.name)));
+        if (i < 0) throw new CompileError(`cannot order the ${kind} factors: ${pending.map((f) => f.id).join(', ')} wait on each other`);
+        const [f] = pending.splice(i, 1);
+        out.push(f);
+        known.add(f.target.name);
+    }
+    return out;
+}
+
+function newScope(model: ModelIR): Scope {
+    return { model, builder: new ProgramBuilder(), variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+}
+
+function finish(model: ModelIR, scope: Scope, inputs: Program['inputs'], outputs: Record<string, number>): Program {
+    const b = scope.builder;
+    return {
+        model: model.name,
+        inputs,
+        replicas: 1,
+        instructions: b.instructions,
+        batched: b.batched,
+        terms: [],
+        outputs,
+        networks: [...new Set(b.instructions.flatMap((i) => (i.op === 'network' ? [i.network] : [])))].map((name) => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
+        dimensions: inputs.reduce((n, i) => n + i.shape.reduce((a, c) => a * c, 1), 0),
+    };
+}
+
+function shapeOf(model: ModelIR, name: string): number[] {
+    const v = model.variables.find((x) => x.name === name);
+    if (!v) throw new CompileError(`unknown variable ${name}`);
+    return v.shape;
+}
+
+/** Draws the latents from the prior and returns each observed variable's mean (outputs by variable name). */
+export function compilePriorSampler(model: ModelIR): Program {
+    const scope = newScope(model);
+    const outputs: Record<string, number> = {};
+    for (const f of ordered(model, 'p', new Set())) {
+        const v = model.variables.find((x) => x.name === f.target.name)!;
+        scope.shapes.set(v.name, v.shape);
+        if (v.role === 'latent') scope.variables.set(v.name, reparameterizedSample(f.distribution, v.shape, `prior/${v.name}`, scope));
+        else scope.variables.set(v.name, distributionMean(f.distribution, scope));
+        outputs[v.name] = scope.variables.get(v.name)!;
+    }
+    return finish(model, scope, [], outputs);
+}
+
+/** x → the mean of every q(z | …) → the mean of p(x | z): reconstructions of observed examples. */
+export function compileReconstruction(model: ModelIR): Program {
+    const scope = newScope(model);
+    const observed = model.variables.filter((v) => v.role === 'observed' && v.data);
+    for (const v of observed) {
+        scope.variables.set(v.name, scope.builder.emit({ op: 'data', variable: v.name }));
+        scope.shapes.set(v.name, v.shape);
+    }
+    const known = new Set(observed.map((v) => v.name));
+    for (const f of ordered(model, 'q', known)) {
+        scope.variables.set(f.target.name, distributionMean(f.distribution, scope));
+        scope.shapes.set(f.target.name, shapeOf(model, f.target.name));
+    }
+    const outputs: Record<string, number> = {};
+    for (const v of observed) {
+        const f = model.factors.find((x) => x.kind === 'p' && x.target.name === v.name && !x.target.index);
+        if (!f) throw new CompileError(`no p factor for ${v.name}`);
+        outputs[v.name] = distributionMean(f.distribution, scope);
+    }
+    return finish(model, scope, observed.map((v) => ({ variable: v.name, shape: v.shape })), outputs);
+}

@@ -1,0 +1,133 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel, type ModelIR } from '@gm/language';
+import { deriveFromLowering, type Derivation } from '@gm/language/derivation';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend/index.js';
+import { TfjsExecutor } from '../src/compile/index.js';
+import { buildNetwork, type Network } from '../src/nets/index.js';
+import { compilePriorSampler, compileReconstruction, sampleChain, samplingTimesteps } from '../src/sample/index.js';
+
+const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
+
+async function load(file: string): Promise<{ model: ModelIR; derivation: Derivation }> {
+    const { result } = await loadModel(path.join(examples, file));
+    const derived = deriveFromLowering(result);
+    if (!derived.ok) throw new Error(derived.failure.reasons.map((r) => r.message).join('; '));
+    return { model: result.model, derivation: derived.derivation };
+}
+
+beforeAll(async () => {
+    await selectBackend('wasm');
+});
+
+/**
+ * The exact ε-predictor for data that is one point c: x_t = m_t c + √s_t ε, so ε = (x_t − m_t c)/√s_t.
+ * With it, the reverse chain must end at c whatever the sampler.
+ */
+function optimalDenoiser(derivation: Derivation, c: tf.Tensor): Network {
+    const co = derivation.chains[0].coefficients;
+    const m = tf.keep(tf.tensor1d(co.marginalMean));
+    const s = tf.keep(tf.tensor1d(co.marginalVar));
+    return {
+        name: 'eps',
+        architecture: 'MLP',
+        timeConditioned: true,
+        apply: (x, t) => {
+            const ti = tf.cast(t!, 'int32');
+            const mt = tf.reshape(tf.gather(m, ti), [-1, 1]);
+            const st = tf.reshape(tf.gather(s, ti), [-1, 1]);
+            return tf.div(tf.sub(x, tf.mul(mt, c)), tf.sqrt(st));
+        },
+        parameters: [],
+        variables: [],
+        parameterCount: 0,
+        dispose: () => tf.dispose([m, s]),
+    };
+}
+
+describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
+    it('visits T..1 (ancestral) or an evenly spaced subsequence from T down to 1 (DDIM)', () => {
+        expect(samplingTimesteps(0, 5, 'ancestral')).toEqual([5, 4, 3, 2, 1]);
+        const ddim = samplingTimesteps(0, 1000, 'ddim', 50);
+        expect(ddim.length).toBe(50);
+        expect(ddim[0]).toBe(1000);
+        expect(ddim[49]).toBe(1);
+        for (let i = 1; i < 50; i++) expect(ddim[i]).toBeLessThan(ddim[i - 1]);
+    });
+
+    for (const [sampler, eta] of [['ancestral', 0], ['ddim', 0], ['ddim', 1]] as const) {
+        it(`${sampler}${sampler === 'ddim' ? ` (η = ${eta})` : ''} with the exact denoiser of a point mass ends at that point`, async () => {
+            const { model, derivation } = await load('ddpm-mlp.gm');
+            const c = tf.keep(tf.linspace(-0.8, 0.8, 784).reshape([1, 784]));
+            const net = optimalDenoiser(derivation, c);
+            const out = await sampleChain(model, derivation, new Map([['eps', net]]), { n: 3, sampler, steps: 20, eta, seed: 4, frames: 5 });
+            expect(out.shape).toEqual([3, 784]);
+            const target = c.dataSync();
+            let worst = 0;
+            for (let i = 0; i < out.samples.length; i++) worst = Math.max(worst, Math.abs(out.samples[i] - target[i % 784]));
+            expect(worst).toBeLessThan(2e-3);
+            expect(out.trajectory.length).toBe(5);
+            // The first frame is x_T ~ N(0, I): far from c; the last is the sample.
+            const first = out.trajectory[0];
+            const sd = Math.sqrt(first.reduce((s, v) => s + v * v, 0) / first.length);
+            expect(sd).toBeGreaterThan(0.9);
+            expect(sd).toBeLessThan(1.1);
+            expect(Array.from(out.trajectory[4])).toEqual(Array.from(out.samples));
+            expect(out.trajectoryTimesteps[0]).toBe(200);
+            expect(out.trajectoryTimesteps[4]).toBe(0);
+            if (sampler === 'ddim' && eta === 0) {
+                // Deterministic DDIM keeps ε̂ fixed: every state is x_τ = m_τ c + √s_τ ε̂_T (Song et al. eq. 12).
+                const co = derivation.chains[0].coefficients;
+                const epsT = Array.from(first, (v, i) => (v - co.marginalMean[200] * target[i % 784]) / Math.sqrt(co.marginalVar[200]));
+                out.trajectory.forEach((frame, k) => {
+                    const tau = out.trajectoryTimesteps[k];
+                    for (let i = 0; i < frame.length; i += 97) {
+                        expect(frame[i]).toBeCloseTo(co.marginalMean[tau] * target[i % 784] + Math.sqrt(co.marginalVar[tau]) * epsT[i], 3);
+                    }
+                });
+            }
+            net.dispose();
+            c.dispose();
+        });
+    }
+
+    it('clips predicted x_0 to the data range', async () => {
+        const { model, derivation } = await load('ddpm-mlp.gm');
+        const c = tf.keep(tf.fill([1, 784], 3)); // outside [−1, 1]
+        const net = optimalDenoiser(derivation, c);
+        const out = await sampleChain(model, derivation, new Map([['eps', net]]), { n: 2, sampler: 'ddim', steps: 10, eta: 0, seed: 1, clip: [-1, 1] });
+        for (const v of out.samples) expect(v).toBeLessThanOrEqual(1 + 1e-5);
+        net.dispose();
+        c.dispose();
+    });
+});
+
+describe('latent-variable sampling (examples/vae.gm)', () => {
+    it('draws z from the prior and shows x as the Bernoulli probabilities; reconstructs through the q and p means', async () => {
+        const { model } = await load('vae.gm');
+        const networks = new Map(model.networks.map((n) => [n.name, buildNetwork(n, 1)]));
+        const prior = new TfjsExecutor(compilePriorSampler(model), networks, 7);
+        const out = tf.tidy(() => {
+            const o = prior.outputs({}, 0, { batch: 6 });
+            return { x: o.x.arraySync() as number[][], z: o.z.arraySync() as number[][] };
+        });
+        expect(out.x.length).toBe(6);
+        expect(out.x[0].length).toBe(784);
+        for (const row of out.x) for (const v of row) expect(v > 0 && v < 1).toBe(true);
+        const zs = out.z.flat();
+        expect(Math.abs(zs.reduce((a, b) => a + b, 0) / zs.length)).toBeLessThan(0.3);
+
+        const recon = new TfjsExecutor(compileReconstruction(model), networks, 7);
+        const x = tf.randomUniform([4, 784], 0, 1, 'float32', 3);
+        const r = recon.outputs({ x }, 0).x;
+        expect(r.shape).toEqual([4, 784]);
+        // By hand: decoder(encoder(x)[0:20]) through a sigmoid.
+        const byHand = tf.sigmoid(networks.get('decoder')!.apply(tf.slice(networks.get('encoder')!.apply(x), [0, 0], [-1, 20])));
+        expect(tf.max(tf.abs(tf.sub(r, byHand))).dataSync()[0]).toBeLessThan(1e-6);
+        for (const n of networks.values()) n.dispose();
+        prior.dispose();
+        recon.dispose();
+    });
+});
