@@ -47,6 +47,24 @@ describe('gm train', () => {
         expect(events.at(-1)).toMatchObject({ event: 'done', step: 5, reason: 'finished' });
     });
 
+    test('gm sample writes a PNG grid and reconstructions; gm eval reports the test bound and log p(x)', async () => {
+        const out = tmp('sample');
+        expect((await gm('train', 'examples/vae.gm', '--steps', '20', '--json', '--backend', 'wasm', '--out', out)).code).toBe(0);
+        const grid = path.join(out, 'grid.png'), recon = path.join(out, 'recon.png');
+        const sampled = await run(process.execPath, [GM, 'sample', 'examples/vae.gm', '--checkpoint', out, '--n', '16', '--out', grid, '--reconstructions', recon, '--backend', 'wasm'], { cwd: ROOT });
+        expect(sampled.stdout).toMatch(/16 samples of VAE \(step 20\)/);
+        const { PNG } = await import('pngjs');
+        const png = PNG.sync.read(fs.readFileSync(grid));
+        expect([png.width, png.height]).toEqual([4 * 30 + 2, 4 * 30 + 2]); // 4×4 digits of 28 px, 2 px apart
+        expect(PNG.sync.read(fs.readFileSync(recon)).height).toBeGreaterThan(0);
+        const evaluated = await run(process.execPath, [GM, 'eval', 'examples/vae.gm', '--checkpoint', out, '--limit', '64', '--iw', '8', '--json', '--backend', 'wasm'], { cwd: ROOT });
+        const report = JSON.parse(evaluated.stdout) as { nats: number; terms: Record<string, number>; logLikelihood: { k: number; nats: number }; examples: number };
+        expect(report.examples).toBe(64);
+        expect(report.nats).toBeCloseTo(-(report.terms['ell(x)']! - report.terms['kl(z)']!), 3);
+        // The importance-weighted estimate is a tighter bound: log p̂(x) ≥ ELBO (up to Monte Carlo noise).
+        expect(report.logLikelihood.nats).toBeGreaterThan(-report.nats - 0.5);
+    });
+
     test('--resume continues exactly: the same weights as an uninterrupted run', async () => {
         const straight = tmp('straight'), resumed = tmp('resumed');
         const common = ['--json', '--backend', 'wasm', '--batch', '32'];

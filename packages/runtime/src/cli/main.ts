@@ -1,6 +1,8 @@
 import { check, UsageError } from './check.js';
 import { elbo } from './elbo.js';
 import { train } from './train.js';
+import { sample } from './sample.js';
+import { evaluate } from './eval.js';
 
 const USAGE = `usage: gm <command> [options]
 
@@ -9,8 +11,11 @@ commands:
   elbo FILE [--model NAME] [--format text|markdown|latex|json]
                                the derived variational bound of each model
   train FILE [options]         train a model on its dataset
-  eval FILE --checkpoint DIR   the test-set bound and an importance-sampled log p(x)
-  sample FILE --checkpoint DIR sample a PNG grid from a trained model
+  eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--json]
+                               the test-set bound term by term, bits/dim, an importance-sampled log p(x)
+  sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
+              [--trajectory strip.png] [--reconstructions recon.png]
+                               a PNG grid of samples from a trained model
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -20,6 +25,8 @@ export const commands: Record<string, Command> = {
     check: (args) => check(args),
     elbo: (args) => elbo(args),
     train: (args) => train(args),
+    eval: (args) => evaluate(args),
+    sample: (args) => sample(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,13 +1,36 @@
+import * as path from 'node:path';
+import { writeImageGrid } from '../image/index.js';
 import type { Ema } from '../optim/index.js';
+import type { TrainEvent } from '../train/events.js';
+import { drawSamples } from './draw.js';
 import type { PreparedModel } from './prepare.js';
 import type { SessionHooks } from './session.js';
 
 export interface PreviewOptions {
     sampleEvery: number;
+    /** Samples in a preview grid. */
+    n: number;
     ema?: Ema;
 }
 
-/** Sample grids while training (wired to the sampler once it exists). */
-export function previewHooks(_prepared: PreparedModel, _out: string, _options: PreviewOptions): SessionHooks {
-    return {};
+/**
+ * Sample grids while training, written to `<out>/samples/step-N.png` and `<out>/samples/latest.png`,
+ * drawn with the averaged weights when the model keeps an EMA. Diffusion previews use a few DDIM
+ * steps so that they stay cheap.
+ */
+export function previewHooks(prepared: PreparedModel, out: string, o: PreviewOptions): SessionHooks {
+    const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];
+    const chain = prepared.derivation.chains.length > 0;
+    return {
+        sample: {
+            every: o.sampleEvery,
+            run: async (step: number): Promise<TrainEvent[]> => {
+                const draw = () => drawSamples(prepared, { n: o.n, seed: 1, ...(chain ? { sampler: 'ddim' as const, steps: 20, eta: 0 } : {}) });
+                const { images } = o.ema ? await o.ema.withAveragedWeights(draw) : await draw();
+                const file = writeImageGrid(path.join(out, 'samples', `step-${String(step).padStart(9, '0')}.png`), images, { range: [lo, hi] });
+                writeImageGrid(path.join(out, 'samples', 'latest.png'), images, { range: [lo, hi] });
+                return [{ event: 'sample', step, path: file, kind: 'samples' }];
+            },
+        },
+    };
 }

@@ -1,0 +1,53 @@
+import * as path from 'node:path';
+import { writeImageGrid, writeTrajectoryStrip } from '../image/index.js';
+import { drawReconstructions, drawSamples } from '../session/draw.js';
+import { datasetFor } from '../session/prepare.js';
+import { UsageError } from './check.js';
+import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './checkpoint-args.js';
+
+/**
+ * `gm sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N]
+ * [--eta E] [--trajectory strip.png] [--reconstructions recon.png]`: a PNG grid of samples.
+ */
+export async function sample(args: string[]): Promise<number> {
+    const { values, positionals } = parseArgs({
+        args, allowPositionals: true,
+        options: {
+            ...CHECKPOINT_OPTIONS, n: { type: 'string' }, out: { type: 'string' }, sampler: { type: 'string' },
+            steps: { type: 'string' }, eta: { type: 'string' }, trajectory: { type: 'string' }, reconstructions: { type: 'string' },
+        },
+    });
+    if (positionals.length !== 1) throw new UsageError('gm sample needs one .gm file');
+    if (values.sampler && values.sampler !== 'ancestral' && values.sampler !== 'ddim') throw new UsageError('--sampler is ancestral or ddim');
+    const eta = values.eta === undefined ? undefined : Number(values.eta);
+    if (eta !== undefined && !(eta >= 0 && eta <= 1)) throw new UsageError('--eta is a number in [0, 1]');
+    const file = positionals[0]!;
+    const { prepared, step, ema } = await loadTrained(file, values);
+    const n = positiveInteger(values.n, '--n') ?? prepared.model.sample.n;
+    const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];
+    const steps = positiveInteger(values.steps, '--steps');
+    const drawn = await drawSamples(prepared, {
+        n, seed: positiveInteger(values.seed, '--seed') ?? 1,
+        ...(values.sampler ? { sampler: values.sampler as 'ancestral' | 'ddim' } : {}),
+        ...(steps ? { steps } : {}), ...(eta !== undefined ? { eta } : {}),
+        ...(values.trajectory ? { frames: 10 } : {}),
+    });
+    const out = path.resolve(values.out ?? 'samples.png');
+    writeImageGrid(out, drawn.images, { range: [lo, hi] });
+    console.log(`${n} samples of ${prepared.model.name} (step ${step}${ema ? ', EMA weights' : ''}) → ${out}`);
+    if (values.trajectory) {
+        if (!drawn.trajectory) throw new Error('--trajectory needs a model with a chain');
+        const strip = path.resolve(values.trajectory);
+        writeTrajectoryStrip(strip, drawn.trajectory.map(f => ({ values: Array.from(f.values).slice(0, 8 * (f.values.length / n)), shape: [Math.min(8, n), ...f.shape.slice(1)] })), { range: [lo, hi] });
+        console.log(`trajectory x_T → x_0 of ${Math.min(8, n)} samples → ${strip}`);
+    }
+    if (values.reconstructions) {
+        const test = await datasetFor(prepared, 'test', 1);
+        const pairs = await drawReconstructions(prepared, test, Math.min(n, 32));
+        if (!pairs) throw new Error('--reconstructions needs a model with an approximate posterior q(z | x)');
+        const recon = path.resolve(values.reconstructions);
+        writeImageGrid(recon, pairs, { range: [lo, hi], columns: 8 });
+        console.log(`test images (odd rows) and their reconstructions (even rows) → ${recon}`);
+    }
+    return 0;
+}
