@@ -115,7 +115,7 @@ describe('lowering', () => {
         expect(Object.keys(model.factors[0]!.distribution.params)).toEqual(['mean', 'std']);
         expect(model.factors.map(f => f.id)).toEqual(['p(z)', 'p(x|z)', 'q(z|x)']);
         expect(model.networks[0]).toMatchObject({ architecture: 'MLP', layers: [784, 400, 40], activation: 'relu', inputSize: 784, outputSize: 40 });
-        expect(model.train).toMatchObject({ optimizer: { name: 'Adam', lr: 1e-3 }, batch: 128, epochs: 10, seed: 1, beta: 1, k: 1 });
+        expect(model.train).toMatchObject({ optimizer: { name: 'Adam', lr: 1e-3 }, batch: 128, steps: 4690, seed: 1, beta: 1, k: 1 });
         expect(model.data[0]).toMatchObject({ dataset: 'mnist', split: 'train', binarize: 'fixed', valueRange: [0, 1] });
     });
 
