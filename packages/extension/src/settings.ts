@@ -1,0 +1,23 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CliSettings } from './train/cli-command.js';
+
+export function cliSettings(): CliSettings {
+    const config = vscode.workspace.getConfiguration('gm');
+    return {
+        cliPath: config.get<string>('cliPath', ''),
+        nodePath: config.get<string>('nodePath', ''),
+        backend: config.get<string>('backend', 'auto'),
+        previewInterval: Math.max(1, config.get<number>('previewInterval', 200)),
+        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map(f => f.uri.fsPath),
+        execPath: process.execPath,
+    };
+}
+
+/** The output directory for a document's runs: absolute, or relative to its workspace folder. */
+export function outputDirectory(document: vscode.Uri): string {
+    const configured = vscode.workspace.getConfiguration('gm').get<string>('outputDirectory', '.gm-runs') || '.gm-runs';
+    if (path.isAbsolute(configured)) return configured;
+    const folder = vscode.workspace.getWorkspaceFolder(document)?.uri.fsPath ?? path.dirname(document.fsPath);
+    return path.join(folder, configured);
+}

@@ -1,0 +1,48 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { LENS_COMMANDS } from '../../language/src/lsp/gm-code-lens.js';
+
+const HERE = path.resolve(import.meta.dirname, '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(HERE, 'package.json'), 'utf8'));
+const extensionSource = fs.readFileSync(path.join(HERE, 'src/extension.ts'), 'utf8');
+const commands: Array<{ command: string; title: string; category: string }> = manifest.contributes.commands;
+
+describe('the extension manifest', () => {
+    test('the language server code lenses name commands the extension contributes and registers', () => {
+        for (const id of Object.values(LENS_COMMANDS)) {
+            expect(commands.map(c => c.command)).toContain(id);
+            expect(extensionSource).toContain(`command('${id}'`);
+        }
+    });
+
+    test('every contributed command is registered, in category GM, and in the palette for .gm files', () => {
+        expect(commands.map(c => c.title).sort()).toEqual(['Resume Training', 'Sample from Model', 'Show Derivation', 'Show Model Graph', 'Stop Training', 'Train Model']);
+        for (const c of commands) {
+            expect(c.category).toBe('GM');
+            expect(extensionSource).toContain(`command('${c.command}'`);
+            expect(manifest.contributes.menus.commandPalette.map((m: { command: string }) => m.command)).toContain(c.command);
+        }
+        const title = manifest.contributes.menus['editor/title'] as Array<{ command: string; when: string }>;
+        for (const id of ['gm.trainModel', 'gm.showDerivation', 'gm.showModelGraph']) expect(title.find(m => m.command === id)?.when).toMatch(/resourceLangId == gm/);
+    });
+
+    test('the grammar, language configuration and icon it points to exist after a build', () => {
+        const language = manifest.contributes.languages[0];
+        expect(language.extensions).toEqual(['.gm']);
+        expect(fs.existsSync(path.join(HERE, language.configuration))).toBe(true);
+        expect(fs.existsSync(path.join(HERE, language.icon.dark))).toBe(true);
+        const config = JSON.parse(fs.readFileSync(path.join(HERE, language.configuration), 'utf8'));
+        expect(config.comments).toEqual({ lineComment: '//', blockComment: ['/*', '*/'] });
+        // The grammar is copied from packages/language at build time: its scope must match.
+        const grammar = JSON.parse(fs.readFileSync(path.join(HERE, '../language/syntaxes/gm.tmLanguage.json'), 'utf8'));
+        expect(manifest.contributes.grammars[0]).toMatchObject({ language: 'gm', scopeName: grammar.scopeName, path: './out/syntaxes/gm.tmLanguage.json' });
+    });
+
+    test('settings: backend, output directory, preview interval, Python path; untrusted workspaces limited', () => {
+        const properties = Object.keys(manifest.contributes.configuration.properties);
+        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.pythonPath']));
+        expect(manifest.capabilities.untrustedWorkspaces.supported).toBe('limited');
+        expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath', 'gm.pythonPath']));
+    });
+});

