@@ -151,7 +151,9 @@ describe('gm in a real VS Code workbench', () => {
         expect(await dashboard.locator('#charts .chart canvas').count(), 'loss curves').toBeGreaterThan(0);
         const images = await dashboard.locator('#samples img').count();
         if (images === 0) throw new Error("no sample grid in the dashboard after 120 s: gm train printed no 'sample' event");
-        expect(await dashboard.locator('#samples img').first().evaluate(img => (img as HTMLImageElement).naturalWidth), 'the grid image loads').toBeGreaterThan(0);
+        // A newer grid may be replacing the image right now: wait for one to finish loading.
+        await expect.poll(() => dashboard.locator('#samples img').first().evaluate(img => (img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0),
+            { message: 'the grid image loads', timeout: 15_000 }).toBeGreaterThan(0);
 
         const terms = await dashboard.locator('#charts .chart').evaluateAll(charts => charts.map(c => (c as HTMLElement).dataset.term));
         expect(terms).toContain('loss');
@@ -177,7 +179,13 @@ describe('gm in a real VS Code workbench', () => {
         await runCommand(page, 'GM: Show Derivation');
         const view = await webviewFrame(page, '#copy', 30_000);
         await view.waitForFunction(() => !document.querySelector('#content')?.textContent?.includes('Asking the language server'), undefined, { timeout: 30_000 });
+        // KaTeX's bundled fonts must load (through the webview's CSP): until they do, its glyphs are invisible.
+        const fontsLoaded = await view.locator('body').evaluate(async () => {
+            await document.fonts.ready;
+            return [...document.fonts].filter(f => f.family.includes('KaTeX') && f.status === 'loaded').length;
+        });
         await shot('08-derivation');
+        expect(fontsLoaded, 'KaTeX fonts loaded in the derivation view').toBeGreaterThan(0);
         const problem = await view.locator('#content .error').count() ? await view.locator('#content .error').innerText() : '';
         expect(problem, 'the derivation view reports a problem').toBe('');
         expect(await view.locator('#content .katex').count()).toBeGreaterThan(0);

@@ -2,6 +2,8 @@ export * from './gm-module.js';
 export * from './gm-workspace.js';
 export * from './ir/types.js';
 export * from './ir/lower.js';
+export * from './validation/structure.js';
+export * from './validation/finding.js';
 export { evaluate } from './ir/expressions.js';
 export * from './library/library.js';
 export * from './load.js';

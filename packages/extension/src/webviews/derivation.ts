@@ -24,8 +24,10 @@ function math(latex: string, display: boolean, className = ''): HTMLElement {
 
 function render(model: ModelDerivation): Node[] {
     const nodes: Node[] = [];
-    nodes.push(el('h2', '', 'The bound'), math(model.latex, true, 'bound'));
-    if (model.objective) nodes.push(el('h2', '', 'Objective minimized'), math(model.objective, true, 'bound'));
+    // `latex` is the whole document (bound, then steps) for "Copy as LaTeX"; the steps are typeset below.
+    const bound = model.latex.replace(/^%.*$/gm, '').split('\\end{align*}')[0]!.trim() + '\n\\end{align*}';
+    nodes.push(el('h2', '', 'The bound'), math(bound, true, 'bound'));
+    if (model.objective) nodes.push(el('p', 'muted', `Objective minimized: ${model.objective}`));
     for (const note of model.notes ?? []) nodes.push(el('p', 'muted', note));
     nodes.push(el('h2', '', 'Derivation'));
     model.steps.forEach((step, i) => {

@@ -52,7 +52,8 @@ function lowerName(ref: ast.NameRef, index: IRExpr | undefined, range: SourceRan
     if (ast.isIndexVar(target)) return { kind: 'index', name, range };
     if (ast.isVariableDecl(target) || ast.isChainDecl(target)) return { kind: 'variable', name, ...(index ? { index } : {}), range };
     if (ast.isSchedule(target) || ast.isSequence(target)) return { kind: 'sequence', name, ...(index ? { index } : {}), range };
-    if (ast.isBuiltin(target) && (target.category === 'symbol' || target.category === 'function')) return { kind: 'symbol', name, range };
+    // A builtin named without a call (`activation: relu`, `optimizer: Adam`): its declaration's reader decides.
+    if (ast.isBuiltin(target)) return { kind: 'symbol', name, range };
     report(`'${name}' cannot be used as a value here`, ref, 'not-a-value');
     return { kind: 'symbol', name, range };
 }
@@ -114,6 +115,11 @@ export interface EvaluationEnv {
     indices?: Readonly<Record<string, number>>;
     /** Value of a sequence at an index (or the scalar when index is undefined); NaN when unknown. */
     sequenceAt?: (name: string, index: number | undefined) => number;
+    /**
+     * Running products and sums by (function, sequence, lower bound), shared across the indices of
+     * one sequence so that `prod(alpha[1..t])` for every t costs O(T), not O(T²).
+     */
+    prefixes?: Map<string, number[]>;
 }
 
 /** Numerically evaluates an IR expression; NaN where it depends on random variables or networks. */
@@ -148,12 +154,16 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
     if (fn === 'prod' || fn === 'sum') {
         if (first.kind !== 'range') return NaN;
         const lo = evaluate(first.lower, env), hi = evaluate(first.upper, env);
-        let acc = fn === 'prod' ? 1 : 0;
-        for (let i = lo; i <= hi; i++) {
-            const v = env.sequenceAt?.(first.base, i) ?? NaN;
-            acc = fn === 'prod' ? acc * v : acc + v;
+        if (!Number.isInteger(lo) || !Number.isInteger(hi)) return NaN;
+        // prefix[k] = the product (sum) of base[lo .. lo + k − 1]; prefix[0] is the empty one.
+        const key = `${fn}:${first.base}:${lo}`;
+        let prefix = env.prefixes?.get(key);
+        if (!prefix) { prefix = [fn === 'prod' ? 1 : 0]; env.prefixes?.set(key, prefix); }
+        for (let k = prefix.length; k <= hi - lo + 1; k++) {
+            const v = env.sequenceAt?.(first.base, lo + k - 1) ?? NaN;
+            prefix.push(fn === 'prod' ? prefix[k - 1]! * v : prefix[k - 1]! + v);
         }
-        return acc;
+        return hi < lo ? prefix[0]! : prefix[hi - lo + 1]!;
     }
     const x = evaluate(first, env);
     switch (fn) {

@@ -53,8 +53,8 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
             return;
         }
         t.optimizer.name = name as OptimizerName;
-        if (value.kind !== 'call') return;
-        for (const arg of (call as ast.CallExpr).args) {
+        if (!ast.isCallExpr(call)) return;
+        for (const arg of call.args) {
             const n = evaluate(lowerExpr(arg.value, report, new Map()), {});
             if (!arg.name) { report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, 'optimizer-option'); continue; }
             if (arg.name === 'lr') t.optimizer.lr = n;

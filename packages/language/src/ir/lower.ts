@@ -182,7 +182,8 @@ function lowerSequence(
     const lo = Math.min(...indexed.map(s => s.lower!)) - 1;
     const hi = Math.max(...indexed.map(s => s.upper!));
     const all: number[] = [];
-    for (let t = lo; t <= hi; t++) all.push(evaluate(expr, { indices: { [seq.index.name]: t }, sequenceAt }));
+    const prefixes = new Map<string, number[]>();
+    for (let t = lo; t <= hi; t++) all.push(evaluate(expr, { indices: { [seq.index.name]: t }, sequenceAt, prefixes }));
     const first = all.findIndex(Number.isFinite);
     let last = all.length - 1;
     while (last >= 0 && !Number.isFinite(all[last]!)) last--;

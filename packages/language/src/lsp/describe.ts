@@ -17,7 +17,7 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
     if (ast.isModel(node)) return `model ${node.name}`;
     if (ast.isVariableDecl(node)) {
         const v = model?.variables.find(x => x.name === node.name);
-        const type = node.type.base + (v ? shape(v.shape) : '');
+        const type = (node.type?.base ?? '?') + (v ? shape(v.shape) : '');
         const chain = v?.startsChain ? ` (x[0] of chain ${v.startsChain})` : '';
         return `${node.role} ${node.name} : ${type}${node.data ? ` from ${node.data.$refText}` : ''}${chain}`;
     }

@@ -81,8 +81,9 @@ export class GmHoverProvider extends AstNodeHoverProvider {
 
     /** Names inside the head keep their own hover (the variable's declaration). */
     private isOnName(factor: ast.Factor, offset: number): boolean {
+        // After a syntax error the target may be missing from the AST.
         return [factor.target, ...factor.given].some(v => {
-            const cst = v.$cstNode;
+            const cst = v?.$cstNode;
             return cst !== undefined && offset >= cst.offset && offset < cst.end;
         });
     }

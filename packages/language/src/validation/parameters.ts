@@ -1,0 +1,150 @@
+import { evaluate } from '../ir/expressions.js';
+import type { FactorIR, IRExpr, ModelIR } from '../ir/types.js';
+import type { Report } from './finding.js';
+import { factorChain, factorName, sequenceLookup, transitionIndices } from './ir-walk.js';
+
+/**
+ * Parameter values: scales positive, probabilities in [0, 1], schedules in (0, 1), training
+ * options in their domains, and a Bernoulli likelihood only on binary data.
+ */
+export function checkParameters(ir: ModelIR, report: Report): void {
+    for (const factor of ir.factors) {
+        checkScales(ir, factor, report);
+        checkProbabilities(ir, factor, report);
+    }
+    checkSchedules(ir, report);
+    checkTrainValues(ir, report);
+    checkBernoulliData(ir, report);
+}
+
+const SCALES = ['std', 'var', 'scale'];
+
+/** A network output or a slice of one, unchanged: it can take any real value. */
+function isRawNetworkOutput(expr: IRExpr): boolean {
+    return expr.kind === 'network' || (expr.kind === 'slice' && expr.base.kind === 'network') || (expr.kind === 'neg' && isRawNetworkOutput(expr.operand));
+}
+
+/**
+ * The values an expression takes, over the chain's transitions when it reads the chain index;
+ * empty where it depends on a random variable or a network.
+ */
+function valuesOf(ir: ModelIR, factor: FactorIR, expr: IRExpr): Array<{ value: number; t?: number }> {
+    const sequenceAt = sequenceLookup(ir);
+    const chain = factorChain(ir, factor);
+    if (chain) {
+        return transitionIndices(chain).map(t => ({ value: evaluate(expr, { indices: { [chain.index]: t }, sequenceAt }), t })).filter(v => Number.isFinite(v.value));
+    }
+    const value = evaluate(expr, { sequenceAt });
+    return Number.isFinite(value) ? [{ value }] : [];
+}
+
+/** std, var and scale are positive: a raw network output is not, a negative number is wrong. */
+export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void {
+    for (const [name, expr] of Object.entries(factor.distribution.params)) {
+        if (!SCALES.includes(name)) continue;
+        const range = expr.range ?? factor.range;
+        if (isRawNetworkOutput(expr)) {
+            report({
+                severity: 'warning', code: 'raw-scale', range,
+                message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${factor.distribution.family === 'Normal' ? ', or give logvar: instead' : ''}`,
+                data: { parameter: name }
+            });
+            continue;
+        }
+        const values = valuesOf(ir, factor, expr);
+        // A variance that is 0 at one boundary step (β̃₁ = 0) is clipped by the runtime as in Ho et al.'s code.
+        const bad = values.find(v => v.value < 0 || (v.value === 0 && v.t === undefined));
+        if (bad) report({
+            severity: 'error', code: 'scale-not-positive', range,
+            message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; a ${name === 'var' ? 'variance' : 'scale'} must be positive`
+        });
+    }
+}
+
+/** probs lie in [0, 1]; a raw network output does not, logits: or sigmoid(…) make it so. */
+export function checkProbabilities(ir: ModelIR, factor: FactorIR, report: Report): void {
+    const probs = factor.distribution.params['probs'];
+    if (!probs) return;
+    const range = probs.range ?? factor.range;
+    if (isRawNetworkOutput(probs)) {
+        report({
+            severity: 'warning', code: 'raw-probs', range,
+            message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`
+        });
+        return;
+    }
+    const bad = valuesOf(ir, factor, probs).find(v => v.value < 0 || v.value > 1);
+    if (bad) report({
+        severity: 'error', code: 'probs-range', range,
+        message: `probs of ${factorName(factor)} is ${bad.value}; a probability lies in [0, 1]`
+    });
+}
+
+/** A noise schedule's values are variances of steps: each in (0, 1). */
+export function checkSchedules(ir: ModelIR, report: Report): void {
+    for (const s of ir.sequences.filter(q => q.kind === 'schedule' && q.values)) {
+        const i = s.values!.findIndex(v => !(v > 0 && v < 1));
+        if (i < 0) continue;
+        report({
+            severity: 'error', code: 'schedule-range', range: s.expr.range ?? s.range,
+            message: `${s.name}[${(s.lower ?? 0) + i}] = ${Number(s.values![i]!.toPrecision(6))} is outside (0, 1); every value of a noise schedule must lie strictly between 0 and 1`
+        });
+    }
+}
+
+type Domain = { test: (n: number) => boolean; says: string };
+const positive: Domain = { test: n => n > 0, says: 'must be positive' };
+const count: Domain = { test: n => Number.isInteger(n) && n >= 1, says: 'must be an integer ≥ 1' };
+const nonNegative: Domain = { test: n => n >= 0, says: 'must be ≥ 0' };
+const unit: Domain = { test: n => n > 0 && n < 1, says: 'must lie in (0, 1)' };
+const integer: Domain = { test: n => Number.isInteger(n), says: 'must be an integer' };
+const nonNegativeInteger: Domain = { test: n => Number.isInteger(n) && n >= 0, says: 'must be an integer ≥ 0' };
+
+/** The domains of the numbers in train, eval and sample. */
+export function checkTrainValues(ir: ModelIR, report: Report): void {
+    const t = ir.train;
+    const check = (block: { optionRanges: Array<{ name: string; range: import('../ir/types.js').SourceRange }> }, option: string, value: number | undefined, domain: Domain, label = option) => {
+        const where = block.optionRanges.find(o => o.name === option);
+        if (!where || value === undefined || !Number.isFinite(value) || domain.test(value)) return;
+        report({ severity: 'error', code: 'option-range', range: where.range, message: `${label} = ${value} ${domain.says}` });
+    };
+    const lrOption = t.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
+    check(t, lrOption, t.optimizer.lr, positive, 'the learning rate lr');
+    check(t, 'batch', t.batch, count);
+    check(t, 'epochs', t.epochs, count);
+    check(t, 'steps', t.steps, count);
+    check(t, 'seed', t.seed, integer);
+    check(t, 'beta', t.beta, nonNegative);
+    check(t, 'kl_warmup', t.klWarmup, nonNegativeInteger);
+    check(t, 'k', t.k, count);
+    check(t, 'samples', t.samples, count);
+    check(t, 'lambda', t.hybridWeight, nonNegative);
+    check(t, 'ema', t.ema, unit);
+    check(t, 'clip', t.clip, positive);
+    check(t, 'lr_warmup', t.lrWarmup, nonNegativeInteger);
+    check(ir.eval, 'every', ir.eval.every, count);
+    check(ir.eval, 'iw', ir.eval.iw, count);
+    check(ir.eval, 'batch', ir.eval.batch, count);
+    check(ir.sample, 'n', ir.sample.n, count);
+    check(ir.sample, 'every', ir.sample.every, count);
+    check(ir.sample, 'steps', ir.sample.steps, count);
+    check(ir.sample, 'eta', ir.sample.eta, nonNegative);
+}
+
+/**
+ * A Bernoulli likelihood on data that is not binary: log p(x | z) = Σ x log π + (1 − x) log(1 − π)
+ * is then a cross-entropy, not the log of a probability mass (Loaiza-Ganem & Cunningham 2019).
+ */
+export function checkBernoulliData(ir: ModelIR, report: Report): void {
+    for (const factor of ir.factors.filter(f => f.kind === 'p' && f.distribution.family === 'Bernoulli')) {
+        const v = ir.variables.find(x => x.name === factor.target.name);
+        if (!v || v.role !== 'observed' || v.dtype === 'binary') continue;
+        const data = ir.data.find(d => d.name === v.data);
+        if (!data || data.binarize !== 'none') continue;
+        const [low, high] = data.valueRange;
+        report({
+            severity: 'warning', code: 'bernoulli-non-binary', range: factor.distribution.range,
+            message: `the Bernoulli likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
+        });
+    }
+}
