@@ -7,7 +7,7 @@ import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './c
 const fmt = (v: number) => v.toFixed(3);
 
 /**
- * `gm eval FILE [--checkpoint DIR] [--iw K] [--batch B] [--limit N] [--json]`: the test-set bound in
+ * `gm eval FILE [--checkpoint DIR] [--iw K (0: none)] [--batch B] [--limit N] [--json]`: the test-set bound in
  * nats per example, term by term, and bits/dim; an importance-sampled log p(x) with K samples for
  * latent-variable models; for chains every term of the bound, with the per-t breakdown.
  */
@@ -40,7 +40,8 @@ export async function evaluate(args: string[]): Promise<number> {
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim`);
         for (const t of derivation.terms) if (r.terms[t.id] !== undefined) lines.push(`  ${t.id.padEnd(12)} ${fmt(r.terms[t.id]!)} nats   ${t.text}`);
-        const k = positiveInteger(values.iw, '--iw') ?? model.eval.iw;
+        const k = values.iw === '0' ? 0 : positiveInteger(values.iw, '--iw') ?? model.eval.iw;
+        if (k === 0) { console.log(values.json ? JSON.stringify(report) : lines.join('\n')); return 0; }
         const iw = await estimateNegativeLogLikelihood(model, derivation, compiled.networks, test, seed, k, { batch: Math.max(1, Math.floor(batch / Math.max(1, Math.ceil(k / 50)))), ...(limit ? { limit } : {}) });
         report['logLikelihood'] = { k, nats: -iw.nats, bitsPerDim: iw.bitsPerDim };
         lines.push(`−log p(x) ≈ ${fmt(iw.nats)} nats per example (importance sampling, k = ${k})`);
