@@ -43,6 +43,9 @@ describe('gm train', () => {
         const progress = events.filter(e => e.event === 'progress');
         expect(progress.length).toBeGreaterThan(0);
         expect(Object.keys((progress[0] as unknown as { terms: object }).terms).sort()).toEqual(['ell(x)', 'kl(z)']);
+        const samples = events.filter(e => e.event === 'sample') as unknown as Array<{ kind: string; path: string; step: number }>;
+        expect(samples.map(e => [e.kind, e.step])).toEqual([['samples', 5], ['reconstructions', 5]]);
+        expect(samples.every(e => fs.existsSync(e.path))).toBe(true);
         expect(events.at(-2)).toMatchObject({ event: 'checkpoint', step: 5 });
         expect(events.at(-1)).toMatchObject({ event: 'done', step: 5, reason: 'finished' });
     });

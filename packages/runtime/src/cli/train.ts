@@ -90,6 +90,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     const hooks: SessionHooks = previewHooks(prepared, out, {
         sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
         n: model.sample.n,
+        ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
         ...(ema ? { ema } : {}),
     });
     const signal = { stop: false };

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { writeImageGrid } from '../image/index.js';
 import type { Ema } from '../optim/index.js';
 import type { TrainEvent } from '../train/events.js';
-import { drawSamples } from './draw.js';
+import type { Dataset } from '../data/index.js';
+import { drawReconstructions, drawSamples } from './draw.js';
 import type { PreparedModel } from './prepare.js';
 import type { SessionHooks } from './session.js';
 
@@ -11,10 +12,13 @@ export interface PreviewOptions {
     /** Samples in a preview grid. */
     n: number;
     ema?: Ema;
+    /** Test images to reconstruct next to their inputs (latent-variable models). */
+    test?: Dataset;
 }
 
 /**
- * Sample grids while training, written to `<out>/samples/step-N.png` and `<out>/samples/latest.png`,
+ * Sample grids while training, written to `<out>/samples/step-N.png` and `<out>/samples/latest.png`
+ * (and test images beside their reconstructions for latent-variable models),
  * drawn with the averaged weights when the model keeps an EMA. Diffusion previews use a few DDIM
  * steps so that they stay cheap.
  */
@@ -27,9 +31,16 @@ export function previewHooks(prepared: PreparedModel, out: string, o: PreviewOpt
             run: async (step: number): Promise<TrainEvent[]> => {
                 const draw = () => drawSamples(prepared, { n: o.n, seed: 1, ...(chain ? { sampler: 'ddim' as const, steps: 20, eta: 0 } : {}) });
                 const { images } = o.ema ? await o.ema.withAveragedWeights(draw) : await draw();
-                const file = writeImageGrid(path.join(out, 'samples', `step-${String(step).padStart(9, '0')}.png`), images, { range: [lo, hi] });
+                const name = `step-${String(step).padStart(9, '0')}`;
+                const file = writeImageGrid(path.join(out, 'samples', `${name}.png`), images, { range: [lo, hi] });
                 writeImageGrid(path.join(out, 'samples', 'latest.png'), images, { range: [lo, hi] });
-                return [{ event: 'sample', step, path: file, kind: 'samples' }];
+                const events: TrainEvent[] = [{ event: 'sample', step, path: file, kind: 'samples' }];
+                const pairs = o.test && !chain ? await drawReconstructions(prepared, o.test, 16) : undefined;
+                if (pairs) {
+                    const recon = writeImageGrid(path.join(out, 'samples', `${name}-reconstructions.png`), pairs, { range: [lo, hi], columns: 8 });
+                    events.push({ event: 'sample', step, path: recon, kind: 'reconstructions' });
+                }
+                return events;
             },
         },
     };
