@@ -68,6 +68,25 @@ describe('gm train', () => {
         expect(report.logLikelihood.nats).toBeGreaterThan(-report.nats - 0.5);
     });
 
+    test('gm sample --latent-grid decodes a grid over a 2-D latent space, and says why for other models', async () => {
+        const dir = tmp('grid');
+        const model = path.join(dir, 'vae2d.gm');
+        fs.writeFileSync(model, fs.readFileSync(path.join(ROOT, 'examples', 'vae.gm'), 'utf-8')
+            .replace('latent   z : Real[20]', 'latent   z : Real[2]').replace('2 * 20', '2 * 2').replace('MLP(20 -> 400', 'MLP(2 -> 400')
+            .replace('[0:20]', '[0:2]').replace('[20:40]', '[2:4]'));
+        const out = path.join(dir, 'run');
+        expect((await gm('train', model, '--steps', '3', '--json', '--backend', 'wasm', '--out', out)).code).toBe(0);
+        const grid = path.join(dir, 'grid.png');
+        await run(process.execPath, [GM, 'sample', model, '--checkpoint', out, '--out', path.join(dir, 's.png'), '--latent-grid', grid, '--backend', 'wasm'], { cwd: ROOT });
+        const { PNG } = await import('pngjs');
+        expect(PNG.sync.read(fs.readFileSync(grid)).width).toBe(20 * 30 + 2);
+        const vaeOut = path.join(dir, 'vae-run');
+        expect((await gm('train', 'examples/vae.gm', '--steps', '1', '--json', '--backend', 'wasm', '--out', vaeOut)).code).toBe(0);
+        const other = await gm('sample', 'examples/vae.gm', '--checkpoint', vaeOut, '--latent-grid', grid, '--backend', 'wasm');
+        expect(other.code).toBe(1);
+        expect(other.stderr).toMatch(/a latent-space grid needs a model with exactly one latent of shape \[2\]; VAE has z : \[20\]/);
+    });
+
     test('--resume continues exactly: the same weights as an uninterrupted run', async () => {
         const straight = tmp('straight'), resumed = tmp('resumed');
         const common = ['--json', '--backend', 'wasm', '--batch', '32'];

@@ -14,7 +14,7 @@ commands:
   eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--json]
                                the test-set bound term by term, bits/dim, an importance-sampled log p(x)
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
-              [--trajectory strip.png] [--reconstructions recon.png]
+              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]
                                a PNG grid of samples from a trained model
 `;
 

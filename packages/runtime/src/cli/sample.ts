@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import { writeImageGrid, writeTrajectoryStrip } from '../image/index.js';
-import { drawReconstructions, drawSamples } from '../session/draw.js';
+import { drawLatentGrid, drawReconstructions, drawSamples } from '../session/draw.js';
 import { datasetFor } from '../session/prepare.js';
 import { UsageError } from './check.js';
 import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './checkpoint-args.js';
 
 /**
  * `gm sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N]
- * [--eta E] [--trajectory strip.png] [--reconstructions recon.png]`: a PNG grid of samples.
+ * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]`: a PNG grid of samples.
  */
 export async function sample(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -15,6 +15,7 @@ export async function sample(args: string[]): Promise<number> {
         options: {
             ...CHECKPOINT_OPTIONS, n: { type: 'string' }, out: { type: 'string' }, sampler: { type: 'string' },
             steps: { type: 'string' }, eta: { type: 'string' }, trajectory: { type: 'string' }, reconstructions: { type: 'string' },
+            'latent-grid': { type: 'string' },
         },
     });
     if (positionals.length !== 1) throw new UsageError('gm sample needs one .gm file');
@@ -48,6 +49,12 @@ export async function sample(args: string[]): Promise<number> {
         const recon = path.resolve(values.reconstructions);
         writeImageGrid(recon, pairs, { range: [lo, hi], columns: 8 });
         console.log(`test images (odd rows) and their reconstructions (even rows) → ${recon}`);
+    }
+    if (values['latent-grid']) {
+        const side = 20;
+        const grid = path.resolve(values['latent-grid']);
+        writeImageGrid(grid, await drawLatentGrid(prepared, side), { range: [lo, hi], columns: side });
+        console.log(`the decoder over a ${side}×${side} grid of the 2-D latent space → ${grid}`);
     }
     return 0;
 }

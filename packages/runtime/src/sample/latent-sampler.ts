@@ -98,3 +98,27 @@ export function compileReconstruction(model: ModelIR): Program {
     }
     return finish(model, scope, observed.map((v) => ({ variable: v.name, shape: v.shape })), outputs);
 }
+
+/**
+ * The generative model with some latents given as inputs (`z` for a grid over a 2-D latent space):
+ * the other latents are drawn from their p factors, each observed variable is shown as its mean.
+ */
+export function compileDecoder(model: ModelIR, given: string[]): Program {
+    const scope = newScope(model);
+    const inputs: Program['inputs'] = [];
+    for (const name of given) {
+        const shape = shapeOf(model, name);
+        scope.variables.set(name, scope.builder.emit({ op: 'data', variable: name }));
+        scope.shapes.set(name, shape);
+        inputs.push({ variable: name, shape });
+    }
+    const outputs: Record<string, number> = {};
+    for (const f of ordered(model, 'p', new Set(given))) {
+        const v = model.variables.find((x) => x.name === f.target.name)!;
+        scope.shapes.set(v.name, v.shape);
+        if (v.role === 'latent') scope.variables.set(v.name, reparameterizedSample(f.distribution, v.shape, `prior/${v.name}`, scope));
+        else scope.variables.set(v.name, distributionMean(f.distribution, scope));
+        if (v.role === 'observed') outputs[v.name] = scope.variables.get(v.name)!;
+    }
+    return finish(model, scope, inputs, outputs);
+}

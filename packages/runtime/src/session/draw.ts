@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { compileBound } from '../compile/compile.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
 import type { Dataset } from '../data/index.js';
-import { compilePriorSampler, compileReconstruction, sampleChain } from '../sample/index.js';
+import { compileDecoder, compilePriorSampler, compileReconstruction, sampleChain } from '../sample/index.js';
 import type { ImageBatch } from '../image/index.js';
 import type { PreparedModel } from './prepare.js';
 
@@ -81,4 +81,46 @@ export async function drawReconstructions(prepared: PreparedModel, test: Dataset
 /** The compiled bound with every term (also those the training objective drops). */
 export function fullBoundProgram(prepared: PreparedModel) {
     return compileBound(prepared.model, prepared.derivation);
+}
+
+/** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+    const tail = (q: number) => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
+    if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
+    const q = p - 0.5, r = q * q;
+    return (((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+}
+
+/**
+ * For a model with one 2-D latent: the decoder's mean over a side × side grid of the latent space,
+ * z = (Φ⁻¹(u), Φ⁻¹(v)) for u, v evenly spaced in (0, 1) (Kingma & Welling 2013, Figure 4).
+ */
+export async function drawLatentGrid(prepared: PreparedModel, side: number): Promise<ImageBatch> {
+    const { model, compiled, observed } = prepared;
+    const latents = model.variables.filter(v => v.role === 'latent');
+    const [z] = latents;
+    if (isChain(prepared) || latents.length !== 1 || !z || z.shape.length !== 1 || z.shape[0] !== 2) {
+        throw new Error(`a latent-space grid needs a model with exactly one latent of shape [2]; ${model.name} has ${latents.map(v => `${v.name} : [${v.shape.join(', ')}]`).join(', ') || 'none'}`);
+    }
+    const grid = new Float32Array(side * side * 2);
+    for (let i = 0; i < side; i++) {
+        for (let j = 0; j < side; j++) {
+            grid[(i * side + j) * 2] = normalQuantile((j + 0.5) / side);
+            grid[(i * side + j) * 2 + 1] = normalQuantile(1 - (i + 0.5) / side);
+        }
+    }
+    const executor = new TfjsExecutor(compileDecoder(model, [z.name]), compiled.networks, 1);
+    const input = tf.tensor2d(grid, [side * side, 2]);
+    const values = tf.tidy(() => executor.outputs({ [z.name]: input }, 0)[observed.name]!);
+    try {
+        return { values: await values.data(), shape: [side * side, ...observed.shape] };
+    } finally {
+        tf.dispose([input, values]);
+        executor.dispose();
+    }
 }
