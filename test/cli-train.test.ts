@@ -82,7 +82,8 @@ describe('gm train', () => {
         expect(PNG.sync.read(fs.readFileSync(grid)).width).toBe(20 * 30 + 2);
         const vaeOut = path.join(dir, 'vae-run');
         expect((await gm('train', 'examples/vae.gm', '--steps', '1', '--json', '--backend', 'wasm', '--out', vaeOut)).code).toBe(0);
-        const other = await gm('sample', 'examples/vae.gm', '--checkpoint', vaeOut, '--latent-grid', grid, '--backend', 'wasm');
+        const other = await run(process.execPath, [GM, 'sample', 'examples/vae.gm', '--checkpoint', vaeOut, '--out', path.join(dir, 't.png'), '--latent-grid', grid, '--backend', 'wasm'], { cwd: ROOT })
+            .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
         expect(other.code).toBe(1);
         expect(other.stderr).toMatch(/a latent-space grid needs a model with exactly one latent of shape \[2\]; VAE has z : \[20\]/);
     });
