@@ -1,13 +1,17 @@
 // The error of a trained ε-network at chosen t, beside the one-line predictor ε̂ = √(1 − ᾱ_t) x_t:
 // where the network does worse than that, it underfits. Usage (after training the model):
-//   npm run build && node bench/ddpm-per-t.mjs [examples/ddpm-mlp.gm] [run folder]
+//   npm run build && node bench/ddpm-per-t.mjs [examples/ddpm-mlp.gm] [run folder] [--ema]
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { datasetFor, defaultOutDir, prepareModel, restoreWeights } from '../packages/runtime/out/session/prepare.js';
+import { assignNamedArrays } from '../packages/runtime/out/checkpoint/index.js';
 
-const file = process.argv[2] ?? 'examples/ddpm-mlp.gm';
+const args = process.argv.slice(2).filter(a => a !== '--ema');
+const file = args[0] ?? 'examples/ddpm-mlp.gm';
 const prepared = await prepareModel(file, { backend: 'wasm' });
-await restoreWeights(prepared, process.argv[3] ?? defaultOutDir(file, prepared.model.name));
+const checkpoint = await restoreWeights(prepared, args[1] ?? defaultOutDir(file, prepared.model.name));
+// With --ema, the averaged weights that sampling uses.
+if (process.argv.includes('--ema') && checkpoint.ema) assignNamedArrays(prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })), checkpoint.ema, 'EMA weights');
 const chain = prepared.derivation.chains[0];
 if (!chain) throw new Error(`${file} has no chain`);
 const { marginalMean: m, marginalVar: s } = chain.coefficients;
