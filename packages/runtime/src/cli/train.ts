@@ -79,11 +79,12 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
 
     const hash = sourceHash(prepared.source);
     const checkpoints = {
-        save: (step: number) => saveCheckpoint(out, {
+        // Read tensors asynchronously: WebGPU under Node has no synchronous download.
+        save: async (step: number) => saveCheckpoint(out, {
             model: model.name, sourceHash: hash, step, epoch: Math.floor(step / perEpoch), seed: trainIR.seed, rng: {},
-            weights: compiled.parameters.map(p => ({ name: p.name, shape: p.variable.shape, values: p.variable.dataSync() as Float32Array })),
-            optimizer: { name: optimizer.name, ...optimizer.saveState() },
-            ...(ema ? { ema: ema.save() } : {}),
+            weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
+            optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
+            ...(ema ? { ema: await ema.saveAsync() } : {}),
             metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
         }),
     };
