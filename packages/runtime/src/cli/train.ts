@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { isBackendRequest, type BackendRequest } from '../backend/index.js';
 import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
 import { createOptimizer, Ema } from '../optim/index.js';
@@ -112,6 +111,5 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         ema?.dispose();
         optimizer.dispose();
         compiled.dispose();
-        void tf;
     }
 }
