@@ -86,6 +86,24 @@ describe('MLP', () => {
         expect(() => net.apply(x)).toThrow(/time-conditioned: call it as eps\(x, t\)/);
     });
 
+    it('a denoiser has a skip path from its input, gated per dimension by t and starting at zero', () => {
+        const ir = mlp('eps', [6, 12, 6], { timeEmbedding: 8, activation: 'silu' });
+        const net = build(ir);
+        expect(net.parameters.map((p) => p.name)).toContain('eps/time/skip/kernel');
+        expect(Array.from(values(net, 'time/skip/kernel')).every((v) => v === 0)).toBe(true);
+        const x = tf.randomNormal([3, 6], 0, 1, 'float32', 5);
+        const t = tf.tensor1d([1, 50, 200]);
+        const before = net.apply(x, t).arraySync() as number[][];
+        // Gate bias g = (1, 2, …, 6), kernel 0: the output moves by g ⊙ x exactly.
+        const gate = net.parameters.find((p) => p.name === 'eps/time/skip/bias')!;
+        gate.variable.assign(tf.tensor1d([1, 2, 3, 4, 5, 6]));
+        const after = net.apply(x, t).arraySync() as number[][];
+        const xs = x.arraySync() as number[][];
+        xs.forEach((row, n) => row.forEach((v, i) => expect(after[n][i] - before[n][i]).toBeCloseTo((i + 1) * v, 5)));
+        // An MLP whose output differs in size from its input (an encoder) has no such path.
+        expect(build(mlp('enc', [6, 12, 4], { timeEmbedding: 8 })).parameters.some((p) => p.name.includes('skip'))).toBe(false);
+    });
+
     it('rejects inputs of the wrong size', () => {
         const net = build(mlp('g', [5, 2]));
         expect(() => net.apply(tf.zeros([3, 4]))).toThrow(/expected inputs of size 5/);

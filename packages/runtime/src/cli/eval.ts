@@ -7,14 +7,15 @@ import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './c
 const fmt = (v: number) => v.toFixed(3);
 
 /**
- * `gm eval FILE [--checkpoint DIR] [--iw K (0: none)] [--batch B] [--limit N] [--json]`: the test-set bound in
- * nats per example, term by term, and bits/dim; an importance-sampled log p(x) with K samples for
- * latent-variable models; for chains every term of the bound, with the per-t breakdown.
+ * `gm eval FILE [--checkpoint DIR] [--iw K (0: none)] [--batch B] [--limit N] [--decoder discretized|continuous] [--json]`:
+ * the test-set bound in nats per example, term by term, and bits/dim; an importance-sampled log p(x)
+ * with K samples for latent-variable models; for chains every term of the bound, with the per-t
+ * breakdown, and L_0 with Ho et al.'s discretized decoder for image data unless `--decoder continuous`.
  */
 export async function evaluate(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
         args, allowPositionals: true,
-        options: { ...CHECKPOINT_OPTIONS, iw: { type: 'string' }, batch: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean', default: false } },
+        options: { ...CHECKPOINT_OPTIONS, iw: { type: 'string' }, batch: { type: 'string' }, limit: { type: 'string' }, decoder: { type: 'string' }, json: { type: 'boolean', default: false } },
     });
     if (positionals.length !== 1) throw new UsageError('gm eval needs one .gm file');
     const file = positionals[0]!;
@@ -28,9 +29,12 @@ export async function evaluate(args: string[]): Promise<number> {
     const report: Record<string, unknown> = { model: model.name, step, ema, examples: Math.min(test.size, limit ?? test.size) };
     const lines: string[] = [`${model.name} at step ${step}${ema ? ' (EMA weights)' : ''} on ${report['examples']} test examples of ${test.source}`];
     if (derivation.chains.length > 0) {
-        const r = await evaluateChainBound(model, derivation, compiled.networks, test, seed, options);
-        Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms, perT: r.perT });
+        const decoder = values.decoder ?? 'discretized';
+        if (decoder !== 'discretized' && decoder !== 'continuous') throw new UsageError(`--decoder must be discretized or continuous, not '${decoder}'`);
+        const r = await evaluateChainBound(model, derivation, compiled.networks, test, seed, { ...options, decoder });
+        Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms, perT: r.perT, decoder: r.decoder });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim (every t computed)`);
+        lines.push(r.decoder === 'discretized' ? '  L_0 with the discretized decoder of Ho et al. (eq. 13)' : '  L_0 with the continuous density');
         for (const [id, v] of Object.entries(r.terms)) lines.push(`  ${id.padEnd(12)} ${fmt(v)} nats`);
         const at = (t: number) => r.perT.values[t - r.perT.from];
         const shown = [r.perT.from, r.perT.from + 1, Math.round((r.perT.from + r.perT.from + r.perT.values.length) / 2), r.perT.from + r.perT.values.length - 1];

@@ -11,8 +11,9 @@ commands:
   elbo FILE [--model NAME] [--format text|markdown|latex|json]
                                the derived variational bound of each model
   train FILE [options]         train a model on its dataset
-  eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--json]
-                               the test-set bound term by term, bits/dim, an importance-sampled log p(x)
+  eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--decoder discretized|continuous] [--json]
+                               the test-set bound term by term, bits/dim, an importance-sampled log p(x);
+                               for chains every t, and L_0 with Ho et al.'s discretized decoder
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
               [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]
                                a PNG grid of samples from a trained model

@@ -30,7 +30,12 @@ export type Instruction =
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
     | { op: 'reduce'; how: 'sum' | 'mean'; x: number }
     /** Combines the replicas of a per-example value: [R·B] → [B] by a mean or log-mean-exp. */
-    | { op: 'combine-replicas'; how: 'mean' | 'logmeanexp'; x: number };
+    | { op: 'combine-replicas'; how: 'mean' | 'logmeanexp'; x: number }
+    /**
+     * Σ_i log P(x_i) under the discretized Gaussian decoder of Ho et al. (2020, eq. 13): the mass of
+     * N(mean, variance) on the bin of x_i among `bins` levels of [low, high], the end bins reaching ±∞: [B].
+     */
+    | { op: 'discretized-normal'; x: number; mean: number; variance: number; low: number; high: number; bins: number };
 
 export interface ProgramTerm {
     /** The derivation's term id: `ell(x)`, `kl(z)`, `L_simple` … */

@@ -22,6 +22,32 @@ function expandTo(x: tf.Tensor, rank: number): tf.Tensor {
     return tf.reshape(x, [...x.shape, ...new Array(rank - x.rank).fill(1)]);
 }
 
+/** Φ(z), the standard normal CDF. */
+function normalCdf(z: tf.Tensor): tf.Tensor {
+    return tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));
+}
+
+/**
+ * Ho et al. (2020, eq. 13) as in their code (`discretized_gaussian_log_likelihood`): the first bin
+ * takes log Φ(upper edge), the last log(1 − Φ(lower edge)), the others log of the mass between the
+ * edges, each floored at 1e−12. Masses in the upper tail are taken from Φ(−z) to keep precision.
+ */
+export function discretizedNormalLogLikelihood(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, o: { low: number; high: number; bins: number }): tf.Tensor {
+    const half = (o.high - o.low) / (o.bins - 1) / 2;
+    const sd = tf.sqrt(expandTo(variance, x.rank));
+    const centered = tf.sub(x, expandTo(mean, x.rank));
+    const upper = tf.div(tf.add(centered, half), sd);
+    const lower = tf.div(tf.sub(centered, half), sd);
+    const floor = (p: tf.Tensor) => tf.log(tf.maximum(p, 1e-12));
+    const between = tf.where(tf.greater(lower, 0), tf.sub(normalCdf(tf.neg(lower)), normalCdf(tf.neg(upper))), tf.sub(normalCdf(upper), normalCdf(lower)));
+    const logP = tf.where(
+        tf.lessEqual(x, o.low + half),
+        floor(normalCdf(upper)),
+        tf.where(tf.greaterEqual(x, o.high - half), floor(normalCdf(tf.neg(lower))), floor(between)),
+    );
+    return x.rank === 1 ? logP : tf.sum(logP, Array.from({ length: x.rank - 1 }, (_, k) => k + 1));
+}
+
 /** The values a program's terms and outputs depend on (instructions are in dependency order). */
 export function liveInstructions(program: Program): boolean[] {
     const live = new Array<boolean>(program.instructions.length).fill(false);
@@ -31,7 +57,7 @@ export function liveInstructions(program: Program): boolean[] {
         if (!live[id]) continue;
         const i = program.instructions[id];
         const uses =
-            i.op === 'gather' ? [i.index] : i.op === 'network' ? i.args : i.op === 'unary' || i.op === 'slice' || i.op === 'reduce' || i.op === 'combine-replicas' ? [i.x] : i.op === 'binary' ? [i.a, i.b] : [];
+            i.op === 'gather' ? [i.index] : i.op === 'network' ? i.args : i.op === 'unary' || i.op === 'slice' || i.op === 'reduce' || i.op === 'combine-replicas' ? [i.x] : i.op === 'binary' ? [i.a, i.b] : i.op === 'discretized-normal' ? [i.x, i.mean, i.variance] : [];
         for (const u of uses) live[u] = true;
     }
     return live;
@@ -196,6 +222,8 @@ export class TfjsExecutor {
                 // log (1/R) Σ_r exp(x_r), stably (Burda et al. 2015, eq. 8).
                 return i.how === 'mean' ? tf.mean(x, 0) : tf.sub(tf.logSumExp(x, 0), Math.log(c.replicas));
             }
+            case 'discretized-normal':
+                return discretizedNormalLogLikelihood(v(i.x), v(i.mean), v(i.variance), i);
         }
         throw new Error(`unknown instruction ${JSON.stringify(i)}`);
     }
