@@ -135,7 +135,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     }
     const levels = discretization(model, start).discretized;
     chainNotes.push(levels
-        ? `L_0 is the declared Normal's continuous log-density; for bits/dim comparable with the papers, evaluate it with Ho et al.'s discretized decoder (eq. 13): ${levels.bins} levels on [${levels.low}, ${levels.high}]`
+        ? `L_0 is the declared Normal's continuous log-density in training; gm eval scores it with Ho et al.'s discretized decoder (eq. 13), ${levels.bins} levels on [${levels.low}, ${levels.high}], for bits/dim comparable with the papers`
         : 'L_0 is the declared Normal\'s continuous log-density');
 
     const derivation: ChainDerivation = {
