@@ -68,6 +68,38 @@ describe('gm train', () => {
         expect(report.logLikelihood.nats).toBeGreaterThan(-report.nats - 0.5);
     });
 
+    test('a diffusion model trains, samples with a trajectory, and gm eval computes every term with the discretized decoder', async () => {
+        const out = tmp('ddpm');
+        const trained = await gm('train', 'examples/ddpm-mlp.gm', '--steps', '3', '--batch', '8', '--json', '--backend', 'wasm', '--out', out);
+        expect(trained.code).toBe(0);
+        expect(trained.events.at(-1)).toMatchObject({ event: 'done', step: 3, reason: 'finished' });
+        const grid = path.join(out, 'grid.png'), strip = path.join(out, 'strip.png');
+        const sampled = await run(process.execPath, [GM, 'sample', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--n', '4', '--steps', '5', '--out', grid, '--trajectory', strip, '--backend', 'wasm'], { cwd: ROOT });
+        expect(sampled.stdout).toMatch(/4 samples of TinyDDPM \(step 3, EMA weights\)/);
+        const { PNG } = await import('pngjs');
+        expect(PNG.sync.read(fs.readFileSync(strip)).width).toBeGreaterThan(PNG.sync.read(fs.readFileSync(grid)).width);
+
+        const evaluate = (...extra: string[]) => run(process.execPath, [GM, 'eval', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--limit', '8', '--batch', '8', '--json', '--backend', 'wasm', ...extra], { cwd: ROOT });
+        interface Report { nats: number; bitsPerDim: number; terms: Record<string, number>; perT: { from: number; values: number[] }; decoder: string; examples: number }
+        const report = JSON.parse((await evaluate()).stdout) as Report;
+        expect(report.decoder).toBe('discretized');
+        expect(report.examples).toBe(8);
+        expect(report.perT.from).toBe(2);
+        expect(report.perT.values.length).toBe(199); // L_1 … L_199, each computed
+        expect(report.terms['L_t-1']).toBeCloseTo(report.perT.values.reduce((a, b) => a + b, 0), 3);
+        expect(report.nats).toBeCloseTo(report.terms['L_T']! + report.terms['L_t-1']! - report.terms['L_0']!, 3);
+        expect(report.bitsPerDim).toBeCloseTo(report.nats / (784 * Math.LN2), 6);
+        // A discretized log-likelihood is a log-probability: never above 0; the density's can be.
+        expect(report.terms['L_0']).toBeLessThanOrEqual(0);
+        const continuous = JSON.parse((await evaluate('--decoder', 'continuous')).stdout) as Report;
+        expect(continuous.decoder).toBe('continuous');
+        expect(continuous.terms['L_0']).not.toBeCloseTo(report.terms['L_0']!, 0);
+        expect(continuous.terms['L_t-1']).toBeCloseTo(report.terms['L_t-1']!, 3);
+        const bad = await evaluate('--decoder', 'binned').then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/--decoder must be discretized or continuous, not 'binned'/);
+    });
+
     test('gm sample --latent-grid decodes a grid over a 2-D latent space, and says why for other models', async () => {
         const dir = tmp('grid');
         const model = path.join(dir, 'vae2d.gm');
