@@ -4,7 +4,7 @@ import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices, type PartialLangiumSharedServices
 } from 'langium/lsp';
 import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
-import { GmScopeComputation } from './gm-scope.js';
+import { GmScopeComputation, GmScopeProvider } from './gm-scope.js';
 import { GmLinker } from './gm-linker.js';
 import { GmLexerErrorMessageProvider, GmParserErrorMessageProvider } from './gm-parser-errors.js';
 import { GmWorkspaceManager } from './gm-workspace.js';
@@ -30,6 +30,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
     },
     references: {
         ScopeComputation: (services) => new GmScopeComputation(services),
+        ScopeProvider: (services) => new GmScopeProvider(services),
         Linker: (services) => new GmLinker(services),
     },
     validation: {

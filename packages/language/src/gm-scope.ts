@@ -1,4 +1,4 @@
-import { DefaultScopeComputation, type AstNode, type AstNodeDescription, type LangiumDocument, type MultiMap } from 'langium';
+import { AstUtils, DefaultScopeComputation, DefaultScopeProvider, EMPTY_SCOPE, type AstNode, type AstNodeDescription, type LangiumDocument, type MultiMap, type ReferenceInfo, type Scope } from 'langium';
 import { isChainDecl, isIndexRange, isIndexVar, isModel } from './generated/ast.js';
 
 /**
@@ -18,5 +18,18 @@ export class GmScopeComputation extends DefaultScopeComputation {
             return;
         }
         super.addLocalSymbol(node, document, symbols);
+    }
+}
+
+/**
+ * The default scopes, except for a reference in a fragment that the parser's error recovery left
+ * outside the document's tree (`let a[t] == 1 - beta[t]`: `beta[t]` keeps its CST node, which hover
+ * and completion find, but no container chain to the document). Such a reference sees no names,
+ * instead of an exception that Langium would log.
+ */
+export class GmScopeProvider extends DefaultScopeProvider {
+    override getScope(context: ReferenceInfo): Scope {
+        if (!AstUtils.findRootNode(context.container).$document) return EMPTY_SCOPE;
+        return super.getScope(context);
     }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, test, beforeAll } from 'vitest';
+import { describe, expect, test, beforeAll, vi } from 'vitest';
 import {
     expectCompletion, expectFindReferences, expectFoldings, expectFormatting, expectGoToDefinition, expectHover,
     expectSymbols, parseHelper, validationHelper
@@ -219,6 +219,31 @@ describe('hover', () => {
             hover: /beta\[1\] = 0\.0001, …, beta\[1000\] = 0\.02/,
             disposeAfterCheck: true,
         });
+    });
+});
+
+describe('a fragment left outside the tree by error recovery', () => {
+    test('hover and completion on its names answer without an exception', async () => {
+        // After `==`, the parser recovers and keeps `beta[t]`'s CST nodes, but not its place in the AST.
+        const text = `model D {
+  const T = 10
+  schedule beta[t in 1..T] = linear(1e-4, 0.02)
+  let alpha[t] == 1 - beta[t]
+}`;
+        const errors = vi.spyOn(console, 'error');
+        try {
+            const document = await parseHelper<Document>(services)(text, { documentUri: 'file:///recovered.gm' });
+            await services.shared.workspace.DocumentBuilder.build([document], { validation: true });
+            expect(document.parseResult.parserErrors.map(e => e.message)).toContain("expected an expression but found '='");
+            const textDocument = { uri: document.textDocument.uri };
+            const position = document.textDocument.positionAt(text.lastIndexOf('beta') + 2);
+            expect(await services.lsp.HoverProvider!.getHoverContent(document, { textDocument, position })).toBeUndefined();
+            const completion = await services.lsp.CompletionProvider!.getCompletion(document, { textDocument, position });
+            expect(Array.isArray(completion?.items ?? [])).toBe(true);
+            expect(errors.mock.calls.map(call => call.map(String).join(' '))).toEqual([]);
+        } finally {
+            errors.mockRestore();
+        }
     });
 });
 
