@@ -133,7 +133,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         decoder = { ...decoder, params: { ...withoutVariance(decoder.params), var: { kind: 'number', value: bt[2]! } } };
         chainNotes.push(`σ_1² = ${sigma2[1]} (β̃_1 = 0 because x_0 is known): L_0 uses σ_1² := β̃_2 = ${bt[2]!.toPrecision(6)}, clipped as in Nichol & Dhariwal (2021)`);
     }
-    const levels = discretization(model, start).discretized;
+    const levels = discretization(model, start, decoder);
     chainNotes.push(levels
         ? `L_0 is the declared Normal's continuous log-density in training; gm eval scores it with Ho et al.'s discretized decoder (eq. 13), ${levels.bins} levels on [${levels.low}, ${levels.high}], for bits/dim comparable with the papers`
         : 'L_0 is the declared Normal\'s continuous log-density');
@@ -186,7 +186,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
             variable: { name: start }, factors: [factorRef(p)],
             computation: {
                 kind: 'chain-decoder', chain: c.name, variable: { name: start }, distribution: decoder, form: likelihoodForm(decoder, dims, modelEnv(model)),
-                ...discretization(model, start)
+                ...(levels ? { discretized: levels } : {})
             },
             ...texts.decoder
         }
@@ -242,10 +242,10 @@ function networkCall(e: IRExpr): Extract<IRExpr, { kind: 'network' }> | undefine
     }
 }
 
-/** 8-bit image data (not binarized) can be scored with the discretized decoder of Ho et al. eq. 13. */
-function discretization(model: ModelIR, start: string): { discretized?: { bins: number; low: number; high: number } } {
+/** 8-bit image data (not binarized) under a Normal decoder can be scored with the discretized decoder of Ho et al. eq. 13. */
+function discretization(model: ModelIR, start: string, decoder: DistributionIR): { bins: number; low: number; high: number } | undefined {
     const variable = model.variables.find(v => v.name === start);
     const data = model.data.find(d => d.name === variable?.data);
-    if (!data || data.binarize !== 'none') return {};
-    return { discretized: { bins: 256, low: data.valueRange[0], high: data.valueRange[1] } };
+    if (!data || data.binarize !== 'none' || decoder.family !== 'Normal') return undefined;
+    return { bins: 256, low: data.valueRange[0], high: data.valueRange[1] };
 }

@@ -121,7 +121,7 @@ export type Computation =
     | { kind: 'chain-prior-kl'; chain: string; t: number; q: DistributionIR; p: DistributionIR; formula: KlFormula }
     /**
      * −L_0 = log p(x_0 | x_1): `distribution` is the reverse factor at t = 1 (index substituted), a
-     * continuous density. For image data, `discretized` gives Ho et al.'s eq. 13 decoder (the Normal's
+     * continuous density. For image data under a Normal, `discretized` gives Ho et al.'s eq. 13 decoder (the Normal's
      * mass on each of `bins` levels of [low, high]) for bits/dim comparable with the papers.
      */
     | {

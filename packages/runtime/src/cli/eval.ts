@@ -29,9 +29,9 @@ export async function evaluate(args: string[]): Promise<number> {
     const report: Record<string, unknown> = { model: model.name, step, ema, examples: Math.min(test.size, limit ?? test.size) };
     const lines: string[] = [`${model.name} at step ${step}${ema ? ' (EMA weights)' : ''} on ${report['examples']} test examples of ${test.source}`];
     if (derivation.chains.length > 0) {
-        const decoder = values.decoder ?? 'discretized';
-        if (decoder !== 'discretized' && decoder !== 'continuous') throw new UsageError(`--decoder must be discretized or continuous, not '${decoder}'`);
-        const r = await evaluateChainBound(model, derivation, compiled.networks, test, seed, { ...options, decoder });
+        const decoder = values.decoder;
+        if (decoder !== undefined && decoder !== 'discretized' && decoder !== 'continuous') throw new UsageError(`--decoder must be discretized or continuous, not '${decoder}'`);
+        const r = await evaluateChainBound(model, derivation, compiled.networks, test, seed, { ...options, ...(decoder ? { decoder } : {}) });
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms, perT: r.perT, decoder: r.decoder });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim (every t computed)`);
         lines.push(r.decoder === 'discretized' ? '  L_0 with the discretized decoder of Ho et al. (eq. 13)' : '  L_0 with the continuous density');

@@ -128,7 +128,7 @@ function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: 
             inner.variables.set(`${chain.ir.name}[${one}]`, x1);
             inner.shapes.set(`${chain.ir.name}[${one}]`, chain.ir.shape);
             inner.indices.set(chain.ir.index, { literal: one });
-            if (options.decoder === 'discretized' && c.discretized && c.distribution.family === 'Normal') {
+            if (options.decoder === 'discretized' && c.discretized) {
                 const { mean, variance } = normalParams(c.distribution, inner);
                 return b.emit({ op: 'discretized-normal', x: x0, mean, variance, ...c.discretized });
             }

@@ -39,7 +39,7 @@ export async function evaluateChainBound(
     const bounded = derivation.terms.filter((t) => t.inBound);
     // Discrete data (8-bit images) is scored with the discretized decoder unless asked otherwise: a
     // density is not a probability, and bits/dim are comparable with the papers only this way.
-    const discrete = derivation.terms.some((t) => t.computation.kind === 'chain-decoder' && t.computation.discretized && t.computation.distribution.family === 'Normal');
+    const discrete = derivation.terms.some((t) => t.computation.kind === 'chain-decoder' && t.computation.discretized);
     const decoder = discrete && o.decoder !== 'continuous' ? 'discretized' : 'continuous';
     // The chain KL at a given t, and the other terms of the bound once.
     const perTProgram = compileBound(model, { ...derivation, terms: [chainTerm] }, { timestep: 'input' });
