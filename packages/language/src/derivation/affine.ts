@@ -4,8 +4,9 @@
  * c + a · x[17] + b · eps(…). This is how the derivation reads coefficients from the declared
  * factors numerically, without recognizing any model by name.
  */
-import { evaluate, type EvaluationEnv } from '../ir/expressions.js';
+import { evaluate, sequenceLookup, type EvaluationEnv } from '../ir/expressions.js';
 import type { IRExpr, ModelIR } from '../ir/types.js';
+import { isStochastic, mapExpr } from '../ir/traverse.js';
 
 export interface AffineForm {
     constant: number;
@@ -15,72 +16,7 @@ export interface AffineForm {
 
 /** Evaluation of sequences and constants of a model at chain indices. */
 export function modelEnv(model: ModelIR, indices: Record<string, number> = {}): EvaluationEnv {
-    return {
-        indices,
-        sequenceAt: (name, index) => {
-            const s = model.sequences.find(q => q.name === name);
-            if (!s) return NaN;
-            if (index === undefined) return s.value ?? NaN;
-            if (!s.values || s.lower === undefined) return NaN;
-            return s.values[index - s.lower] ?? NaN;
-        }
-    };
-}
-
-/** Whether an expression reads a random variable or a network (so it is not a number before training). */
-export function isStochastic(expr: IRExpr): boolean {
-    switch (expr.kind) {
-        case 'variable': case 'network': case 'symbol': return true;
-        case 'binary': return isStochastic(expr.left) || isStochastic(expr.right);
-        case 'neg': return isStochastic(expr.operand);
-        case 'call': return expr.args.some(isStochastic);
-        case 'slice': return isStochastic(expr.base);
-        case 'list': return expr.items.some(isStochastic);
-        default: return false;
-    }
-}
-
-/** Whether an expression calls a network. */
-export function usesNetwork(expr: IRExpr): boolean {
-    switch (expr.kind) {
-        case 'network': return true;
-        case 'binary': return usesNetwork(expr.left) || usesNetwork(expr.right);
-        case 'neg': return usesNetwork(expr.operand);
-        case 'call': return expr.args.some(usesNetwork);
-        case 'slice': return usesNetwork(expr.base);
-        case 'list': return expr.items.some(usesNetwork);
-        case 'variable': return expr.index ? usesNetwork(expr.index) : false;
-        default: return false;
-    }
-}
-
-/** Network names called in an expression. */
-export function networksIn(expr: IRExpr, out = new Set<string>()): Set<string> {
-    switch (expr.kind) {
-        case 'network': out.add(expr.name); expr.args.forEach(a => networksIn(a, out)); break;
-        case 'binary': networksIn(expr.left, out); networksIn(expr.right, out); break;
-        case 'neg': networksIn(expr.operand, out); break;
-        case 'call': expr.args.forEach(a => networksIn(a, out)); break;
-        case 'slice': networksIn(expr.base, out); break;
-        case 'list': expr.items.forEach(a => networksIn(a, out)); break;
-        default: break;
-    }
-    return out;
-}
-
-/** Random variables (by name, chain elements by name only) read by an expression. */
-export function variablesIn(expr: IRExpr, out = new Set<string>()): Set<string> {
-    switch (expr.kind) {
-        case 'variable': out.add(expr.name); break;
-        case 'network': expr.args.forEach(a => variablesIn(a, out)); break;
-        case 'binary': variablesIn(expr.left, out); variablesIn(expr.right, out); break;
-        case 'neg': variablesIn(expr.operand, out); break;
-        case 'call': expr.args.forEach(a => variablesIn(a, out)); break;
-        case 'slice': variablesIn(expr.base, out); break;
-        case 'list': expr.items.forEach(a => variablesIn(a, out)); break;
-        default: break;
-    }
-    return out;
+    return { indices, sequenceAt: sequenceLookup(model.sequences) };
 }
 
 /** The symbol key of a variable reference at the environment's indices: `x[16]`, `z`. */
@@ -133,25 +69,14 @@ function add(a: AffineForm, b: AffineForm, sign: number): AffineForm {
     return { constant: a.constant + sign * b.constant, coefs };
 }
 
-/**
- * Replaces the chain index by a number and, where `inline` is set, sequences by their values:
- * the reverse factor at t = 1 for L_0, with names kept readable.
- */
+/** Replaces the chain index by a number (the reverse factor at t = 1 for L_0), folding index arithmetic: x[t-1] → x[0]. */
 export function substituteIndex(expr: IRExpr, index: string, value: number): IRExpr {
-    const sub = (e: IRExpr): IRExpr => substituteIndex(e, index, value);
-    switch (expr.kind) {
-        case 'index': return expr.name === index ? { kind: 'number', value, ...(expr.range ? { range: expr.range } : {}) } : expr;
-        case 'variable': return expr.index ? { ...expr, index: fold(sub(expr.index)) } : expr;
-        case 'sequence': return expr.index ? { ...expr, index: fold(sub(expr.index)) } : expr;
-        case 'network': return { ...expr, args: expr.args.map(sub) };
-        case 'call': return { ...expr, args: expr.args.map(sub) };
-        case 'binary': return { ...expr, left: sub(expr.left), right: sub(expr.right) };
-        case 'neg': return { ...expr, operand: sub(expr.operand) };
-        case 'slice': return { ...expr, base: sub(expr.base) };
-        case 'range': return { ...expr, lower: fold(sub(expr.lower)), upper: fold(sub(expr.upper)) };
-        case 'list': return { ...expr, items: expr.items.map(sub) };
-        default: return expr;
-    }
+    return mapExpr(expr, e => {
+        if (e.kind === 'index' && e.name === index) return { kind: 'number', value, ...(e.range ? { range: e.range } : {}) };
+        if ((e.kind === 'variable' || e.kind === 'sequence') && e.index) return { ...e, index: fold(e.index) };
+        if (e.kind === 'range') return { ...e, lower: fold(e.lower), upper: fold(e.upper) };
+        return e;
+    });
 }
 
 /** Folds an index expression that became a number (t − 1 at t = 1 is 0). */

@@ -1,50 +1,37 @@
 /**
- * Reference values of the closed-form KL divergences the derivation names (plain numbers, summed
- * over dimensions). The runtime's tensor versions are tested against these.
+ * The closed forms the derivation names, as plain numbers summed over dimensions: the registry's
+ * formulas evaluated in double precision (the runtime's tensor programs are tested against these),
+ * and Ho et al.'s discretized decoder, which gm eval scores L_0 with.
  */
+import { familyOf } from '../distributions/registry.js';
+import { klNormalNormal } from '../distributions/normal.js';
+import { erfc, vectorOps, type Vec } from '../distributions/vector-ops.js';
 
-/** KL(𝒩(μq, vq) ‖ 𝒩(μp, vp)) = ½ Σ_j [log vp/vq + (vq + (μq − μp)²)/vp − 1]. */
+export { erfc };
+
+/** KL(𝒩(μq, vq) ‖ 𝒩(μp, vp)), summed over dimensions. */
 export function klNormal(muQ: number[], varQ: number[], muP: number[], varP: number[]): number {
-    let kl = 0;
-    for (let j = 0; j < muQ.length; j++) {
-        const vq = varQ[j]!, vp = varP[j]!, d = muQ[j]! - muP[j]!;
-        kl += 0.5 * (Math.log(vp / vq) + (vq + d * d) / vp - 1);
-    }
-    return kl;
+    const c = (mean: Vec, variance: Vec) => ({ mean, variance, logVariance: variance.map(Math.log) });
+    return sum(klNormalNormal(vectorOps, c(muQ, varQ), c(muP, varP)));
 }
 
-const logSigmoid = (l: number) => (l >= 0 ? -Math.log1p(Math.exp(-l)) : l - Math.log1p(Math.exp(l)));
-
-/** KL(Bernoulli(σ(lq)) ‖ Bernoulli(σ(lp))), from logits for stability. */
+/** KL(Bernoulli(σ(lq)) ‖ Bernoulli(σ(lp))), from logits. */
 export function klBernoulliLogits(logitsQ: number[], logitsP: number[]): number {
-    let kl = 0;
-    for (let j = 0; j < logitsQ.length; j++) {
-        const lq = logitsQ[j]!, lp = logitsP[j]!;
-        const pq = Math.exp(logSigmoid(lq));
-        kl += pq * (logSigmoid(lq) - logSigmoid(lp)) + (1 - pq) * (logSigmoid(-lq) - logSigmoid(-lp));
-    }
-    return kl;
-}
-
-function logSoftmax(l: number[]): number[] {
-    const m = Math.max(...l);
-    const z = Math.log(l.reduce((s, v) => s + Math.exp(v - m), 0)) + m;
-    return l.map(v => v - z);
+    return sum(closedForm('Bernoulli', { logits: logitsQ }, { logits: logitsP }));
 }
 
 /** KL(Categorical(softmax(lq)) ‖ Categorical(softmax(lp))) over the last axis. */
 export function klCategoricalLogits(logitsQ: number[], logitsP: number[]): number {
-    const a = logSoftmax(logitsQ), b = logSoftmax(logitsP);
-    return a.reduce((s, la, k) => s + Math.exp(la) * (la - b[k]!), 0);
+    return sum(closedForm('Categorical', { logits: logitsQ }, { logits: logitsP }));
 }
 
-/** erfc(x) with fractional error below 1.2e-7 everywhere (Numerical Recipes, erfcc, Chebyshev fit). */
-export function erfc(x: number): number {
-    const z = Math.abs(x);
-    const t = 1 / (1 + 0.5 * z);
-    const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-        + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-    return x >= 0 ? r : 2 - r;
+const sum = (v: Vec) => v.reduce((a, b) => a + b, 0);
+
+/** The registry's closed-form KL between two distributions of one family, at these canonical parameters. */
+function closedForm(family: string, q: Record<string, Vec>, p: Record<string, Vec>): Vec {
+    const spec = familyOf({ family }).kl.find(k => k.p === family);
+    if (!spec) throw new Error(`no closed-form KL for ${family}`);
+    return spec.compute(vectorOps, q, p);
 }
 
 /** log Φ(x) for the standard normal CDF, accurate in the far left tail. */

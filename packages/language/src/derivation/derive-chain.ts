@@ -8,7 +8,8 @@
  *   L_0 = −log p(x_0 | x_1).
  */
 import type { ChainIR, DistributionIR, FactorIR, IRExpr, ModelIR, SourceRange } from '../ir/types.js';
-import { affineForm, modelEnv, networksIn, substituteIndex, usesNetwork } from './affine.js';
+import { affineForm, modelEnv, substituteIndex } from './affine.js';
+import { findExpr, mapExpr, namesIn, usesNetwork } from '../ir/traverse.js';
 import { chainCoefficients } from './chain-coefficients.js';
 import { factorRef, fixedVariance, klFormula, likelihoodForm } from './distributions.js';
 import type { BoundTerm, ChainDerivation, DerivationFailure, ObjectiveKind, Parameterization, SamplingStep, TermWeight } from './types.js';
@@ -29,12 +30,7 @@ const TOL = 1e-6;
 const close = (a: number, b: number) => Math.abs(a - b) <= TOL * Math.max(1, Math.abs(a), Math.abs(b));
 
 /** The index name a factor uses (`t` in q(x[t] | x[t-1])). */
-function indexName(e: IRExpr | undefined): string | undefined {
-    if (!e) return undefined;
-    if (e.kind === 'index') return e.name;
-    if (e.kind === 'binary') return indexName(e.left) ?? indexName(e.right);
-    return undefined;
-}
+const indexName = (e: IRExpr | undefined): string | undefined => (e ? findExpr(e, 'index')?.name : undefined);
 
 export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons: Fail } {
     const reasons: Fail = [];
@@ -64,7 +60,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     const other = model.factors.filter(f => f !== q && f !== p && f !== pT);
     if (other.length) return fail(`factor ${other[0]!.id} is not part of chain '${c.name}': a model with a chain may declare only its forward, reverse and prior factors`, other[0]!.range);
     if (q.distribution.family !== 'Normal') return fail('the forward factor must be Normal for a closed-form marginal q(x_t | x_0)', q.distribution.range);
-    if (usesNetwork(q.distribution.params['mean'] ?? { kind: 'number', value: 0 }) || Object.values(q.distribution.params).some(usesNetwork)) {
+    if (Object.values(q.distribution.params).some(usesNetwork)) {
         return fail('the forward process has learned coefficients: the marginal q(x_t | x_0) is then not available in closed form', q.distribution.range);
     }
 
@@ -86,7 +82,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
 
     // Reverse mean μ_θ(x_t, t) = A_t x_t + B_t net(x_t, t), read at every t.
     if (p.distribution.family !== 'Normal') return fail('the reverse factor must be Normal for the closed-form L_{t−1}', p.distribution.range);
-    const nets = [...networksIn(p.distribution.params['mean'] ?? { kind: 'number', value: 0 })];
+    const nets = [...namesIn(p.distribution.params['mean'] ?? { kind: 'number', value: 0 }, 'network')];
     if (nets.length > 1) return fail(`the reverse mean calls ${nets.length} networks; one is expected`, p.distribution.range);
     const A: number[] = [NaN], B: number[] = [NaN], sigma2: number[] = [NaN];
     const learnedVariance = ['var', 'std', 'logvar'].some(k => p.distribution.params[k] && usesNetwork(p.distribution.params[k]!));
@@ -158,6 +154,8 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     if (objective === 'simple') notes.push('objective simple: L_simple is not a bound; the terms of the bound are still evaluated for nats and bits/dim');
     if (objective === 'simple' && learnedVariance) notes.push('L_simple does not depend on σ_t²: a learned variance is not trained by it (use hybrid)');
 
+    // Nichol & Dhariwal (2021, §3.1): in the hybrid objective L_vlb sees μ_θ without its gradient, so it trains σ_t² only.
+    const detachMean = objective === 'hybrid' ? { stopGradient: 'reverse-mean' as const } : {};
     const pT_T = pT.distribution;
     const qT: DistributionIR = {
         family: 'Normal',
@@ -178,7 +176,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         {
             id: 'L_t-1', kind: 'chain-kl', estimator: 'closed-form', sign: -1, inBound: true, weight: vlbWeight, learned: true,
             variable: { name: c.name, index: 't-1' }, factors: [factorRef(q), factorRef(p)],
-            computation: { kind: 'chain-kl', chain: c.name, from: lo + 2, to: T, reverse: p.distribution },
+            computation: { kind: 'chain-kl', chain: c.name, from: lo + 2, to: T, reverse: p.distribution, ...detachMean },
             ...texts.chainKl
         },
         {
@@ -186,7 +184,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
             variable: { name: start }, factors: [factorRef(p)],
             computation: {
                 kind: 'chain-decoder', chain: c.name, variable: { name: start }, distribution: decoder, form: likelihoodForm(decoder, dims, modelEnv(model)),
-                ...(levels ? { discretized: levels } : {})
+                ...(levels ? { discretized: levels } : {}), ...detachMean
             },
             ...texts.decoder
         }
@@ -196,11 +194,13 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         terms.push({
             id: 'L_simple', kind: 'chain-simple', estimator: 'monte-carlo', sign: -1, inBound: false, weight: { value: 1 }, learned: true,
             variable: { name: c.name, index: 't' }, factors: [factorRef(q), factorRef(p)],
-            computation: { kind: 'chain-simple', chain: c.name, from: lo + 1, to: T, network: nets[0]!, target, call: networkCall(p.distribution.params['mean']!)! },
+            computation: { kind: 'chain-simple', chain: c.name, from: lo + 1, to: T, network: nets[0]!, target, call: findExpr(p.distribution.params['mean']!, 'network')! },
             ...texts.simple
         });
     }
-    const sampling: SamplingStep[] = [{ kind: 'chain-marginal', chain: c.name, from: lo + 1, to: T, mean: 'marginalMean', variance: 'marginalVar', reparameterized: true }];
+    // What the terms read: x_t at t ~ U{2..T} (L_{t−1}), x_1 (L_0) and, for L_simple, x_t at t ~ U{1..T}.
+    const marginal = (from: number, to: number): SamplingStep => ({ kind: 'chain-marginal', chain: c.name, from, to, mean: 'marginalMean', variance: 'marginalVar', reparameterized: true });
+    const sampling: SamplingStep[] = [marginal(lo + 2, T), marginal(lo + 1, lo + 1), ...(objective !== 'vlb' ? [marginal(lo + 1, T)] : [])];
     return { chain: derivation, terms, sampling, dimensions: dims, notes, isBound: objective === 'vlb', objectiveKind: objective };
 }
 
@@ -210,17 +210,8 @@ function substituteDistribution(d: DistributionIR, index: string, t: number): Di
 
 /** x[lower] is the observed start variable: x[0] → x0. */
 function substituteStart(d: DistributionIR, chain: string, lower: number, start: string): DistributionIR {
-    const sub = (e: IRExpr): IRExpr => {
-        switch (e.kind) {
-            case 'variable': return e.name === chain && e.index?.kind === 'number' && e.index.value === lower ? { kind: 'variable', name: start, ...(e.range ? { range: e.range } : {}) } : e;
-            case 'network': return { ...e, args: e.args.map(sub) };
-            case 'call': return { ...e, args: e.args.map(sub) };
-            case 'binary': return { ...e, left: sub(e.left), right: sub(e.right) };
-            case 'neg': return { ...e, operand: sub(e.operand) };
-            case 'slice': return { ...e, base: sub(e.base) };
-            default: return e;
-        }
-    };
+    const sub = (e: IRExpr): IRExpr => mapExpr(e, v => (v.kind === 'variable' && v.name === chain && v.index?.kind === 'number' && v.index.value === lower
+        ? { kind: 'variable', name: start, ...(v.range ? { range: v.range } : {}) } : v));
     return { ...d, params: Object.fromEntries(Object.entries(d.params).map(([k, e]) => [k, sub(e)])) };
 }
 
@@ -228,18 +219,6 @@ function withoutVariance(params: Record<string, IRExpr>): Record<string, IRExpr>
     const { var: _v, std: _s, logvar: _l, ...rest } = params;
     void _v; void _s; void _l;
     return rest;
-}
-
-/** The (first) network call inside an expression. */
-function networkCall(e: IRExpr): Extract<IRExpr, { kind: 'network' }> | undefined {
-    switch (e.kind) {
-        case 'network': return e;
-        case 'binary': return networkCall(e.left) ?? networkCall(e.right);
-        case 'neg': return networkCall(e.operand);
-        case 'call': return e.args.map(networkCall).find(Boolean);
-        case 'slice': return networkCall(e.base);
-        default: return undefined;
-    }
 }
 
 /** 8-bit image data (not binarized) under a Normal decoder can be scored with the discretized decoder of Ho et al. eq. 13. */

@@ -6,11 +6,11 @@
  * log-likelihood; with k > 1 importance samples, the IWAE bound (Burda et al. 2015, eq. 8).
  */
 import type { FactorIR, ModelIR, SourceRange } from '../ir/types.js';
-import { usesNetwork, variablesIn } from './affine.js';
-import {
-    describeNormal, factorRef, isReparameterizable, klFormula, likelihoodForm
-} from './distributions.js';
-import { factorHead, renderDistribution, textToLatex, variableName } from './render-expr.js';
+import { namesIn, usesNetwork } from '../ir/traverse.js';
+import { familyOf, isReparameterized } from '../distributions/registry.js';
+import { describeNormal } from '../distributions/normal.js';
+import { factorRef, klFormula, likelihoodForm } from './distributions.js';
+import { factorHead, renderDistribution, renderExpr, textToLatex, variableName } from './render-expr.js';
 import type { BoundTerm, DerivationFailure, SamplingStep, TermWeight } from './types.js';
 
 export interface LatentDerivation {
@@ -66,7 +66,7 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
 
     const sampling: SamplingStep[] = order.map(name => {
         const f = qFactor(name);
-        const rep = isReparameterizable(f.distribution);
+        const rep = isReparameterized(f.distribution);
         return {
             kind: 'factor', variable: { name }, factor: factorRef(f), distribution: f.distribution,
             reparameterized: rep, gradient: rep ? 'reparameterization' : 'score-function', samples: L
@@ -91,10 +91,9 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
     const reparamNote = (names: Iterable<string>) => {
         const list = [...names].filter(n => latentNames.has(n));
         return list.map(n => {
-            const f = qFactor(n);
-            if (f.distribution.family === 'Normal') return `reparameterized ${variableName(n, 'text')} = μ + σ ⊙ ε, ε ~ 𝒩(0, I)`;
-            if (f.distribution.family === 'Laplace') return `reparameterized ${variableName(n, 'text')} = μ + b · (inverse Laplace CDF of u), u ~ Uniform(0, 1)`;
-            return `${variableName(n, 'text')} is discrete: not reparameterizable; gradient by the score-function estimator (REINFORCE, Williams 1992)`;
+            const d = qFactor(n).distribution;
+            const how = familyOf(d).reparameterization(variableName(n, 'text'));
+            return isReparameterized(d) ? `reparameterized ${how}` : how;
         });
     };
     const learned = (fs: FactorIR[]) => fs.some(f => Object.values(f.distribution.params).some(usesNetwork));
@@ -112,7 +111,7 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
     // Generative factors in the order of the bound: observed first (reconstruction), then latents top-down.
     for (const v of observed) {
         const f = pOf(v.name)[0]!;
-        const parents = [...new Set(f.given.map(g => g.name).concat([...variablesIn({ kind: 'list', items: Object.values(f.distribution.params) })]))].filter(n => latentNames.has(n));
+        const parents = [...new Set(f.given.map(g => g.name).concat([...namesIn(Object.values(f.distribution.params), 'variable')]))].filter(n => latentNames.has(n));
         const dims = size(v.shape);
         const form = likelihoodForm(f.distribution, dims);
         const e = expectation(parents);
@@ -138,7 +137,7 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
         const pq = [p, q];
         const closed = klFormula(q.distribution, p.distribution);
         const parentNames = new Set([...p.given, ...q.given].map(g => g.name)
-            .concat([...variablesIn({ kind: 'list', items: [...Object.values(p.distribution.params), ...Object.values(q.distribution.params)] })]));
+            .concat([...namesIn([...Object.values(p.distribution.params), ...Object.values(q.distribution.params)], 'variable')]));
         parentNames.delete(name);
         // A parent drawn after this latent depends on it: the KL cannot integrate it out.
         const later = [...parentNames].filter(n => latentNames.has(n) && position.get(n)! > position.get(name)!);
@@ -153,9 +152,9 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
             terms.push({
                 id: `kl(${name})`, kind: 'kl', estimator: 'closed-form', sign: -1, inBound: true,
                 weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef),
-                computation: { kind: 'kl-closed-form', family: closed.family, variable: { name }, q: q.distribution, p: p.distribution, formula: closed.formula },
+                computation: { kind: 'kl-closed-form', family: q.distribution.family, variable: { name }, q: q.distribution, p: p.distribution, formula: closed.formula },
                 text: `−${w.text}`, latex: `-${w.latex}`,
-                detail: klDetail(closed.formula, q, p, outer.text)
+                detail: closed.detail(q.distribution, p.distribution, outer.text ? `, conditioned on the sampled ${outer.text}` : '', renderExpr)
             });
         } else {
             const why = closed
@@ -203,8 +202,8 @@ function likelihoodDetail(f: FactorIR, form: ReturnType<typeof likelihoodForm>):
             };
         }
         case 'normal-squared-error': {
-            const mean = describeNormal(d, 'text', 'θ').split(', ')[0]!.replace(/^μ = /, '');
-            const meanL = describeNormal(d, 'latex', 'θ').split(', ')[0]!.replace(/^\\mu = /, '');
+            const mean = describeNormal(d, 'text', 'θ', renderExpr).split(', ')[0]!.replace(/^μ = /, '');
+            const meanL = describeNormal(d, 'latex', 'θ', renderExpr).split(', ')[0]!.replace(/^\\mu = /, '');
             return {
                 text: `scaled squared error: log ${factorHead(f, 'text')} = −${fmt(form.scale)} ‖${x} − ${mean}‖² ${form.constant < 0 ? '−' : '+'} ${fmt(Math.abs(form.constant))} (constant: −D/2 · log 2πσ²)`,
                 latex: `\\log ${factorHead(f, 'latex')} = -${fmt(form.scale)} \\left\\| ${xl} - ${meanL} \\right\\|^2 ${form.constant < 0 ? '-' : '+'} ${fmt(Math.abs(form.constant))}`
@@ -217,26 +216,6 @@ function likelihoodDetail(f: FactorIR, form: ReturnType<typeof likelihoodForm>):
 
 export function fmt(v: number): string {
     return String(Number(v.toPrecision(6)));
-}
-
-function klDetail(formula: string, q: FactorIR, p: FactorIR, outer: string): { text: string; latex: string }[] {
-    const cond = outer ? `, conditioned on the sampled ${outer}` : '';
-    switch (formula) {
-        case 'normal-standard-normal': return [
-            { text: `closed form (diagonal Normal ‖ standard Normal)${cond}: −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²)`, latex: '-\\tfrac{1}{2} \\sum_j \\left(1 + \\log\\sigma_j^2 - \\mu_j^2 - \\sigma_j^2\\right)' },
-            { text: `where ${describeNormal(q.distribution, 'text', 'φ')}`, latex: describeNormal(q.distribution, 'latex', 'φ') }
-        ];
-        case 'normal-normal': return [
-            { text: `closed form (diagonal Normal ‖ Normal)${cond}: ½ Σ_j [log σ_p,j²/σ_q,j² + (σ_q,j² + (μ_q,j − μ_p,j)²)/σ_p,j² − 1]`, latex: '\\tfrac{1}{2} \\sum_j \\left[\\log\\frac{\\sigma_{p,j}^2}{\\sigma_{q,j}^2} + \\frac{\\sigma_{q,j}^2 + (\\mu_{q,j} - \\mu_{p,j})^2}{\\sigma_{p,j}^2} - 1\\right]' },
-            { text: `q: ${describeNormal(q.distribution, 'text', 'φ')};  p: ${describeNormal(p.distribution, 'text', 'θ')}`, latex: `q: ${describeNormal(q.distribution, 'latex', 'φ')};\\; p: ${describeNormal(p.distribution, 'latex', 'θ')}` }
-        ];
-        case 'bernoulli-bernoulli': return [
-            { text: `closed form (Bernoulli ‖ Bernoulli)${cond}: Σ_j [π_q log(π_q/π_p) + (1 − π_q) log((1 − π_q)/(1 − π_p))]`, latex: '\\sum_j \\left[\\pi_q \\log\\frac{\\pi_q}{\\pi_p} + (1 - \\pi_q)\\log\\frac{1 - \\pi_q}{1 - \\pi_p}\\right]' }
-        ];
-        default: return [
-            { text: `closed form (Categorical ‖ Categorical)${cond}: Σ_k π_q,k log(π_q,k/π_p,k)`, latex: '\\sum_k \\pi_{q,k} \\log\\frac{\\pi_{q,k}}{\\pi_{p,k}}' }
-        ];
-    }
 }
 
 function iwae(

@@ -28,9 +28,9 @@ export function deriveBound(model: ModelIR): DerivationResult {
             objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
             dimensions: r.dimensions,
             summary: summarize(r.terms, `−log p(${r.chain.start.replace(/^([a-z]+)(\d+)$/, '$1_$2')}) ≤ `),
-            steps: chainSteps(model, r.chain),
+            steps: chainSteps(r.chain),
             correspondence: [
-                { vae: 'z', model: `${r.chain.chain}_1:${r.chain.upper === undefined ? 'T' : 'T'}`, note: 'the latents are the noisy versions of the data' },
+                { vae: 'z', model: `${r.chain.chain}_1:T`, note: 'the latents are the noisy versions of the data' },
                 { vae: 'q_φ(z | x)', model: `q(${r.chain.chain}_1:T | ${r.chain.start.replace(/^([a-z]+)(\d+)$/, '$1_$2')})`, note: 'fixed forward process, no φ' },
                 { vae: 'p_θ(x, z)', model: `p_θ(${r.chain.chain}_0:T)`, note: 'the reverse (generative) process' },
                 { vae: 'p_θ(z)', model: `p(${r.chain.chain}_T)`, note: 'the prior at the end of the chain' }

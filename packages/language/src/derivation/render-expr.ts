@@ -3,8 +3,11 @@
  * eps(x[t], t) → ε_θ(x_t, t); as Unicode text and as LaTeX.
  */
 import type { DistributionIR, FactorIR, FactorVarIR, IRExpr } from '../ir/types.js';
+import { familyOf } from '../distributions/registry.js';
+import { functionSpec } from '../ir/functions.js';
 
-export type Notation = 'text' | 'latex';
+export type { Notation } from '../distributions/family.js';
+import type { Notation } from '../distributions/family.js';
 
 const GREEK: Record<string, [string, string]> = {
     alpha: ['α', '\\alpha'], beta: ['β', '\\beta'], gamma: ['γ', '\\gamma'], delta: ['δ', '\\delta'],
@@ -79,10 +82,9 @@ function render(e: IRExpr, n: Notation, ns: string, outer: number): string {
             if ((e.fn === 'prod' || e.fn === 'sum') && e.args[0]?.kind === 'range') {
                 const g = e.args[0];
                 const big = n === 'text' ? (e.fn === 'prod' ? 'Π' : 'Σ') : (e.fn === 'prod' ? '\\prod' : '\\sum');
-                const idx = g.lower.kind === 'number' || g.lower.kind === 'constant' ? 's' : 's';
-                return `${big}${n === 'text' ? `_{${idx}=${r(g.lower)}..${r(g.upper)}}` : `_{${idx}=${r(g.lower)}}^{${r(g.upper)}}`} ${symbolName(g.base, n)}_${idx}`;
+                return `${big}${n === 'text' ? `_{s=${r(g.lower)}..${r(g.upper)}}` : `_{s=${r(g.lower)}}^{${r(g.upper)}}`} ${symbolName(g.base, n)}_s`;
             }
-            const fn = n === 'latex' ? (['exp', 'log', 'tanh', 'min', 'max'].includes(e.fn) ? `\\${e.fn}` : `\\mathrm{${e.fn}}`) : e.fn;
+            const fn = n === 'latex' ? functionSpec(e.fn).latex : e.fn;
             return `${fn}(${e.args.map(a => r(a)).join(', ')})`;
         }
         case 'neg': {
@@ -126,29 +128,9 @@ export function factorHead(f: Pick<FactorIR, 'kind' | 'target' | 'given'>, n: No
     return `${name}(${target}${given ? bar + given : ''})`;
 }
 
-/** A distribution: 𝒩(μ, σ²), Bernoulli(logits = …). */
+/** A distribution in the papers' notation, as its family writes it: 𝒩(μ, σ²), Bernoulli(sigmoid(…)). */
 export function renderDistribution(d: DistributionIR, n: Notation, ns = 'θ'): string {
-    const r = (e: IRExpr) => renderExpr(e, n, ns);
-    const p = d.params;
-    switch (d.family) {
-        case 'Normal': {
-            const mean = p['mean'] ? r(p['mean']) : '0';
-            const variance = p['var'] ? r(p['var'])
-                : p['std'] ? (isUnit(p['std']) ? '1' : `${renderExpr(p['std'], n, ns).includes(' ') ? `(${r(p['std'])})` : r(p['std'])}${n === 'text' ? '²' : '^2'}`)
-                    : p['logvar'] ? (n === 'text' ? `exp(${r(p['logvar'])})` : `\\exp(${r(p['logvar'])})`) : '1';
-            return `${n === 'text' ? '𝒩' : '\\mathcal{N}'}(${mean}, ${variance})`;
-        }
-        case 'Bernoulli':
-            return p['logits'] ? `Bernoulli(${n === 'text' ? 'sigmoid' : '\\mathrm{sigmoid}'}(${r(p['logits'])}))` : `Bernoulli(${p['probs'] ? r(p['probs']) : '?'})`;
-        case 'Categorical':
-            return p['logits'] ? `Categorical(${n === 'text' ? 'softmax' : '\\mathrm{softmax}'}(${r(p['logits'])}))` : `Categorical(${p['probs'] ? r(p['probs']) : '?'})`;
-        case 'Laplace':
-            return `Laplace(${p['mean'] ? r(p['mean']) : '0'}, ${p['scale'] ? r(p['scale']) : '1'})`;
-    }
-}
-
-function isUnit(e: IRExpr): boolean {
-    return e.kind === 'number' && e.value === 1;
+    return familyOf(d).render(d, n, e => renderExpr(e, n, ns));
 }
 
 const UNICODE_LATEX: [RegExp, string][] = [

@@ -31,9 +31,8 @@ export function latentSteps(model: ModelIR, q: { text: string; latex: string }):
     ];
 }
 
-export function chainSteps(model: ModelIR, c: ChainDerivation): DerivationStep[] {
+export function chainSteps(c: ChainDerivation): DerivationStep[] {
     const x = c.chain, x0 = variableName(c.start, 'text'), x0l = variableName(c.start, 'latex');
-    void model;
     return [
         step(`log p(x) ≥ E_q(z|x)[log p(x, z) / q(z | x)]`, `\\log p_\\theta(\\mathbf{x}) \\ge \\mathbb{E}_{q_\\phi}\\left[\\log \\frac{p_\\theta(\\mathbf{x}, \\mathbf{z})}{q_\\phi(\\mathbf{z} \\mid \\mathbf{x})}\\right]`, 'the ELBO of a VAE, log rules and Bayes\' rule: p(x | z) p(z) = p(x, z)'),
         step(`−log p(${x0}) ≤ E_q[−log p(${x}_0:T) / q(${x}_1:T | ${x0})]`, `-\\log p_\\theta(${x0l}) \\le \\mathbb{E}_q\\left[-\\log \\frac{p_\\theta(${x}_{0:T})}{q(${x}_{1:T} \\mid ${x0l})}\\right]`, `z = ${x}_1:T, p_θ(x, z) = p_θ(${x}_0:T), q_φ(z | x) = q(${x}_1:T | ${x0}); negate both sides: "the usual variational bound" (Ho et al. eq. 3)`),

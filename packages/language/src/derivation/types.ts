@@ -28,7 +28,8 @@
  * index symbol is the chain's (`t`), `x[t]` is the sampled x_t, and x[lower] is the observed start
  * (already replaced by the start variable in the L_0 decoder).
  */
-import type { DistributionFamily, DistributionIR, IRExpr, SourceRange } from '../ir/types.js';
+import type { DistributionIR, IRExpr, SourceRange } from '../ir/types.js';
+import type { LikelihoodForm } from '../distributions/family.js';
 
 // ---------------------------------------------------------------- references
 
@@ -82,19 +83,11 @@ export interface TermWeight {
     display?: string;
 }
 
-/** The closed-form KL families. */
-export type KlFamily = Extract<DistributionFamily, 'Normal' | 'Bernoulli' | 'Categorical'>;
+/** A family name that has a closed-form KL in the registry (`Normal`). */
+export type KlFamily = string;
 
-/** How a log-likelihood specializes (for the renderers and for efficient runtime code). */
-export type LikelihoodForm =
-    /** Bernoulli: −BCE(x, π) = Σ_i x_i log π_i + (1 − x_i) log(1 − π_i). */
-    | { kind: 'bernoulli-cross-entropy' }
-    /** Normal with a variance that is not learned: −scale · ‖x − μ‖² + constant (constant per example, nats). */
-    | { kind: 'normal-squared-error'; scale: number; constant: number }
-    /** Normal with a learned variance: −½ Σ_i [log 2πσ_i² + (x_i − μ_i)²/σ_i²]. */
-    | { kind: 'normal' }
-    | { kind: 'categorical' }
-    | { kind: 'laplace' };
+/** How a log-likelihood specializes; the registry's families say which form they take. */
+export type { LikelihoodForm };
 
 /**
  * What the runtime evaluates for a term (per example, before the sign and the weight).
@@ -116,7 +109,7 @@ export type Computation =
      * p = `reverse` at that t. With a known variance and a recognized parameterization this is
      * Σ_t [ mseWeight[t] · ‖target − net(x_t, t)‖² + klConstant[t] ] (Ho et al. eq. 8, 10, 12).
      */
-    | { kind: 'chain-kl'; chain: string; from: number; to: number; reverse: DistributionIR }
+    | { kind: 'chain-kl'; chain: string; from: number; to: number; reverse: DistributionIR; stopGradient?: StopGradient }
     /** L_T: the KL between the derived marginal q(x_T | x_0) (given as `q`) and the declared p(x_T). */
     | { kind: 'chain-prior-kl'; chain: string; t: number; q: DistributionIR; p: DistributionIR; formula: KlFormula }
     /**
@@ -127,6 +120,7 @@ export type Computation =
     | {
         kind: 'chain-decoder'; chain: string; variable: VariableRef; distribution: DistributionIR; form: LikelihoodForm;
         discretized?: { bins: number; low: number; high: number };
+        stopGradient?: StopGradient;
     }
     /**
      * L_simple: E_{t ~ Uniform{from..to}, ε} ‖target − net(x_t, t)‖², averaged (not summed) over
@@ -138,16 +132,17 @@ export type Computation =
         call: Extract<IRExpr, { kind: 'network' }>;
     };
 
-/** Which closed form of the KL applies (the renderers print it; the runtime may use a cheaper one). */
-export type KlFormula =
-    /** ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²) (Kingma & Welling 2013, appendix B). */
-    | 'normal-standard-normal'
-    /** ½ Σ_j [log σ_p²/σ_q² + (σ_q² + (μ_q − μ_p)²)/σ_p² − 1]. */
-    | 'normal-normal'
-    /** Σ_j [π_q log π_q/π_p + (1 − π_q) log (1 − π_q)/(1 − π_p)]. */
-    | 'bernoulli-bernoulli'
-    /** Σ_k π_q,k log π_q,k/π_p,k. */
-    | 'categorical-categorical';
+/**
+ * Which closed form of the KL applies: a registry id (`normal-standard-normal`, `normal-normal`,
+ * `bernoulli-bernoulli`, `categorical-categorical`); the renderers print it, the runtime computes it.
+ */
+export type KlFormula = string;
+
+/**
+ * Where a term's gradient is stopped: `reverse-mean`, the reverse factor's mean μ_θ is used with
+ * its value but no gradient (the hybrid objective's L_vlb, Nichol & Dhariwal 2021 §3.1).
+ */
+export type StopGradient = 'reverse-mean';
 
 export interface BoundTerm {
     /** Stable id within the model: `kl(z)`, `ell(x)`, `L_T`, `L_t-1`, `L_0`, `L_simple`, `iwae`. */
@@ -190,7 +185,10 @@ export type SamplingStep =
         samples: number;
     }
     | {
-        /** x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, t ~ Uniform{from..to}, from the derived marginal. */
+        /**
+         * x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, t ~ Uniform{from..to} (t = from when from = to), from the
+         * derived marginal. The chain terms read the step whose range is theirs.
+         */
         kind: 'chain-marginal';
         chain: string;
         from: number;

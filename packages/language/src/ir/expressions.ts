@@ -1,6 +1,8 @@
 import type { AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
-import type { FunctionName, IRExpr, SourceRange } from './types.js';
+import type { IRExpr, SequenceIR, SourceRange } from './types.js';
+import { functionSpec, isFunctionName, type FunctionName } from './functions.js';
+import { vectorOps } from '../distributions/vector-ops.js';
 
 /** The source range of an AST node (zero range when the parser recovered without text). */
 export function rangeOf(node: AstNode | undefined): SourceRange {
@@ -8,8 +10,6 @@ export function rangeOf(node: AstNode | undefined): SourceRange {
     if (!range) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     return { start: { ...range.start }, end: { ...range.end } };
 }
-
-const FUNCTIONS: ReadonlySet<string> = new Set<FunctionName>(['sqrt', 'exp', 'log', 'sigmoid', 'softplus', 'tanh', 'prod', 'sum', 'min', 'max']);
 
 /** Reports what cannot be lowered; lowering goes on with a placeholder. */
 export type ProblemSink = (message: string, node: AstNode, code: string) => void;
@@ -92,8 +92,8 @@ function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyM
     const callee = ast.isNameRef(call.callee) ? call.callee.ref.ref : undefined;
     const name = ast.isNameRef(call.callee) ? call.callee.ref.$refText : '';
     if (ast.isNetDecl(callee)) return { kind: 'network', name, args, range };
-    if (ast.isBuiltin(callee) && callee.category === 'function' && FUNCTIONS.has(name)) {
-        return { kind: 'call', fn: name as FunctionName, args, range };
+    if (ast.isBuiltin(callee) && callee.category === 'function' && isFunctionName(name)) {
+        return { kind: 'call', fn: name, args, range };
     }
     // Distributions, schedules, optimizers and datasets are read by their declarations' lowering.
     if (ast.isBuiltin(callee)) return { kind: 'symbol', name, range };
@@ -149,48 +149,35 @@ export function evaluate(expr: IRExpr, env: EvaluationEnv): number {
 }
 
 function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): number {
-    const [first, second] = args;
+    const spec = functionSpec(fn);
+    const [first] = args;
     if (!first) return NaN;
-    if (fn === 'prod' || fn === 'sum') {
+    if (spec.reduce) {
         if (first.kind !== 'range') return NaN;
         const lo = evaluate(first.lower, env), hi = evaluate(first.upper, env);
         if (!Number.isInteger(lo) || !Number.isInteger(hi)) return NaN;
+        const product = spec.reduce === 'prod';
         // prefix[k] = the product (sum) of base[lo .. lo + k − 1]; prefix[0] is the empty one.
         const key = `${fn}:${first.base}:${lo}`;
         let prefix = env.prefixes?.get(key);
-        if (!prefix) { prefix = [fn === 'prod' ? 1 : 0]; env.prefixes?.set(key, prefix); }
+        if (!prefix) { prefix = [product ? 1 : 0]; env.prefixes?.set(key, prefix); }
         for (let k = prefix.length; k <= hi - lo + 1; k++) {
             const v = env.sequenceAt?.(first.base, lo + k - 1) ?? NaN;
-            prefix.push(fn === 'prod' ? prefix[k - 1]! * v : prefix[k - 1]! + v);
+            prefix.push(product ? prefix[k - 1]! * v : prefix[k - 1]! + v);
         }
         return hi < lo ? prefix[0]! : prefix[hi - lo + 1]!;
     }
-    const x = evaluate(first, env);
-    switch (fn) {
-        case 'sqrt': return Math.sqrt(x);
-        case 'exp': return Math.exp(x);
-        case 'log': return Math.log(x);
-        case 'sigmoid': return 1 / (1 + Math.exp(-x));
-        case 'softplus': return x > 30 ? x : Math.log1p(Math.exp(x));
-        case 'tanh': return Math.tanh(x);
-        case 'min': return second ? Math.min(x, evaluate(second, env)) : NaN;
-        case 'max': return second ? Math.max(x, evaluate(second, env)) : NaN;
-    }
-    return NaN;
+    if (!spec.apply || args.length < spec.params.length) return NaN;
+    return spec.apply(vectorOps, args.map(a => [evaluate(a, env)]))[0] ?? NaN;
 }
 
-/** Names of the sequences an expression reads. */
-export function sequencesIn(expr: IRExpr, out = new Set<string>()): Set<string> {
-    switch (expr.kind) {
-        case 'sequence': out.add(expr.name); if (expr.index) sequencesIn(expr.index, out); break;
-        case 'range': out.add(expr.base); sequencesIn(expr.lower, out); sequencesIn(expr.upper, out); break;
-        case 'binary': sequencesIn(expr.left, out); sequencesIn(expr.right, out); break;
-        case 'neg': sequencesIn(expr.operand, out); break;
-        case 'call': case 'network': expr.args.forEach(a => sequencesIn(a, out)); break;
-        case 'slice': sequencesIn(expr.base, out); break;
-        case 'list': expr.items.forEach(a => sequencesIn(a, out)); break;
-        case 'variable': if (expr.index) sequencesIn(expr.index, out); break;
-        default: break;
-    }
-    return out;
+/** The value of a sequence at an index (the scalar when index is undefined), NaN where it is not defined. */
+export function sequenceLookup(sequences: readonly SequenceIR[]): (name: string, index: number | undefined) => number {
+    return (name, index) => {
+        const s = sequences.find(q => q.name === name);
+        if (!s) return NaN;
+        if (index === undefined) return s.value ?? NaN;
+        if (!s.values || s.lower === undefined) return NaN;
+        return s.values[index - s.lower] ?? NaN;
+    };
 }

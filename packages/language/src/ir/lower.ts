@@ -1,11 +1,12 @@
 import { AstUtils, CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
-import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
+import { evaluate, evaluateConstant, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
 import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
 import { lowerNetwork } from './lower-network.js';
 import { evaluateSchedule } from './schedules.js';
+import { familyNames, findFamily, positionalParameters } from '../distributions/registry.js';
 import type {
-    ChainIR, ConstantIR, DataIR, DistributionFamily, DistributionIR, FactorIR, FactorVarIR, IRExpr,
+    ChainIR, ConstantIR, DataIR, DistributionIR, FactorIR, FactorVarIR, IRExpr,
     LoweringProblem, LoweringResult, ModelIR, NetworkIR, SequenceIR, VariableIR
 } from './types.js';
 
@@ -59,13 +60,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
     const networks: NetworkIR[] = [];
     const factors: FactorIR[] = [];
 
-    const sequenceAt = (name: string, index: number | undefined): number => {
-        const s = sequences.find(q => q.name === name);
-        if (!s) return NaN;
-        if (index === undefined) return s.value ?? NaN;
-        if (!s.values || s.lower === undefined) return NaN;
-        return s.values[index - s.lower] ?? NaN;
-    };
+    const sequenceAt = sequenceLookup(sequences);
     const constant = (e: ast.Expr) => evaluateConstant(e, report, constants);
 
     for (const member of model.members) {
@@ -119,6 +114,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
         const start = variables.find(v => v.name === chain.start);
         if (start) start.startsChain = chain.name;
     }
+    for (const factor of factors) fillFromData(factor, variables, data);
 
     const blocks = model.members.filter(ast.isConfigBlock);
     for (const kind of ['train', 'eval', 'sample'] as const) {
@@ -255,14 +251,6 @@ function lowerChain(chain: ast.ChainDecl, constant: (e: ast.Expr) => number, var
     };
 }
 
-/** Positional parameters of each family, in order. */
-const POSITIONAL: Record<DistributionFamily, string[]> = {
-    Normal: ['mean', 'std'],
-    Bernoulli: ['probs'],
-    Categorical: ['logits'],
-    Laplace: ['mean', 'scale']
-};
-
 function lowerFactor(factor: ast.Factor, report: ProblemSink, constants: ReadonlyMap<string, number>): FactorIR {
     const target = lowerFactorVar(factor.target, report, constants);
     const given = factor.given.map(g => lowerFactorVar(g, report, constants));
@@ -280,6 +268,16 @@ function lowerFactor(factor: ast.Factor, report: ProblemSink, constants: Readonl
     };
 }
 
+/** Parameters a family reads from the observed data when they are not given (a discretized likelihood's levels). */
+function fillFromData(factor: FactorIR, variables: readonly VariableIR[], data: readonly DataIR[]): void {
+    const spec = findFamily(factor.distribution.family);
+    const source = data.find(d => d.name === variables.find(v => v.name === factor.target.name)?.data);
+    for (const p of spec?.parameters ?? []) {
+        if (!p.fromData || factor.distribution.params[p.name] || !source) continue;
+        factor.distribution.params[p.name] = { kind: 'number', value: source.valueRange[p.fromData === 'low' ? 0 : 1] };
+    }
+}
+
 function lowerFactorVar(v: ast.FactorVar, report: ProblemSink, constants: ReadonlyMap<string, number>): FactorVarIR {
     return {
         name: v.variable.$refText,
@@ -291,16 +289,18 @@ function lowerFactorVar(v: ast.FactorVar, report: ProblemSink, constants: Readon
 function lowerDistribution(expr: ast.Expr, report: ProblemSink, constants: ReadonlyMap<string, number>): DistributionIR {
     const range = rangeOf(expr);
     const callee = ast.isCallExpr(expr) && ast.isNameRef(expr.callee) ? expr.callee.ref.ref : undefined;
-    if (!ast.isCallExpr(expr) || !ast.isBuiltin(callee) || callee.category !== 'distribution') {
-        report('expected a distribution: Normal, Bernoulli, Categorical or Laplace', expr, 'not-a-distribution');
+    const spec = ast.isBuiltin(callee) && callee.category === 'distribution' ? findFamily(callee.name) : undefined;
+    if (!ast.isCallExpr(expr) || !spec) {
+        report(`expected a distribution: ${familyNames()}`, expr, 'not-a-distribution');
         return { family: 'Normal', params: {}, range };
     }
-    const family = callee.name as DistributionFamily;
+    const family = spec.name;
     const params: Record<string, IRExpr> = {};
-    const known = callee.params.map(p => p.name);
+    const known = spec.parameters.map(p => p.name);
+    const positional = positionalParameters(spec);
     expr.args.forEach((arg, i) => {
-        const name = arg.name ?? POSITIONAL[family][i];
-        if (!name) { report(`${family} takes at most ${POSITIONAL[family].length} positional arguments`, arg, 'too-many-arguments'); return; }
+        const name = arg.name ?? positional[i];
+        if (!name) { report(`${family} takes at most ${positional.length} positional arguments`, arg, 'too-many-arguments'); return; }
         if (!known.includes(name)) { report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, 'unknown-parameter'); return; }
         if (params[name]) { report(`parameter '${name}' is given twice`, arg, 'duplicate-parameter'); return; }
         params[name] = lowerExpr(arg.value, report, constants);

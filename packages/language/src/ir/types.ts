@@ -20,8 +20,9 @@ export interface SourceRange {
 
 export type BinaryOperator = '+' | '-' | '*' | '/' | '^';
 
-/** Builtin functions that expressions may call. */
-export type FunctionName = 'sqrt' | 'exp' | 'log' | 'sigmoid' | 'softplus' | 'tanh' | 'prod' | 'sum' | 'min' | 'max';
+/** Builtin functions that expressions may call (the table in functions.ts). */
+import type { FunctionName } from './functions.js';
+export type { FunctionName };
 
 /**
  * An expression with its names resolved. `variable` is a random variable (an element of a chain
@@ -159,13 +160,10 @@ export interface UNetIR {
 
 export type NetworkIR = MlpIR | UNetIR;
 
-export type DistributionFamily = 'Normal' | 'Bernoulli' | 'Categorical' | 'Laplace';
+/** A family of the distribution registry (`Normal`, `StudentT`, …); lowering produces registered names only. */
+export type DistributionFamily = string;
 
-/**
- * A distribution with named parameters, positional arguments already named:
- * Normal: mean and one of std | var | logvar; Bernoulli: probs | logits;
- * Categorical: logits | probs; Laplace: mean and scale.
- */
+/** A distribution with named parameters, positional arguments already named as its family declares them. */
 export interface DistributionIR {
     family: DistributionFamily;
     params: Record<string, IRExpr>;

@@ -3,39 +3,16 @@
  * into every workspace as `builtin:///library.gm`, so that hover, completion and go-to-definition
  * treat `Normal` or `relu` like any other declaration.
  */
+import { libraryDeclarations } from '../distributions/registry.js';
+import { functionDeclarations } from '../ir/functions.js';
+
 export const LIBRARY_URI = 'builtin:///library.gm';
 
 export const LIBRARY_SOURCE = `// The gm built-in library.
 
-/** Normal (Gaussian) distribution with diagonal covariance. Give the mean and one of std, var or logvar. */
-builtin distribution Normal(mean, std?, var?, logvar?)
-/** Bernoulli distribution on {0, 1}. Give probs (in [0, 1]) or logits. */
-builtin distribution Bernoulli(probs?, logits?)
-/** Categorical distribution over the last axis. Give logits or probs. */
-builtin distribution Categorical(logits?, probs?)
-/** Laplace distribution with location (mean) and scale. */
-builtin distribution Laplace(mean, scale)
+${libraryDeclarations()}
 
-/** Square root. */
-builtin function sqrt(x)
-/** Exponential. */
-builtin function exp(x)
-/** Natural logarithm. */
-builtin function log(x)
-/** Logistic sigmoid, 1 / (1 + exp(-x)). */
-builtin function sigmoid(x)
-/** Softplus, log(1 + exp(x)): a smooth map to positive numbers. */
-builtin function softplus(x)
-/** Hyperbolic tangent. */
-builtin function tanh(x)
-/** Product over an index range: prod(alpha[1..t]). */
-builtin function prod(x)
-/** Sum over an index range: sum(beta[1..t]). */
-builtin function sum(x)
-/** Smaller of two values. */
-builtin function min(a, b)
-/** Larger of two values. */
-builtin function max(a, b)
+${functionDeclarations()}
 
 /** Multilayer perceptron: MLP(784 -> 400 -> 20, activation: relu). With time_embedding it is a time-conditioned denoiser called as net(x, t). */
 builtin network MLP(layers, activation?, time_embedding?)

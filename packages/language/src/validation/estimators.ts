@@ -1,8 +1,7 @@
+import { familyOf, isDiscrete, isReparameterized } from '../distributions/registry.js';
 import type { ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName } from './ir-walk.js';
-
-const DISCRETE = new Set(['Bernoulli', 'Categorical']);
 
 /**
  * Gradient estimators and what the objective means: a discrete q cannot be reparameterized
@@ -12,13 +11,14 @@ const DISCRETE = new Set(['Bernoulli', 'Categorical']);
 export function checkEstimators(ir: ModelIR, report: Report): void {
     checkDiscreteLatents(ir, report);
     checkLatentTypes(ir, report);
+    checkReparameterized(ir, report);
     checkBeta(ir, report);
 }
 
 /** A discrete q-factor: the gradient uses the score-function estimator; say so. */
 export function checkDiscreteLatents(ir: ModelIR, report: Report): void {
     const latent = (name: string) => ir.variables.some(v => v.name === name && v.role === 'latent');
-    for (const q of ir.factors.filter(f => f.kind === 'q' && DISCRETE.has(f.distribution.family) && latent(f.target.name))) {
+    for (const q of ir.factors.filter(f => f.kind === 'q' && isDiscrete(f.distribution) && latent(f.target.name))) {
         report({
             severity: 'warning', code: 'discrete-latent', range: q.distribution.range,
             message: `${factorName(q)} is ${q.distribution.family}: a discrete latent cannot be reparameterized, so its gradient uses the score-function (REINFORCE) estimator, which is unbiased but has high variance; use more samples (train { samples: … }) or a continuous latent`
@@ -31,13 +31,23 @@ export function checkLatentTypes(ir: ModelIR, report: Report): void {
     for (const q of ir.factors.filter(f => f.kind === 'q')) {
         const v = ir.variables.find(x => x.name === q.target.name);
         if (!v || v.role !== 'latent') continue;
-        const discrete = DISCRETE.has(q.distribution.family);
+        const discrete = isDiscrete(q.distribution);
         if (discrete === (v.dtype !== 'real')) continue;
         report({
             severity: 'error', code: 'latent-type', range: q.distribution.range,
             message: discrete
-                ? `'${v.name}' is declared Real but ${factorName(q)} is ${q.distribution.family}, which draws discrete values; declare it ${q.distribution.family === 'Bernoulli' ? 'Binary' : 'Int'} or use a continuous distribution`
+                ? `'${v.name}' is declared Real but ${factorName(q)} is ${q.distribution.family}, which draws discrete values; declare it ${familyOf(q.distribution).support === 'binary' ? 'Binary' : 'Int'} or use a continuous distribution`
                 : `'${v.name}' is declared ${v.dtype === 'binary' ? 'Binary' : 'Int'} but ${factorName(q)} is ${q.distribution.family}, which draws real values; use Bernoulli or Categorical, or declare it Real`
+        });
+    }
+}
+
+/** A continuous q whose draws cannot be reparameterized with the parameters as written (StudentT with a learned df). */
+export function checkReparameterized(ir: ModelIR, report: Report): void {
+    for (const q of ir.factors.filter(f => f.kind === 'q' && !isDiscrete(f.distribution) && !isReparameterized(f.distribution))) {
+        report({
+            severity: 'error', code: 'not-reparameterized', range: q.distribution.range,
+            message: `${factorName(q)} cannot be sampled by reparameterization: ${familyOf(q.distribution).whyNotReparameterized ?? `${q.distribution.family} draws are not differentiable in its parameters`}`
         });
     }
 }

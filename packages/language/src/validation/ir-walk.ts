@@ -1,20 +1,8 @@
-import { evaluate } from '../ir/expressions.js';
-import type { ChainIR, FactorIR, FactorVarIR, IRExpr, ModelIR, SourceRange, VariableIR } from '../ir/types.js';
+import { evaluate, sequenceLookup as lookupIn } from '../ir/expressions.js';
+import { subExpressions } from '../ir/traverse.js';
+import type { ChainIR, FactorIR, FactorVarIR, IRExpr, ModelIR, VariableIR } from '../ir/types.js';
 
-/** The sub-expressions of an expression, itself first. */
-export function* subExpressions(expr: IRExpr): Generator<IRExpr> {
-    yield expr;
-    switch (expr.kind) {
-        case 'variable': case 'sequence': if (expr.index) yield* subExpressions(expr.index); break;
-        case 'network': case 'call': for (const a of expr.args) yield* subExpressions(a); break;
-        case 'binary': yield* subExpressions(expr.left); yield* subExpressions(expr.right); break;
-        case 'neg': yield* subExpressions(expr.operand); break;
-        case 'slice': yield* subExpressions(expr.base); break;
-        case 'range': yield* subExpressions(expr.lower); yield* subExpressions(expr.upper); break;
-        case 'list': for (const a of expr.items) yield* subExpressions(a); break;
-        default: break;
-    }
-}
+export { subExpressions };
 
 /** Every parameter expression of a factor's distribution, with its name. */
 export function paramsOf(factor: FactorIR): Array<[string, IRExpr]> {
@@ -63,15 +51,7 @@ export function declaredNonVariable(model: ModelIR, name: string): string | unde
 }
 
 /** The value of a sequence at an index, as lowering evaluated it. */
-export function sequenceLookup(model: ModelIR): (name: string, index: number | undefined) => number {
-    return (name, index) => {
-        const s = model.sequences.find(q => q.name === name);
-        if (!s) return NaN;
-        if (index === undefined) return s.value ?? NaN;
-        if (!s.values || s.lower === undefined) return NaN;
-        return s.values[index - s.lower] ?? NaN;
-    };
-}
+export const sequenceLookup = (model: ModelIR): ((name: string, index: number | undefined) => number) => lookupIn(model.sequences);
 
 /** Longest chain whose steps the checks evaluate one by one; longer ones are not evaluated at all. */
 export const MAX_EVALUATED_STEPS = 1_000_000;
@@ -88,8 +68,6 @@ export function transitionIndices(chain: ChainIR): number[] {
 export function factorChain(model: ModelIR, factor: FactorIR): ChainIR | undefined {
     return [factor.target, ...factor.given].map(v => chainOf(model, v.name)).find(c => c !== undefined);
 }
-
-export const rangeOrFallback = (expr: IRExpr, fallback: SourceRange): SourceRange => expr.range ?? fallback;
 
 /** Shows a factor the way it is written: p(x | z). */
 export const factorName = (factor: FactorIR): string => factor.id.replace('|', ' | ').replace(/,/g, ', ');

@@ -1,3 +1,4 @@
+import { findFamily, parameterSpec } from '../distributions/registry.js';
 import { evaluate } from '../ir/expressions.js';
 import type { FactorIR, IRExpr, ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
@@ -9,6 +10,7 @@ import { factorChain, factorName, sequenceLookup, transitionIndices } from './ir
  */
 export function checkParameters(ir: ModelIR, report: Report): void {
     for (const factor of ir.factors) {
+        checkAlternatives(factor, report);
         checkScales(ir, factor, report);
         checkProbabilities(ir, factor, report);
     }
@@ -17,7 +19,35 @@ export function checkParameters(ir: ModelIR, report: Report): void {
     checkBernoulliData(ir, report);
 }
 
-const SCALES = ['std', 'var', 'scale'];
+/** Of each group of alternative parameters (std | var | logvar) one is given, or the group has a default. */
+export function checkAlternatives(factor: FactorIR, report: Report): void {
+    const family = findFamily(factor.distribution.family);
+    for (const group of family?.alternatives ?? []) {
+        const given = group.names.filter(n => factor.distribution.params[n]);
+        const options = group.names.length > 1 ? `one of ${group.names.join(', ')}` : group.names[0]!;
+        if (given.length === 0 && !group.default) report({
+            severity: 'error', code: 'missing-parameter', range: factor.distribution.range,
+            message: `${family!.name} in ${factorName(factor)} needs ${options}`
+        });
+        if (given.length > 1) report({
+            severity: 'error', code: 'conflicting-parameters', range: factor.distribution.params[given[1]!]!.range ?? factor.distribution.range,
+            message: `${family!.name} in ${factorName(factor)} is given ${given.join(' and ')}; give only ${options}`
+        });
+    }
+}
+
+/** The parameter's declared domain in its family. */
+const domainOf = (factor: FactorIR, name: string) => {
+    const family = findFamily(factor.distribution.family);
+    return family ? parameterSpec(family, name)?.domain : undefined;
+};
+
+/** The unconstrained alternative of a positive parameter (logvar for std), to suggest instead. */
+function unconstrainedAlternative(factor: FactorIR, name: string): string | undefined {
+    const family = findFamily(factor.distribution.family);
+    const group = family?.alternatives.find(a => a.names.includes(name));
+    return group?.names.find(n => n !== name && parameterSpec(family!, n)?.domain === 'real');
+}
 
 /** A network output or a slice of one, unchanged: it can take any real value. */
 function isRawNetworkOutput(expr: IRExpr): boolean {
@@ -41,12 +71,13 @@ function valuesOf(ir: ModelIR, factor: FactorIR, expr: IRExpr): Array<{ value: n
 /** std, var and scale are positive: a raw network output is not, a negative number is wrong. */
 export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void {
     for (const [name, expr] of Object.entries(factor.distribution.params)) {
-        if (!SCALES.includes(name)) continue;
+        if (domainOf(factor, name) !== 'positive') continue;
         const range = expr.range ?? factor.range;
         if (isRawNetworkOutput(expr)) {
+            const alternative = unconstrainedAlternative(factor, name);
             report({
                 severity: 'warning', code: 'raw-scale', range,
-                message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${factor.distribution.family === 'Normal' ? ', or give logvar: instead' : ''}`,
+                message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
                 data: { parameter: name }
             });
             continue;
@@ -56,15 +87,19 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         const bad = values.find(v => v.value < 0 || (v.value === 0 && v.t === undefined));
         if (bad) report({
             severity: 'error', code: 'scale-not-positive', range,
-            message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; a ${name === 'var' ? 'variance' : 'scale'} must be positive`
+            message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; ${name === 'var' ? 'a variance' : name === 'std' || name === 'scale' ? 'a scale' : name} must be positive`
         });
     }
 }
 
 /** probs lie in [0, 1]; a raw network output does not, logits: or sigmoid(…) make it so. */
 export function checkProbabilities(ir: ModelIR, factor: FactorIR, report: Report): void {
-    const probs = factor.distribution.params['probs'];
-    if (!probs) return;
+    for (const [name, probs] of Object.entries(factor.distribution.params)) {
+        if (domainOf(factor, name) === 'probability') checkProbability(ir, factor, probs, report);
+    }
+}
+
+function checkProbability(ir: ModelIR, factor: FactorIR, probs: IRExpr, report: Report): void {
     const range = probs.range ?? factor.range;
     if (isRawNetworkOutput(probs)) {
         report({
@@ -136,7 +171,7 @@ export function checkTrainValues(ir: ModelIR, report: Report): void {
  * is then a cross-entropy, not the log of a probability mass (Loaiza-Ganem & Cunningham 2019).
  */
 export function checkBernoulliData(ir: ModelIR, report: Report): void {
-    for (const factor of ir.factors.filter(f => f.kind === 'p' && f.distribution.family === 'Bernoulli')) {
+    for (const factor of ir.factors.filter(f => f.kind === 'p' && findFamily(f.distribution.family)?.support === 'binary')) {
         const v = ir.variables.find(x => x.name === factor.target.name);
         if (!v || v.role !== 'observed' || v.dtype === 'binary') continue;
         const data = ir.data.find(d => d.name === v.data);
@@ -144,7 +179,7 @@ export function checkBernoulliData(ir: ModelIR, report: Report): void {
         const [low, high] = data.valueRange;
         report({
             severity: 'warning', code: 'bernoulli-non-binary', range: factor.distribution.range,
-            message: `the Bernoulli likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
+            message: `the ${factor.distribution.family} likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
         });
     }
 }

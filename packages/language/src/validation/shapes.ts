@@ -1,3 +1,4 @@
+import { findFamily } from '../distributions/registry.js';
 import type { FactorIR, IRExpr, ModelIR, NetworkIR, SourceRange } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName, shapeOfFactorVar, sizeOfShape, subExpressions, variableOf, chainOf } from './ir-walk.js';
@@ -171,7 +172,7 @@ export function checkParameterShapes(ir: ModelIR, report: Report): void {
         for (const [name, param] of Object.entries(factor.distribution.params)) {
             const n = size(param);
             if (n === undefined || target === undefined || n === 1 || n === target) continue;
-            if (factor.distribution.family === 'Categorical') continue; // the categories are on the last axis
+            if (findFamily(factor.distribution.family)?.categoriesOnLastAxis) continue; // the categories are on the last axis
             checkOneParameter(factor, name, param, n, target, report);
         }
         checkSliceBounds(ir, factor, report);

@@ -1,0 +1,55 @@
+/** The Bernoulli distribution on {0, 1}. */
+import type { Canonical, DistributionSpec, Params } from './family.js';
+import { logSigmoid, type TensorOps } from './ops.js';
+
+/** log π and log(1 − π): from logits as −softplus(∓l), or from the probabilities. */
+function logs<T>(o: TensorOps<T>, c: Canonical<T>): { logP: T; log1mP: T } {
+    const l = c['logits'];
+    if (l !== undefined) return { logP: logSigmoid(o, l), log1mP: o.neg(o.softplus(l)) };
+    const p = c['probs']!;
+    return { logP: o.log(p), log1mP: o.log(o.sub(o.constant(1), p)) };
+}
+
+export const bernoulli: DistributionSpec = {
+    name: 'Bernoulli',
+    doc: 'Bernoulli distribution on {0, 1}. Give probs (in [0, 1]) or logits.',
+    parameters: [
+        { name: 'probs', positional: true, domain: 'probability', doc: 'the probability π of a 1' },
+        { name: 'logits', domain: 'real', doc: 'the log-odds log π/(1 − π)' }
+    ],
+    alternatives: [{ names: ['probs', 'logits'] }],
+    support: 'binary',
+    reparameterized: () => false,
+    reparameterization: z => `${z} is discrete: not reparameterizable; gradient by the score-function estimator (REINFORCE, Williams 1992)`,
+    canonical: <T>(_o: unknown, p: Params<T>): Canonical<T> => (p.has('logits') ? { logits: p.get('logits') } : { probs: p.get('probs') }),
+    logDensity(o, c, x) {
+        // x·l − softplus(l) with logits; x log π + (1 − x) log(1 − π) with probabilities
+        if (c['logits'] !== undefined) return o.sub(o.mul(x, c['logits']), o.softplus(c['logits']));
+        const { logP, log1mP } = logs(o, c);
+        return o.add(o.mul(x, logP), o.mul(o.sub(o.constant(1), x), log1mP));
+    },
+    sample: (o, c, noise) => o.less(noise.uniform(), bernoulli.mean(o, c)),
+    mean: (o, c) => (c['logits'] !== undefined ? o.sigmoid(c['logits']) : c['probs']!),
+    entropy(o, c) {
+        const { logP, log1mP } = logs(o, c);
+        const p = o.exp(logP);
+        return o.neg(o.add(o.mul(p, logP), o.mul(o.sub(o.constant(1), p), log1mP)));
+    },
+    kl: [{
+        formula: 'bernoulli-bernoulli', p: 'Bernoulli',
+        // π_q (log π_q − log π_p) + (1 − π_q)(log(1 − π_q) − log(1 − π_p))
+        compute(o, q, p) {
+            const lq = logs(o, q), lp = logs(o, p);
+            const piQ = o.exp(lq.logP);
+            return o.add(o.mul(piQ, o.sub(lq.logP, lp.logP)), o.mul(o.sub(o.constant(1), piQ), o.sub(lq.log1mP, lp.log1mP)));
+        },
+        detail: (_q, _p, cond) => [{
+            text: `closed form (Bernoulli ‖ Bernoulli)${cond}: Σ_j [π_q log(π_q/π_p) + (1 − π_q) log((1 − π_q)/(1 − π_p))]`,
+            latex: '\\sum_j \\left[\\pi_q \\log\\frac{\\pi_q}{\\pi_p} + (1 - \\pi_q)\\log\\frac{1 - \\pi_q}{1 - \\pi_p}\\right]'
+        }]
+    }],
+    likelihoodForm: () => ({ kind: 'bernoulli-cross-entropy' }),
+    render: (d, n, r) => (d.params['logits']
+        ? `Bernoulli(${n === 'text' ? 'sigmoid' : '\\mathrm{sigmoid}'}(${r(d.params['logits'])}))`
+        : `Bernoulli(${d.params['probs'] ? r(d.params['probs']) : '?'})`)
+};
