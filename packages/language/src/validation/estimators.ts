@@ -1,6 +1,7 @@
 import type { ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName } from './ir-walk.js';
+import { Code } from './codes.js';
 
 const DISCRETE = new Set(['Bernoulli', 'Categorical']);
 
@@ -20,7 +21,7 @@ export function checkDiscreteLatents(ir: ModelIR, report: Report): void {
     const latent = (name: string) => ir.variables.some(v => v.name === name && v.role === 'latent');
     for (const q of ir.factors.filter(f => f.kind === 'q' && DISCRETE.has(f.distribution.family) && latent(f.target.name))) {
         report({
-            severity: 'warning', code: 'discrete-latent', range: q.distribution.range,
+            severity: 'warning', code: Code.DiscreteLatent, range: q.distribution.range,
             message: `${factorName(q)} is ${q.distribution.family}: a discrete latent cannot be reparameterized, so its gradient uses the score-function (REINFORCE) estimator, which is unbiased but has high variance; use more samples (train { samples: … }) or a continuous latent`
         });
     }
@@ -34,7 +35,7 @@ export function checkLatentTypes(ir: ModelIR, report: Report): void {
         const discrete = DISCRETE.has(q.distribution.family);
         if (discrete === (v.dtype !== 'real')) continue;
         report({
-            severity: 'error', code: 'latent-type', range: q.distribution.range,
+            severity: 'error', code: Code.LatentType, range: q.distribution.range,
             message: discrete
                 ? `'${v.name}' is declared Real but ${factorName(q)} is ${q.distribution.family}, which draws discrete values; declare it ${q.distribution.family === 'Bernoulli' ? 'Binary' : 'Int'} or use a continuous distribution`
                 : `'${v.name}' is declared ${v.dtype === 'binary' ? 'Binary' : 'Int'} but ${factorName(q)} is ${q.distribution.family}, which draws real values; use Bernoulli or Categorical, or declare it Real`
@@ -47,7 +48,7 @@ export function checkBeta(ir: ModelIR, report: Report): void {
     const where = ir.train.optionRanges.find(o => o.name === 'beta');
     if (!where || !(ir.train.beta >= 0 && ir.train.beta < 1)) return;
     report({
-        severity: 'warning', code: 'beta-not-bound', range: where.range,
+        severity: 'warning', code: Code.BetaNotBound, range: where.range,
         message: `with beta = ${ir.train.beta} < 1 the objective E_q[log p(x|z)] − β·KL is larger than the ELBO, so it is no longer a lower bound on log p(x); use beta ≥ 1 to keep a bound`
     });
 }

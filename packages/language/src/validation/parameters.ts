@@ -2,6 +2,7 @@ import { evaluate } from '../ir/expressions.js';
 import type { FactorIR, IRExpr, ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorChain, factorName, sequenceLookup, transitionIndices } from './ir-walk.js';
+import { Code } from './codes.js';
 
 /**
  * Parameter values: scales positive, probabilities in [0, 1], schedules in (0, 1), training
@@ -45,7 +46,7 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         const range = expr.range ?? factor.range;
         if (isRawNetworkOutput(expr)) {
             report({
-                severity: 'warning', code: 'raw-scale', range,
+                severity: 'warning', code: Code.RawScale, range,
                 message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${factor.distribution.family === 'Normal' ? ', or give logvar: instead' : ''}`,
                 data: { parameter: name }
             });
@@ -55,7 +56,7 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         // A variance that is 0 at one boundary step (β̃₁ = 0) is clipped by the runtime as in Ho et al.'s code.
         const bad = values.find(v => v.value < 0 || (v.value === 0 && v.t === undefined));
         if (bad) report({
-            severity: 'error', code: 'scale-not-positive', range,
+            severity: 'error', code: Code.ScaleNotPositive, range,
             message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; a ${name === 'var' ? 'variance' : 'scale'} must be positive`
         });
     }
@@ -68,14 +69,14 @@ export function checkProbabilities(ir: ModelIR, factor: FactorIR, report: Report
     const range = probs.range ?? factor.range;
     if (isRawNetworkOutput(probs)) {
         report({
-            severity: 'warning', code: 'raw-probs', range,
+            severity: 'warning', code: Code.RawProbs, range,
             message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`
         });
         return;
     }
     const bad = valuesOf(ir, factor, probs).find(v => v.value < 0 || v.value > 1);
     if (bad) report({
-        severity: 'error', code: 'probs-range', range,
+        severity: 'error', code: Code.ProbsRange, range,
         message: `probs of ${factorName(factor)} is ${bad.value}; a probability lies in [0, 1]`
     });
 }
@@ -86,7 +87,7 @@ export function checkSchedules(ir: ModelIR, report: Report): void {
         const i = s.values!.findIndex(v => !(v > 0 && v < 1));
         if (i < 0) continue;
         report({
-            severity: 'error', code: 'schedule-range', range: s.expr.range ?? s.range,
+            severity: 'error', code: Code.ScheduleRange, range: s.expr.range ?? s.range,
             message: `${s.name}[${(s.lower ?? 0) + i}] = ${Number(s.values![i]!.toPrecision(6))} is outside (0, 1); every value of a noise schedule must lie strictly between 0 and 1`
         });
     }
@@ -106,7 +107,7 @@ export function checkTrainValues(ir: ModelIR, report: Report): void {
     const check = (block: { optionRanges: Array<{ name: string; range: import('../ir/types.js').SourceRange }> }, option: string, value: number | undefined, domain: Domain, label = option) => {
         const where = block.optionRanges.find(o => o.name === option);
         if (!where || value === undefined || !Number.isFinite(value) || domain.test(value)) return;
-        report({ severity: 'error', code: 'option-range', range: where.range, message: `${label} = ${value} ${domain.says}` });
+        report({ severity: 'error', code: Code.OptionRange, range: where.range, message: `${label} = ${value} ${domain.says}` });
     };
     const lrOption = t.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
     check(t, lrOption, t.optimizer.lr, positive, 'the learning rate lr');
@@ -143,7 +144,7 @@ export function checkBernoulliData(ir: ModelIR, report: Report): void {
         if (!data || data.binarize !== 'none') continue;
         const [low, high] = data.valueRange;
         report({
-            severity: 'warning', code: 'bernoulli-non-binary', range: factor.distribution.range,
+            severity: 'warning', code: Code.BernoulliNonBinary, range: factor.distribution.range,
             message: `the Bernoulli likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
         });
     }
