@@ -4,6 +4,7 @@ export * from './ir/types.js';
 export * from './ir/lower.js';
 export * from './validation/structure.js';
 export * from './validation/finding.js';
+export * from './validation/codes.js';
 export { evaluate } from './ir/expressions.js';
 export * from './ir/traverse.js';
 export { FUNCTIONS, functionSpec, isFunctionName, type FunctionSpec } from './ir/functions.js';

@@ -3,6 +3,7 @@ import * as ast from '../generated/ast.js';
 import type { IRExpr, SequenceIR, SourceRange } from './types.js';
 import { functionSpec, isFunctionName, type FunctionName } from './functions.js';
 import { vectorOps } from '../distributions/vector-ops.js';
+import { Code, type DiagnosticCode } from '../validation/codes.js';
 
 /** The source range of an AST node (zero range when the parser recovered without text). */
 export function rangeOf(node: AstNode | undefined): SourceRange {
@@ -12,7 +13,7 @@ export function rangeOf(node: AstNode | undefined): SourceRange {
 }
 
 /** Reports what cannot be lowered; lowering goes on with a placeholder. */
-export type ProblemSink = (message: string, node: AstNode, code: string) => void;
+export type ProblemSink = (message: string, node: AstNode, code: DiagnosticCode) => void;
 
 /**
  * Lowers an expression, resolving each name through Langium's linking to what it denotes in
@@ -36,10 +37,10 @@ export function lowerExpr(expr: ast.Expr | ast.IndexArg, report: ProblemSink, co
         case ast.IndexExpr.$type: return lowerIndexExpr(expr as ast.IndexExpr, report, constants);
         case ast.CallExpr.$type: return lowerCall(expr as ast.CallExpr, report, constants);
         case ast.LayerList.$type:
-            report('a layer list (a -> b) is only allowed as the first argument of a network', expr, 'layers-misplaced');
+            report('a layer list (a -> b) is only allowed as the first argument of a network', expr, Code.LayersMisplaced);
             return { kind: 'list', items: (expr as ast.LayerList).items.map(lower), range };
         default:
-            report('this expression is not allowed here', expr, 'unexpected-expression');
+            report('this expression is not allowed here', expr, Code.UnexpectedExpression);
             return { kind: 'number', value: NaN, range };
     }
 }
@@ -54,7 +55,7 @@ function lowerName(ref: ast.NameRef, index: IRExpr | undefined, range: SourceRan
     if (ast.isSchedule(target) || ast.isSequence(target)) return { kind: 'sequence', name, ...(index ? { index } : {}), range };
     // A builtin named without a call (`activation: relu`, `optimizer: Adam`): its declaration's reader decides.
     if (ast.isBuiltin(target)) return { kind: 'symbol', name, range };
-    report(`'${name}' cannot be used as a value here`, ref, 'not-a-value');
+    report(`'${name}' cannot be used as a value here`, ref, Code.NotAValue);
     return { kind: 'symbol', name, range };
 }
 
@@ -62,7 +63,7 @@ function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: Rea
     const range = rangeOf(expr);
     const [first] = expr.indices;
     if (expr.indices.length !== 1 || !first) {
-        report('exactly one index or slice is expected', expr, 'index-arity');
+        report('exactly one index or slice is expected', expr, Code.IndexArity);
     }
     if (first && ast.isSlice(first)) {
         const base = lowerExpr(expr.base, report, constants);
@@ -72,7 +73,7 @@ function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: Rea
     }
     if (first && ast.isRangeArg(first)) {
         if (!ast.isNameRef(expr.base)) {
-            report('only a sequence can be indexed by a range', expr, 'range-base');
+            report('only a sequence can be indexed by a range', expr, Code.RangeBase);
             return { kind: 'number', value: NaN, range };
         }
         return {
@@ -82,7 +83,7 @@ function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: Rea
     }
     const index = first ? lowerExpr(first as ast.Expr, report, constants) : undefined;
     if (ast.isNameRef(expr.base)) return lowerName(expr.base, index, range, report, constants);
-    report('only variables, chains and sequences can be indexed', expr, 'index-base');
+    report('only variables, chains and sequences can be indexed', expr, Code.IndexBase);
     return lowerExpr(expr.base, report, constants);
 }
 
@@ -97,7 +98,7 @@ function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyM
     }
     // Distributions, schedules, optimizers and datasets are read by their declarations' lowering.
     if (ast.isBuiltin(callee)) return { kind: 'symbol', name, range };
-    if (callee) report(`'${name}' cannot be called`, call.callee, 'not-callable');
+    if (callee) report(`'${name}' cannot be called`, call.callee, Code.NotCallable);
     return { kind: 'symbol', name, range };
 }
 
@@ -107,7 +108,7 @@ function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyM
  */
 export function evaluateConstant(expr: ast.Expr | ast.IndexArg, report: ProblemSink, constants: ReadonlyMap<string, number>): number {
     const value = evaluate(lowerExpr(expr, report, constants), {});
-    if (!Number.isFinite(value)) report('expected a number known before training', expr, 'not-constant');
+    if (!Number.isFinite(value)) report('expected a number known before training', expr, Code.NotConstant);
     return value;
 }
 

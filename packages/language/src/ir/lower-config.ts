@@ -1,6 +1,7 @@
 import * as ast from '../generated/ast.js';
 import { evaluate, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { DiffusionObjective, EvalIR, IRExpr, OptimizerName, OptionValueRange, SampleIR, TrainIR } from './types.js';
+import { Code } from '../validation/codes.js';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['Adam', 'AdamW', 'SGD', 'RMSProp'];
 const OBJECTIVES: readonly DiffusionObjective[] = ['simple', 'vlb', 'hybrid'];
@@ -12,14 +13,14 @@ function numberOption<T>(set: (target: T, value: number) => void): OptionReader<
     return (target, value, option, report) => {
         const n = evaluate(value, {});
         if (Number.isFinite(n)) set(target, n);
-        else report(`'${option.name}' must be a number known before training`, option.value, 'option-not-number');
+        else report(`'${option.name}' must be a number known before training`, option.value, Code.OptionNotNumber);
     };
 }
 
 function symbolOption<T, S extends string>(allowed: readonly S[], set: (target: T, value: S) => void): OptionReader<T> {
     return (target, value, option, report) => {
         if (value.kind === 'symbol' && (allowed as readonly string[]).includes(value.name)) set(target, value.name as S);
-        else report(`'${option.name}' is one of ${allowed.join(', ')}`, option.value, 'option-value');
+        else report(`'${option.name}' is one of ${allowed.join(', ')}`, option.value, Code.OptionValue);
     };
 }
 
@@ -33,10 +34,10 @@ function readOptions<T extends { optionRanges: OptionValueRange[] }>(
     for (const option of block.options) {
         const reader = readers[option.name];
         if (!reader) {
-            report(`unknown option '${option.name}' in ${block.kind}; known options: ${Object.keys(readers).join(', ')}`, option, 'unknown-option');
+            report(`unknown option '${option.name}' in ${block.kind}; known options: ${Object.keys(readers).join(', ')}`, option, Code.UnknownOption);
             continue;
         }
-        if (seen.has(option.name)) report(`option '${option.name}' is given twice`, option, 'duplicate-option');
+        if (seen.has(option.name)) report(`option '${option.name}' is given twice`, option, Code.DuplicateOption);
         seen.add(option.name);
         target.optionRanges.push({ name: option.name, range: rangeOf(option) });
         reader(target, lowerExpr(option.value, report, constants), option, report);
@@ -49,14 +50,14 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
         const call = option.value;
         const name = ast.isCallExpr(call) && ast.isNameRef(call.callee) ? call.callee.ref.$refText : value.kind === 'symbol' ? value.name : '';
         if (!(OPTIMIZERS as readonly string[]).includes(name)) {
-            report(`optimizer is one of ${OPTIMIZERS.join(', ')}, e.g. Adam(lr: 1e-3)`, option.value, 'optimizer');
+            report(`optimizer is one of ${OPTIMIZERS.join(', ')}, e.g. Adam(lr: 1e-3)`, option.value, Code.Optimizer);
             return;
         }
         t.optimizer.name = name as OptimizerName;
         if (!ast.isCallExpr(call)) return;
         for (const arg of call.args) {
             const n = evaluate(lowerExpr(arg.value, report, new Map()), {});
-            if (!arg.name) { report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, 'optimizer-option'); continue; }
+            if (!arg.name) { report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, Code.OptimizerOption); continue; }
             if (arg.name === 'lr') t.optimizer.lr = n;
             else t.optimizer.options[arg.name] = n;
         }
@@ -106,7 +107,7 @@ const SAMPLE_OPTIONS: Record<string, OptionReader<SampleIR>> = {
     eta: numberOption((s, n) => { s.eta = n; }),
     clip: (s, value, option, report) => {
         if (value.kind === 'bool') s.clip = value.value;
-        else report("'clip' is true or false", option.value, 'option-value');
+        else report("'clip' is true or false", option.value, Code.OptionValue);
     },
 };
 

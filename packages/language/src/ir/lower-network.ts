@@ -1,6 +1,7 @@
 import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { Activation, NetworkIR } from './types.js';
+import { Code } from '../validation/codes.js';
 
 const ACTIVATIONS: ReadonlySet<string> = new Set<Activation>(['relu', 'tanh', 'sigmoid', 'softplus', 'silu', 'gelu', 'elu', 'leaky_relu']);
 
@@ -9,15 +10,15 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
     const call = decl.architecture;
     const builtin = ast.isCallExpr(call) && ast.isNameRef(call.callee) ? call.callee.ref.ref : undefined;
     if (!ast.isCallExpr(call) || !ast.isBuiltin(builtin) || builtin.category !== 'network') {
-        report('a network is MLP(in -> hidden -> out, activation: …) or UNet(in: …, channels: …)', call, 'network-form');
+        report('a network is MLP(in -> hidden -> out, activation: …) or UNet(in: …, channels: …)', call, Code.NetworkForm);
         return undefined;
     }
     const known = builtin.params.map(p => p.name);
     const named = new Map<string, ast.Argument>();
     call.args.forEach((arg, i) => {
         const name = arg.name ?? (i === 0 && builtin.name === 'MLP' ? 'layers' : undefined);
-        if (!name) { report(`${builtin.name} takes named arguments (${known.join(', ')})`, arg, 'network-positional'); return; }
-        if (!known.includes(name)) { report(`${builtin.name} has no option '${name}'; its options are ${known.join(', ')}`, arg, 'network-option'); return; }
+        if (!name) { report(`${builtin.name} takes named arguments (${known.join(', ')})`, arg, Code.NetworkPositional); return; }
+        if (!known.includes(name)) { report(`${builtin.name} has no option '${name}'; its options are ${known.join(', ')}`, arg, Code.NetworkOption); return; }
         named.set(name, arg);
     });
     const num = (name: string, fallback: number) => {
@@ -28,7 +29,7 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
         const arg = named.get(name);
         if (!arg) return [];
         const value = lowerExpr(arg.value, report, constants);
-        if (value.kind !== 'list') { report(`${name} is a list, e.g. [1, 2, 2]`, arg.value, 'network-list'); return []; }
+        if (value.kind !== 'list') { report(`${name} is a list, e.g. [1, 2, 2]`, arg.value, Code.NetworkList); return []; }
         return value.items.map(item => evaluate(item, {}));
     };
     const range = rangeOf(decl);
@@ -37,13 +38,13 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
         const layers = layersArg && ast.isLayerList(layersArg.value)
             ? layersArg.value.items.map(item => evaluateConstant(item, report, constants))
             : [];
-        if (layers.length < 2) report('an MLP needs at least its input and output widths: MLP(784 -> 400 -> 20)', layersArg ?? call, 'network-layers');
+        if (layers.length < 2) report('an MLP needs at least its input and output widths: MLP(784 -> 400 -> 20)', layersArg ?? call, Code.NetworkLayers);
         const activationArg = named.get('activation');
         let activation: Activation = 'relu';
         if (activationArg) {
             const value = lowerExpr(activationArg.value, report, constants);
             if (value.kind === 'symbol' && ACTIVATIONS.has(value.name)) activation = value.name as Activation;
-            else report(`unknown activation; use one of ${[...ACTIVATIONS].join(', ')}`, activationArg.value, 'network-activation');
+            else report(`unknown activation; use one of ${[...ACTIVATIONS].join(', ')}`, activationArg.value, Code.NetworkActivation);
         }
         const timeEmbedding = named.has('time_embedding') ? num('time_embedding', 0) : undefined;
         return {
@@ -53,7 +54,7 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
         };
     }
     const inChannels = num('in', NaN);
-    if (!named.has('in')) report('a UNet needs its input channels: UNet(in: 1, channels: 64)', call, 'network-option');
+    if (!named.has('in')) report('a UNet needs its input channels: UNet(in: 1, channels: 64)', call, Code.NetworkOption);
     const channels = num('channels', 64);
     return {
         architecture: 'UNet', name: decl.name,

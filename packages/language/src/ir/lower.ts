@@ -9,6 +9,7 @@ import type {
     ChainIR, ConstantIR, DataIR, DistributionIR, FactorIR, FactorVarIR, IRExpr,
     LoweringProblem, LoweringResult, ModelIR, NetworkIR, SequenceIR, VariableIR
 } from './types.js';
+import { Code } from '../validation/codes.js';
 
 /** The documentation comment (`/** … *\/`) directly above a declaration, as Markdown. */
 export function docOf(node: AstNode): string | undefined {
@@ -68,7 +69,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
             case ast.Constant.$type: {
                 const c = member as ast.Constant;
                 const value = evaluate(lowerExpr(c.value, report, constants), { sequenceAt });
-                if (!Number.isFinite(value)) report('a constant must be a number known before training', c.value, 'not-constant');
+                if (!Number.isFinite(value)) report('a constant must be a number known before training', c.value, Code.NotConstant);
                 constants.set(c.name, value);
                 constantIRs.push({ name: c.name, value, range: rangeOf(c) });
                 break;
@@ -119,7 +120,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
     const blocks = model.members.filter(ast.isConfigBlock);
     for (const kind of ['train', 'eval', 'sample'] as const) {
         const same = blocks.filter(b => b.kind === kind);
-        for (const extra of same.slice(1)) report(`only one '${kind}' block is allowed in a model`, extra, 'duplicate-block');
+        for (const extra of same.slice(1)) report(`only one '${kind}' block is allowed in a model`, extra, Code.DuplicateBlock);
     }
     const block = (kind: string) => blocks.find(b => b.kind === kind);
     const ir: ModelIR = {
@@ -172,7 +173,7 @@ function lowerSequence(
     }
     const indexed = sequences.filter(s => s.values && s.lower !== undefined && s.upper !== undefined);
     if (indexed.length === 0) {
-        report('an indexed let must read an indexed schedule or let', seq, 'let-without-range');
+        report('an indexed let must read an indexed schedule or let', seq, Code.LetWithoutRange);
         return { ...base, index: seq.index.name };
     }
     const lo = Math.min(...indexed.map(s => s.lower!)) - 1;
@@ -184,12 +185,12 @@ function lowerSequence(
     let last = all.length - 1;
     while (last >= 0 && !Number.isFinite(all[last]!)) last--;
     if (first < 0) {
-        report(`'${seq.name}' is not a number for any index`, seq.value, 'sequence-undefined');
+        report(`'${seq.name}' is not a number for any index`, seq.value, Code.SequenceUndefined);
         return { ...base, index: seq.index.name };
     }
     const values = all.slice(first, last + 1);
     const bad = values.findIndex(v => !Number.isFinite(v));
-    if (bad >= 0) report(`'${seq.name}[${lo + first + bad}]' is not a finite number`, seq.value, 'sequence-not-finite');
+    if (bad >= 0) report(`'${seq.name}[${lo + first + bad}]' is not a finite number`, seq.value, Code.SequenceNotFinite);
     return { ...base, index: seq.index.name, lower: lo + first, upper: lo + last, values };
 }
 
@@ -199,7 +200,7 @@ function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyM
     };
     const call = decl.source;
     if (!ast.isCallExpr(call) || !ast.isNameRef(call.callee) || call.callee.ref.$refText !== 'images') {
-        report("a dataset is declared as images(\"mnist\" | \"fashion-mnist\" | \"path/to/idx\", …)", decl.source, 'data-source');
+        report("a dataset is declared as images(\"mnist\" | \"fashion-mnist\" | \"path/to/idx\", …)", decl.source, Code.DataSource);
         return result;
     }
     for (const [i, arg] of call.args.entries()) {
@@ -207,30 +208,30 @@ function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyM
         const value = lowerExpr(arg.value, report, constants);
         switch (key) {
             case 'name':
-                if (value.kind !== 'string') { report('the dataset is named by a string', arg.value, 'data-name'); break; }
+                if (value.kind !== 'string') { report('the dataset is named by a string', arg.value, Code.DataName); break; }
                 if (value.value === 'mnist' || value.value === 'fashion-mnist') result.dataset = value.value;
                 else { result.dataset = 'idx'; result.path = value.value; result.shape = []; }
                 break;
             case 'split':
                 if (value.kind === 'symbol' && (value.name === 'train' || value.name === 'test')) result.split = value.name;
-                else report('split is train or test', arg.value, 'data-split');
+                else report('split is train or test', arg.value, Code.DataSplit);
                 break;
             case 'binarize':
                 if (value.kind === 'bool') result.binarize = value.value ? 'fixed' : 'none';
                 else if (value.kind === 'symbol' && (value.name === 'fixed' || value.name === 'stochastic')) result.binarize = value.name;
-                else report('binarize is true, false, fixed or stochastic', arg.value, 'data-binarize');
+                else report('binarize is true, false, fixed or stochastic', arg.value, Code.DataBinarize);
                 break;
             case 'range': {
                 const bounds = value.kind === 'list' ? value.items.map(v => evaluate(v, {})) : [];
                 if (bounds.length === 2 && bounds.every(Number.isFinite) && bounds[0]! < bounds[1]!) result.valueRange = [bounds[0]!, bounds[1]!];
-                else report('range is [low, high] with low < high, e.g. [-1, 1]', arg.value, 'data-range');
+                else report('range is [low, high] with low < high, e.g. [-1, 1]', arg.value, Code.DataRange);
                 break;
             }
             case 'limit':
                 result.limit = evaluate(value, {});
                 break;
             default:
-                report(`unknown dataset option '${arg.name ?? '(positional)'}'; known: name, split, binarize, range, limit`, arg, 'data-option');
+                report(`unknown dataset option '${arg.name ?? '(positional)'}'; known: name, split, binarize, range, limit`, arg, Code.DataOption);
         }
     }
     return result;
@@ -291,7 +292,7 @@ function lowerDistribution(expr: ast.Expr, report: ProblemSink, constants: Reado
     const callee = ast.isCallExpr(expr) && ast.isNameRef(expr.callee) ? expr.callee.ref.ref : undefined;
     const spec = ast.isBuiltin(callee) && callee.category === 'distribution' ? findFamily(callee.name) : undefined;
     if (!ast.isCallExpr(expr) || !spec) {
-        report(`expected a distribution: ${familyNames()}`, expr, 'not-a-distribution');
+        report(`expected a distribution: ${familyNames()}`, expr, Code.NotADistribution);
         return { family: 'Normal', params: {}, range };
     }
     const family = spec.name;
@@ -300,9 +301,9 @@ function lowerDistribution(expr: ast.Expr, report: ProblemSink, constants: Reado
     const positional = positionalParameters(spec);
     expr.args.forEach((arg, i) => {
         const name = arg.name ?? positional[i];
-        if (!name) { report(`${family} takes at most ${positional.length} positional arguments`, arg, 'too-many-arguments'); return; }
-        if (!known.includes(name)) { report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, 'unknown-parameter'); return; }
-        if (params[name]) { report(`parameter '${name}' is given twice`, arg, 'duplicate-parameter'); return; }
+        if (!name) { report(`${family} takes at most ${positional.length} positional arguments`, arg, Code.TooManyArguments); return; }
+        if (!known.includes(name)) { report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, Code.UnknownParameter); return; }
+        if (params[name]) { report(`parameter '${name}' is given twice`, arg, Code.DuplicateParameter); return; }
         params[name] = lowerExpr(arg.value, report, constants);
     });
     return { family, params, range };

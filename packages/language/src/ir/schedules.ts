@@ -1,6 +1,7 @@
 import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { ScheduleKind, SequenceIR } from './types.js';
+import { Code } from '../validation/codes.js';
 
 /** The longest schedule gm evaluates (DDPMs use 1000 to 4000 steps). */
 export const MAX_STEPS = 100_000;
@@ -17,20 +18,20 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
     const base: SequenceIR = { name: schedule.name, kind: 'schedule', index: schedule.range.index.name, lower, upper, expr, range: rangeOf(schedule) };
     const n = upper - lower + 1;
     if (!Number.isInteger(n) || n < 1) {
-        report(`the index range ${lower}..${upper} is empty or not made of integers`, schedule.range, 'empty-range');
+        report(`the index range ${lower}..${upper} is empty or not made of integers`, schedule.range, Code.EmptyRange);
         return base;
     }
     if (n > MAX_STEPS) {
-        report(`the index range ${lower}..${upper} has ${n} steps; at most ${MAX_STEPS} are supported`, schedule.range, 'range-too-long');
+        report(`the index range ${lower}..${upper} has ${n} steps; at most ${MAX_STEPS} are supported`, schedule.range, Code.RangeTooLong);
         return base;
     }
     if (expr.kind === 'list') {
         const values = expr.items.map(item => evaluate(item, {}));
-        if (values.length !== n) report(`the schedule lists ${values.length} values for ${n} indices ${lower}..${upper}`, schedule.value, 'schedule-length');
+        if (values.length !== n) report(`the schedule lists ${values.length} values for ${n} indices ${lower}..${upper}`, schedule.value, Code.ScheduleLength);
         return { ...base, scheduleKind: 'explicit', values };
     }
     if (expr.kind !== 'call' && expr.kind !== 'symbol') {
-        report('a schedule is linear(start, end), quadratic(start, end), cosine(s: 0.008) or a list of values', schedule.value, 'schedule-form');
+        report('a schedule is linear(start, end), quadratic(start, end), cosine(s: 0.008) or a list of values', schedule.value, Code.ScheduleForm);
         return base;
     }
     const call = schedule.value as ast.CallExpr;
@@ -38,19 +39,19 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
     const args = new Map<string, number>();
     const positional: Record<string, string[]> = { linear: ['start', 'end'], quadratic: ['start', 'end'], cosine: ['s', 'max'] };
     if (!positional[kind]) {
-        report(`unknown schedule '${kind}'; use linear, quadratic, cosine or a list`, schedule.value, 'schedule-kind');
+        report(`unknown schedule '${kind}'; use linear, quadratic, cosine or a list`, schedule.value, Code.ScheduleKind);
         return base;
     }
     for (const [i, arg] of (ast.isCallExpr(call) ? call.args : []).entries()) {
         const name = arg.name ?? positional[kind]![i];
-        if (!name || !positional[kind]!.includes(name)) { report(`${kind} has no parameter '${arg.name ?? i + 1}'`, arg, 'schedule-parameter'); continue; }
+        if (!name || !positional[kind]!.includes(name)) { report(`${kind} has no parameter '${arg.name ?? i + 1}'`, arg, Code.ScheduleParameter); continue; }
         args.set(name, evaluateConstant(arg.value, report, constants));
     }
     const values: number[] = [];
     if (kind === 'linear' || kind === 'quadratic') {
         const start = args.get('start'), end = args.get('end');
         if (start === undefined || end === undefined) {
-            report(`${kind} needs a start and an end value`, schedule.value, 'schedule-parameter');
+            report(`${kind} needs a start and an end value`, schedule.value, Code.ScheduleParameter);
             return base;
         }
         for (let i = 0; i < n; i++) {

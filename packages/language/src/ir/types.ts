@@ -4,6 +4,8 @@
  * the derivation engine and the runtime consume this, never the AST.
  */
 
+import type { DiagnosticCode } from '../validation/codes.js';
+
 /** A 0-based position, as in the Language Server Protocol. */
 export interface Position {
     line: number;
@@ -275,7 +277,7 @@ export interface LoweringProblem {
     severity: 'error' | 'warning' | 'info';
     message: string;
     range: SourceRange;
-    code: string;
+    code: DiagnosticCode;
 }
 
 export interface LoweringResult {

@@ -3,6 +3,7 @@ import type { CodeActionProvider } from 'langium/lsp';
 import type { CodeAction, CodeActionParams, Command, Diagnostic, Position, Range, TextEdit } from 'vscode-languageserver';
 import { CodeActionKind } from 'vscode-languageserver';
 import * as ast from '../generated/ast.js';
+import { Code } from '../validation/codes.js';
 
 type Data = Record<string, string | number | undefined>;
 
@@ -25,15 +26,15 @@ export class GmCodeActionProvider implements CodeActionProvider {
     private fixesFor(document: LangiumDocument, model: ast.Model, diagnostic: Diagnostic): CodeAction[] {
         const data = (diagnostic.data ?? {}) as Data;
         switch (diagnostic.code) {
-            case 'latent-without-prior':
+            case Code.LatentWithoutPrior:
                 return this.insertFactor(document, model, diagnostic, `Add the prior p(${data['variable']}) = Normal(0, 1)`, [`p(${data['variable']}) = Normal(0, 1)`]);
-            case 'chain-without-prior':
+            case Code.ChainWithoutPrior:
                 return this.insertFactor(document, model, diagnostic, `Add the terminal prior p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`, [`p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`]);
-            case 'latent-without-q':
+            case Code.LatentWithoutQ:
                 return this.addPosterior(document, model, diagnostic, data);
-            case 'raw-scale':
+            case Code.RawScale:
                 return this.wrapScale(document, model, diagnostic, data);
-            case 'network-input-size': case 'network-output-size': case 'slice-range': case 'network-output-unused':
+            case Code.NetworkInputSize: case Code.NetworkOutputSize: case Code.SliceRange: case Code.NetworkOutputUnused:
                 return this.resizeNetwork(document, model, diagnostic, data);
             default:
                 return [];

@@ -2,6 +2,7 @@ import { familyOf, isDiscrete, isReparameterized } from '../distributions/regist
 import type { ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName } from './ir-walk.js';
+import { Code } from './codes.js';
 
 /**
  * Gradient estimators and what the objective means: a discrete q cannot be reparameterized
@@ -20,7 +21,7 @@ export function checkDiscreteLatents(ir: ModelIR, report: Report): void {
     const latent = (name: string) => ir.variables.some(v => v.name === name && v.role === 'latent');
     for (const q of ir.factors.filter(f => f.kind === 'q' && isDiscrete(f.distribution) && latent(f.target.name))) {
         report({
-            severity: 'warning', code: 'discrete-latent', range: q.distribution.range,
+            severity: 'warning', code: Code.DiscreteLatent, range: q.distribution.range,
             message: `${factorName(q)} is ${q.distribution.family}: a discrete latent cannot be reparameterized, so its gradient uses the score-function (REINFORCE) estimator, which is unbiased but has high variance; use more samples (train { samples: … }) or a continuous latent`
         });
     }
@@ -34,7 +35,7 @@ export function checkLatentTypes(ir: ModelIR, report: Report): void {
         const discrete = isDiscrete(q.distribution);
         if (discrete === (v.dtype !== 'real')) continue;
         report({
-            severity: 'error', code: 'latent-type', range: q.distribution.range,
+            severity: 'error', code: Code.LatentType, range: q.distribution.range,
             message: discrete
                 ? `'${v.name}' is declared Real but ${factorName(q)} is ${q.distribution.family}, which draws discrete values; declare it ${familyOf(q.distribution).support === 'binary' ? 'Binary' : 'Int'} or use a continuous distribution`
                 : `'${v.name}' is declared ${v.dtype === 'binary' ? 'Binary' : 'Int'} but ${factorName(q)} is ${q.distribution.family}, which draws real values; use Bernoulli or Categorical, or declare it Real`
@@ -46,7 +47,7 @@ export function checkLatentTypes(ir: ModelIR, report: Report): void {
 export function checkReparameterized(ir: ModelIR, report: Report): void {
     for (const q of ir.factors.filter(f => f.kind === 'q' && !isDiscrete(f.distribution) && !isReparameterized(f.distribution))) {
         report({
-            severity: 'error', code: 'not-reparameterized', range: q.distribution.range,
+            severity: 'error', code: Code.NotReparameterized, range: q.distribution.range,
             message: `${factorName(q)} cannot be sampled by reparameterization: ${familyOf(q.distribution).whyNotReparameterized ?? `${q.distribution.family} draws are not differentiable in its parameters`}`
         });
     }
@@ -57,7 +58,7 @@ export function checkBeta(ir: ModelIR, report: Report): void {
     const where = ir.train.optionRanges.find(o => o.name === 'beta');
     if (!where || !(ir.train.beta >= 0 && ir.train.beta < 1)) return;
     report({
-        severity: 'warning', code: 'beta-not-bound', range: where.range,
+        severity: 'warning', code: Code.BetaNotBound, range: where.range,
         message: `with beta = ${ir.train.beta} < 1 the objective E_q[log p(x|z)] − β·KL is larger than the ELBO, so it is no longer a lower bound on log p(x); use beta ≥ 1 to keep a bound`
     });
 }

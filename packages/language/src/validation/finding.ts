@@ -1,4 +1,5 @@
 import type { SourceRange } from '../ir/types.js';
+import type { DiagnosticCode } from './codes.js';
 
 /** One structural diagnostic found on the model IR, located on the IR element that causes it. */
 export interface Finding {
@@ -6,7 +7,7 @@ export interface Finding {
     message: string;
     range: SourceRange;
     /** A stable code: quick fixes and tests key on it. */
-    code: string;
+    code: DiagnosticCode;
     /** What a quick fix needs to repair it (a name, a size). */
     data?: Record<string, string | number>;
 }

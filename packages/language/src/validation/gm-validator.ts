@@ -8,6 +8,7 @@ import type { SourceRange } from '../ir/types.js';
 import type { Finding } from './finding.js';
 import { checkUnused, checkUsedBeforeDefinition } from './names.js';
 import { checkModel } from './structure.js';
+import { Code, type DiagnosticCode } from './codes.js';
 
 /** Registers gm's checks: one table, one small method per concern. */
 export function registerValidationChecks(services: GmServices): void {
@@ -39,7 +40,7 @@ export class GmValidator {
     checkUniqueModelNames(document: ast.Document, accept: ValidationAcceptor): void {
         const seen = new Set<string>();
         for (const model of document.models) {
-            if (seen.has(model.name)) accept('error', `duplicate model '${model.name}'`, { node: model, property: 'name', code: 'duplicate-model' });
+            if (seen.has(model.name)) accept('error', `duplicate model '${model.name}'`, { node: model, property: 'name', code: Code.DuplicateModel });
             seen.add(model.name);
         }
     }
@@ -47,7 +48,7 @@ export class GmValidator {
     checkBuiltinsOnlyInLibrary(document: ast.Document, accept: ValidationAcceptor): void {
         if (AstUtils.getDocument(document).uri.toString() === URI.parse(LIBRARY_URI).toString()) return;
         for (const builtin of document.builtins) {
-            accept('error', "'builtin' declarations belong to gm's library; declare a model instead", { node: builtin, keyword: 'builtin', code: 'builtin-outside-library' });
+            accept('error', "'builtin' declarations belong to gm's library; declare a model instead", { node: builtin, keyword: 'builtin', code: Code.BuiltinOutsideLibrary });
         }
     }
 
@@ -57,7 +58,7 @@ export class GmValidator {
             const earlier = first.get(name);
             if (earlier) {
                 const line = (earlier.$cstNode?.range.start.line ?? 0) + 1;
-                accept('error', `'${name}' is already declared on line ${line}`, { node, property: 'name', code: 'duplicate-name' });
+                accept('error', `'${name}' is already declared on line ${line}`, { node, property: 'name', code: Code.DuplicateName });
             } else {
                 first.set(name, node);
             }
@@ -71,10 +72,10 @@ export class GmValidator {
         // A name used before its declaration is reported once, not again as the values it left undefined.
         const early = checkUsedBeforeDefinition(model).map(f => f.range);
         const problems = this.models.get(model).problems;
-        const emptyRange = problems.some(p => p.code === 'empty-range');
+        const emptyRange = problems.some(p => p.code === Code.EmptyRange);
         for (const problem of problems) {
             // An empty schedule range leaves every let computed from it empty: say it once.
-            if (emptyRange && problem.code === 'let-without-range') continue;
+            if (emptyRange && problem.code === Code.LetWithoutRange) continue;
             if (early.some(r => contains(problem.range, r)) || (early.length > 0 && UNDEFINED_VALUE.has(problem.code))) continue;
             accept(problem.severity, problem.message, { node: model, range: problem.range, code: problem.code });
         }
@@ -103,7 +104,7 @@ export class GmValidator {
 }
 
 /** Lowering problems that follow from a value left undefined by a name used before its declaration. */
-const UNDEFINED_VALUE = new Set(['let-without-range', 'sequence-undefined', 'sequence-not-finite', 'not-constant', 'empty-range']);
+const UNDEFINED_VALUE = new Set<DiagnosticCode>([Code.LetWithoutRange, Code.SequenceUndefined, Code.SequenceNotFinite, Code.NotConstant, Code.EmptyRange]);
 
 const rangeOfMember = (member: AstNode): SourceRange | undefined => member.$cstNode?.range;
 

@@ -2,6 +2,7 @@ import type { ChainIR, FactorIR, FactorVarIR, ModelIR, SourceRange } from '../ir
 import { lineOf, type Report } from './finding.js';
 import { evaluate } from '../ir/expressions.js';
 import { chainIndex, chainOf, factorChain, factorName, sequenceLookup, subExpressions, transitionIndices, variableOf, type ChainIndex } from './ir-walk.js';
+import { Code, type DiagnosticCode } from './codes.js';
 
 /**
  * The graph of the model: p is a directed acyclic graph; a Markov chain x[lower..upper] has a
@@ -34,7 +35,7 @@ export function checkGenerativeAcyclic(ir: ModelIR, report: Report): void {
                 reported.add(p);
                 const cycle = [...path.slice(path.indexOf(name)), name].reverse().join(' → ');
                 report({
-                    severity: 'error', code: 'p-cycle', range: p.range,
+                    severity: 'error', code: Code.PCycle, range: p.range,
                     message: `the generative model has a cycle (${cycle}); p must be a directed acyclic graph, so one of these factors must not condition on the other`
                 });
             }
@@ -54,20 +55,20 @@ export function checkChainDeclaration(ir: ModelIR, chain: ChainIR, report: Repor
     const { lower, upper } = chain;
     if (!validRange(chain)) {
         report({
-            severity: 'error', code: 'chain-range', range: chain.range,
+            severity: 'error', code: Code.ChainRange, range: chain.range,
             message: `chain '${chain.name}' runs over ${lower}..${upper}; its bounds must be integers with 0 ≤ lower < upper, so T must be a positive integer (e.g. const T = 1000)`
         });
     }
     if (!chain.start) {
         report({
-            severity: 'error', code: 'chain-without-start', range: chain.range,
+            severity: 'error', code: Code.ChainWithoutStart, range: chain.range,
             message: `chain '${chain.name}' does not start from data; write 'starts x0' with an observed variable x0 as its first element`
         });
         return;
     }
     const start = variableOf(ir, chain.start);
     if (start && start.role !== 'observed') report({
-        severity: 'error', code: 'chain-start-latent', range: chain.range,
+        severity: 'error', code: Code.ChainStartLatent, range: chain.range,
         message: `chain '${chain.name}' starts from latent '${start.name}'; a diffusion chain starts from observed data: declare '${start.name}' observed`
     });
 }
@@ -83,7 +84,7 @@ export function checkChainIndices(ir: ModelIR, chain: ChainIR, report: Report): 
         if ('at' in index) {
             const ok = index.at >= chain.lower && index.at <= chain.upper && Number.isInteger(index.at);
             if (!ok) report({
-                severity: 'error', code: 'chain-index-range', range,
+                severity: 'error', code: Code.ChainIndexRange, range,
                 message: `${text}: index ${index.at} is outside the chain's range ${chain.lower}..${chain.upper}`
             });
             return ok;
@@ -92,7 +93,7 @@ export function checkChainIndices(ir: ModelIR, chain: ChainIR, report: Report): 
         const first = chain.lower + 1 + index.offset, last = chain.upper + index.offset;
         const ok = first >= chain.lower && last <= chain.upper;
         if (!ok) report({
-            severity: 'error', code: 'chain-index-range', range,
+            severity: 'error', code: Code.ChainIndexRange, range,
             message: `${text} leaves the chain's range ${chain.lower}..${chain.upper} (at ${chain.index} = ${first < chain.lower ? chain.lower + 1 : chain.upper}); a transition relates ${chain.name}[${chain.index}-1] and ${chain.name}[${chain.index}]`
         });
         return ok;
@@ -102,7 +103,7 @@ export function checkChainIndices(ir: ModelIR, chain: ChainIR, report: Report): 
             if (v.name !== chain.name) continue;
             if (!v.index) {
                 report({
-                    severity: 'error', code: 'chain-index-missing', range: v.range,
+                    severity: 'error', code: Code.ChainIndexMissing, range: v.range,
                     message: `'${chain.name}' is a chain; name one of its elements: ${chain.name}[${chain.index}], ${chain.name}[${chain.index}-1] or ${chain.name}[${upperText(ir, chain)}]`
                 });
                 misindexed.add(factor);
@@ -143,15 +144,15 @@ export function checkChainFactors(ir: ModelIR, chain: ChainIR, report: Report, m
     const i = chain.index, x = chain.name;
     for (const { factor, role } of roles) {
         if (role === 'backwards-q') report({
-            severity: 'error', code: 'chain-direction', range: factor.range,
+            severity: 'error', code: Code.ChainDirection, range: factor.range,
             message: `the forward process goes from ${x}[${i}-1] to ${x}[${i}]: write q(${x}[${i}] | ${x}[${i}-1])`
         });
         if (role === 'forwards-p') report({
-            severity: 'error', code: 'chain-direction', range: factor.range,
+            severity: 'error', code: Code.ChainDirection, range: factor.range,
             message: `the reverse (generative) process goes from ${x}[${i}] to ${x}[${i}-1]: write p(${x}[${i}-1] | ${x}[${i}])`
         });
         if (role === 'other') report({
-            severity: 'error', code: 'chain-factor', range: factor.range,
+            severity: 'error', code: Code.ChainFactor, range: factor.range,
             message: `${factorName(factor)} is not a factor of a chain: use q(${x}[${i}] | ${x}[${i}-1]), p(${x}[${i}-1] | ${x}[${i}]) or p(${x}[${upperText(ir, chain)}])`
         });
     }
@@ -161,17 +162,17 @@ export function checkChainFactors(ir: ModelIR, chain: ChainIR, report: Report, m
         reverse: roles.some(r => r.role === 'forwards-p') || misindexedKinds.has('p|'),
         prior: roles.some(r => r.role === 'other' && r.factor.kind === 'p' && r.factor.given.length === 0) || misindexedKinds.has('p')
     };
-    const missing = (role: Role, code: string, text: string, fix: string) => {
+    const missing = (role: Role, code: DiagnosticCode, text: string, fix: string) => {
         const found = roles.filter(r => r.role === role);
         if (found.length === 0 && !standsIn[role]) report({ severity: 'error', code, range: chain.range, message: `chain '${x}' has no ${text}; add ${fix}`, data: { chain: x, upper: upperText(ir, chain), index: i } });
         for (const extra of found.slice(1)) report({
-            severity: 'error', code: 'duplicate-factor', range: extra.factor.range,
+            severity: 'error', code: Code.DuplicateFactor, range: extra.factor.range,
             message: `chain '${x}' has more than one ${text}; the first is on line ${lineOf(found[0]!.factor.range)}: remove one`
         });
     };
-    missing('forward', 'chain-without-forward', 'forward process', `q(${x}[${i}] | ${x}[${i}-1]) = Normal(sqrt(1 - beta[${i}]) * ${x}[${i}-1], var: beta[${i}])`);
-    missing('reverse', 'chain-without-reverse', 'reverse process', `p(${x}[${i}-1] | ${x}[${i}]) = Normal(…), the learned denoising step`);
-    missing('prior', 'chain-without-prior', 'terminal prior', `p(${x}[${upperText(ir, chain)}]) = Normal(0, 1)`);
+    missing('forward', Code.ChainWithoutForward, 'forward process', `q(${x}[${i}] | ${x}[${i}-1]) = Normal(sqrt(1 - beta[${i}]) * ${x}[${i}-1], var: beta[${i}])`);
+    missing('reverse', Code.ChainWithoutReverse, 'reverse process', `p(${x}[${i}-1] | ${x}[${i}]) = Normal(…), the learned denoising step`);
+    missing('prior', Code.ChainWithoutPrior, 'terminal prior', `p(${x}[${upperText(ir, chain)}]) = Normal(0, 1)`);
 }
 
 /** The chain's last index as the user would write it: the constant's name when there is one (T). */
@@ -184,7 +185,7 @@ export function checkLearnedForward(ir: ModelIR, chain: ChainIR, report: Report)
         for (const p of Object.values(factor.distribution.params)) for (const e of subExpressions(p)) if (e.kind === 'network') nets.add(e.name);
         if (nets.size === 0) continue;
         report({
-            severity: 'warning', code: 'learned-forward', range: factor.range,
+            severity: 'warning', code: Code.LearnedForward, range: factor.range,
             message: `the forward process ${factorName(factor)} has learned parameters (${[...nets].join(', ')}): the bound still holds, but the closed forms q(${chain.name}[${chain.index}] | ${chain.start ?? chain.name + '[0]'}) and the forward posterior do not, so every term is estimated by sampling`
         });
     }
@@ -213,7 +214,7 @@ export function checkSequenceCoverage(ir: ModelIR, chain: ChainIR, report: Repor
             if (kind === 'schedule') scheduleReported = true;
             const at = evaluate(index, { indices: { [chain.index]: t }, sequenceAt });
             report({
-                severity: 'error', code: 'sequence-range', range: expr.range ?? factor.range,
+                severity: 'error', code: Code.SequenceRange, range: expr.range ?? factor.range,
                 message: `'${seq.name}' is defined for ${seq.lower}..${seq.upper ?? seq.lower + seq.values.length - 1}, but ${factorName(factor)} reads it at ${at} (${chain.index} = ${t}); the chain's transitions run over ${chain.index} = ${chain.lower + 1}..${chain.upper}`
             });
         }

@@ -2,6 +2,7 @@ import { AstUtils, GrammarUtils, type AstNode, type Reference } from 'langium';
 import * as ast from '../generated/ast.js';
 import type { SourceRange } from '../ir/types.js';
 import type { Finding } from './finding.js';
+import { Code } from './codes.js';
 
 /**
  * Names in the order they are declared. Declarations (constants, schedules, lets, variables, chains,
@@ -51,7 +52,7 @@ export function checkUsedBeforeDefinition(model: ast.Model): Finding[] {
             if (at === undefined || at <= i || !range) continue;
             const line = (declaredIn.$cstNode?.range.start.line ?? 0) + 1;
             findings.push({
-                severity: 'error', code: 'used-before-definition', range,
+                severity: 'error', code: Code.UsedBeforeDefinition, range,
                 message: `'${reference.$refText}' is used before its declaration on line ${line}; move that declaration above this one`
             });
         }
@@ -83,7 +84,7 @@ export function checkUnused(model: ast.Model): Finding[] {
         if (!kind || used.has(member) || (count.get(name) ?? 0) > 1) continue;
         const leaf = findNameRange(member);
         findings.push({
-            severity: 'warning', code: 'unused', range: leaf ?? rangeOfNode(member)!,
+            severity: 'warning', code: Code.Unused, range: leaf ?? rangeOfNode(member)!,
             message: `${kind} '${name}' is never used; remove it or use it`
         });
     }

@@ -1,5 +1,6 @@
 import type { ModelIR, SourceRange } from '../ir/types.js';
 import type { Report } from './finding.js';
+import { Code } from './codes.js';
 
 const KNOWN_DATASETS = ['mnist', 'fashion-mnist'];
 
@@ -19,7 +20,7 @@ export function checkDatasets(ir: ModelIR, report: Report): void {
         if (data.dataset !== 'idx' || !data.path || /[/\\.]/.test(data.path)) continue;
         const close = KNOWN_DATASETS.find(k => k.replace('-', '') === data.path!.toLowerCase().replace(/[-_ ]/g, '') || similar(k, data.path!.toLowerCase()));
         report({
-            severity: 'error', code: 'unknown-dataset', range: data.range,
+            severity: 'error', code: Code.UnknownDataset, range: data.range,
             message: `unknown dataset "${data.path}"${close ? ` (did you mean "${close}"?)` : ''}; use "mnist", "fashion-mnist" or the path of IDX files such as "./data/train-images-idx3-ubyte.gz"`
         });
     }
@@ -48,7 +49,7 @@ export function checkDiffusionOptions(ir: ModelIR, report: Report): void {
     const t = ir.train;
     const say = (name: string, severity: 'error' | 'warning', message: string) => {
         const range = optionRange(t, name);
-        if (range) report({ severity, code: 'option-not-applicable', range, message });
+        if (range) report({ severity, code: Code.OptionNotApplicable, range, message });
     };
     if (!hasChain) {
         say('objective', 'error', `'objective' chooses a diffusion objective (simple, vlb, hybrid), but model '${ir.name}' has no chain; remove it: a model without a chain is trained on its ELBO`);
@@ -67,7 +68,7 @@ export function checkSampleOptions(ir: ModelIR, report: Report): void {
     const chain = ir.chains[0];
     const say = (name: string, severity: 'error' | 'warning', message: string) => {
         const range = optionRange(s, name);
-        if (range) report({ severity, code: 'option-not-applicable', range, message });
+        if (range) report({ severity, code: Code.OptionNotApplicable, range, message });
     };
     if (!chain) {
         say('sampler', 'error', `'sampler' chooses how a chain is sampled, but model '${ir.name}' has no chain; its samples are drawn ancestrally from p`);

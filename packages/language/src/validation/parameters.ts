@@ -3,6 +3,7 @@ import { evaluate } from '../ir/expressions.js';
 import type { FactorIR, IRExpr, ModelIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorChain, factorName, sequenceLookup, transitionIndices } from './ir-walk.js';
+import { Code } from './codes.js';
 
 /**
  * Parameter values: scales positive, probabilities in [0, 1], schedules in (0, 1), training
@@ -26,11 +27,11 @@ export function checkAlternatives(factor: FactorIR, report: Report): void {
         const given = group.names.filter(n => factor.distribution.params[n]);
         const options = group.names.length > 1 ? `one of ${group.names.join(', ')}` : group.names[0]!;
         if (given.length === 0 && !group.default) report({
-            severity: 'error', code: 'missing-parameter', range: factor.distribution.range,
+            severity: 'error', code: Code.MissingParameter, range: factor.distribution.range,
             message: `${family!.name} in ${factorName(factor)} needs ${options}`
         });
         if (given.length > 1) report({
-            severity: 'error', code: 'conflicting-parameters', range: factor.distribution.params[given[1]!]!.range ?? factor.distribution.range,
+            severity: 'error', code: Code.ConflictingParameters, range: factor.distribution.params[given[1]!]!.range ?? factor.distribution.range,
             message: `${family!.name} in ${factorName(factor)} is given ${given.join(' and ')}; give only ${options}`
         });
     }
@@ -76,7 +77,7 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         if (isRawNetworkOutput(expr)) {
             const alternative = unconstrainedAlternative(factor, name);
             report({
-                severity: 'warning', code: 'raw-scale', range,
+                severity: 'warning', code: Code.RawScale, range,
                 message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
                 data: { parameter: name }
             });
@@ -86,7 +87,7 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         // A variance that is 0 at one boundary step (β̃₁ = 0) is clipped by the runtime as in Ho et al.'s code.
         const bad = values.find(v => v.value < 0 || (v.value === 0 && v.t === undefined));
         if (bad) report({
-            severity: 'error', code: 'scale-not-positive', range,
+            severity: 'error', code: Code.ScaleNotPositive, range,
             message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; ${name === 'var' ? 'a variance' : name === 'std' || name === 'scale' ? 'a scale' : name} must be positive`
         });
     }
@@ -103,14 +104,14 @@ function checkProbability(ir: ModelIR, factor: FactorIR, probs: IRExpr, report: 
     const range = probs.range ?? factor.range;
     if (isRawNetworkOutput(probs)) {
         report({
-            severity: 'warning', code: 'raw-probs', range,
+            severity: 'warning', code: Code.RawProbs, range,
             message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`
         });
         return;
     }
     const bad = valuesOf(ir, factor, probs).find(v => v.value < 0 || v.value > 1);
     if (bad) report({
-        severity: 'error', code: 'probs-range', range,
+        severity: 'error', code: Code.ProbsRange, range,
         message: `probs of ${factorName(factor)} is ${bad.value}; a probability lies in [0, 1]`
     });
 }
@@ -121,7 +122,7 @@ export function checkSchedules(ir: ModelIR, report: Report): void {
         const i = s.values!.findIndex(v => !(v > 0 && v < 1));
         if (i < 0) continue;
         report({
-            severity: 'error', code: 'schedule-range', range: s.expr.range ?? s.range,
+            severity: 'error', code: Code.ScheduleRange, range: s.expr.range ?? s.range,
             message: `${s.name}[${(s.lower ?? 0) + i}] = ${Number(s.values![i]!.toPrecision(6))} is outside (0, 1); every value of a noise schedule must lie strictly between 0 and 1`
         });
     }
@@ -141,7 +142,7 @@ export function checkTrainValues(ir: ModelIR, report: Report): void {
     const check = (block: { optionRanges: Array<{ name: string; range: import('../ir/types.js').SourceRange }> }, option: string, value: number | undefined, domain: Domain, label = option) => {
         const where = block.optionRanges.find(o => o.name === option);
         if (!where || value === undefined || !Number.isFinite(value) || domain.test(value)) return;
-        report({ severity: 'error', code: 'option-range', range: where.range, message: `${label} = ${value} ${domain.says}` });
+        report({ severity: 'error', code: Code.OptionRange, range: where.range, message: `${label} = ${value} ${domain.says}` });
     };
     const lrOption = t.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
     check(t, lrOption, t.optimizer.lr, positive, 'the learning rate lr');
@@ -178,7 +179,7 @@ export function checkBernoulliData(ir: ModelIR, report: Report): void {
         if (!data || data.binarize !== 'none') continue;
         const [low, high] = data.valueRange;
         report({
-            severity: 'warning', code: 'bernoulli-non-binary', range: factor.distribution.range,
+            severity: 'warning', code: Code.BernoulliNonBinary, range: factor.distribution.range,
             message: `the ${factor.distribution.family} likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
         });
     }

@@ -2,6 +2,7 @@ import { findFamily } from '../distributions/registry.js';
 import type { FactorIR, IRExpr, ModelIR, NetworkIR, SourceRange } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName, shapeOfFactorVar, sizeOfShape, subExpressions, variableOf, chainOf } from './ir-walk.js';
+import { Code } from './codes.js';
 
 /**
  * Shapes, counted in values per example: a variable Real[1, 28, 28] has 784. Network widths must
@@ -24,7 +25,7 @@ const validShape = (shape: readonly number[]): boolean => shape.every(d => Numbe
 export function checkDeclaredShapes(ir: ModelIR, report: Report): void {
     for (const v of [...ir.variables, ...ir.chains]) {
         if (!validShape(v.shape)) report({
-            severity: 'error', code: 'shape-dims', range: v.range,
+            severity: 'error', code: Code.ShapeDims, range: v.range,
             message: `the shape [${v.shape.join(', ')}] of '${v.name}' must be made of positive integers`
         });
     }
@@ -36,7 +37,7 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
         if (!validShape(v.shape)) continue; // reported by checkDeclaredShapes
         if (!v.data) {
             report({
-                severity: 'error', code: 'observed-without-data', range: v.range,
+                severity: 'error', code: Code.ObservedWithoutData, range: v.range,
                 message: `observed '${v.name}' is bound to no dataset; add 'from ${ir.data[0]?.name ?? 'mnist'}'${ir.data.length ? '' : ' and declare it: data mnist = images("mnist")'}`
             });
             continue;
@@ -47,7 +48,7 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
         const same = v.shape.length === data.shape.length && v.shape.every((d, i) => d === data.shape[i]);
         if (same || (v.shape.length === 1 && v.shape[0] === n)) continue;
         report({
-            severity: 'error', code: 'observed-shape', range: v.range,
+            severity: 'error', code: Code.ObservedShape, range: v.range,
             message: `observed '${v.name}' is Real[${v.shape.join(', ')}] but '${data.name}' gives ${data.shape.join('×')} = ${n} values per example; declare Real[${n}] or Real[${data.shape.join(', ')}]`
         });
     }
@@ -87,7 +88,7 @@ export function sizer(ir: ModelIR, report: Report): Sizer {
                 const c = broadcast(a, b);
                 if (c === undefined) {
                     report({
-                        severity: 'error', code: 'operand-shape', range: expr.range ?? ir.range,
+                        severity: 'error', code: Code.OperandShape, range: expr.range ?? ir.range,
                         message: `the operands of '${expr.op}' have ${a} and ${b} values per example; they must have the same size, or one must be a scalar`
                     });
                 }
@@ -116,7 +117,7 @@ export function checkNetworkCalls(ir: ModelIR, report: Report): void {
             const arity = timed ? 2 : 1;
             if (expr.args.length !== arity) {
                 report({
-                    severity: 'error', code: 'network-arity', range,
+                    severity: 'error', code: Code.NetworkArity, range,
                     message: timed
                         ? `'${net.name}' is conditioned on time: call it as ${net.name}(x, t)`
                         : `'${net.name}' takes one input; ${expr.args.length > 1 ? `to condition it on time, add time_embedding: 128 to its declaration` : `call it as ${net.name}(x)`}`
@@ -127,7 +128,7 @@ export function checkNetworkCalls(ir: ModelIR, report: Report): void {
             if (net.architecture === 'MLP') {
                 const n = size(input);
                 if (n !== undefined && Number.isFinite(net.inputSize) && n !== net.inputSize) report({
-                    severity: 'error', code: 'network-input-size', range,
+                    severity: 'error', code: Code.NetworkInputSize, range,
                     message: `'${net.name}' takes ${net.inputSize} inputs but gets ${n} values here; change its input width to ${n}: MLP(${n} -> …)`,
                     data: { network: net.name, end: 'input', size: n }
                 });
@@ -144,21 +145,21 @@ function checkUNetInput(ir: ModelIR, net: Extract<NetworkIR, { architecture: 'UN
     if (!shape || !validShape(shape)) return;
     if (shape.length !== 3) {
         report({
-            severity: 'error', code: 'network-input-size', range,
+            severity: 'error', code: Code.NetworkInputSize, range,
             message: `the U-Net '${net.name}' takes images [channels, height, width], but '${input.name}' has shape [${shape.join(', ')}]; declare it as e.g. Real[1, 28, 28]`
         });
         return;
     }
     const [c, h, w] = shape as [number, number, number];
     if (c !== net.inChannels) report({
-        severity: 'error', code: 'network-input-size', range,
+        severity: 'error', code: Code.NetworkInputSize, range,
         message: `'${net.name}' takes ${net.inChannels} input channels but '${input.name}' has ${c}; set in: ${c}`,
         data: { network: net.name, end: 'in', size: c }
     });
     const halvings = net.mults.length - 1;
     const factor = 2 ** halvings;
     if (h % factor !== 0 || w % factor !== 0) report({
-        severity: 'error', code: 'unet-resolution', range,
+        severity: 'error', code: Code.UnetResolution, range,
         message: `'${net.name}' halves the resolution ${halvings} times (mults has ${net.mults.length} levels), so ${h}×${w} must be divisible by ${factor}; use fewer levels in mults`
     });
 }
@@ -183,11 +184,11 @@ function checkOneParameter(factor: FactorIR, name: string, param: IRExpr, n: num
     const range = param.range ?? factor.range;
     const net = param.kind === 'network' ? param.name : undefined;
     report(net ? {
-        severity: 'error', code: 'network-output-size', range,
+        severity: 'error', code: Code.NetworkOutputSize, range,
         message: `${name} of ${factorName(factor)} is ${net}(…), which gives ${n} values, but '${factor.target.name}' has ${target}; set ${net}'s output width to ${target}`,
         data: { network: net, end: 'output', size: target }
     } : {
-        severity: 'error', code: 'parameter-shape', range,
+        severity: 'error', code: Code.ParameterShape, range,
         message: `${name} of ${factorName(factor)} has ${n} values per example but '${factor.target.name}' has ${target}; a parameter is a scalar or has the variable's size`
     });
 }
@@ -198,14 +199,14 @@ function checkSliceBounds(ir: ModelIR, factor: FactorIR, report: Report): void {
         if (expr.kind !== 'slice') continue;
         const range = expr.range ?? factor.range;
         if (!Number.isInteger(expr.lower) || !Number.isInteger(expr.upper) || expr.lower < 0 || expr.upper <= expr.lower) {
-            report({ severity: 'error', code: 'slice-range', range, message: `the slice [${expr.lower}:${expr.upper}] is empty or not made of integers; write [start:end] with 0 ≤ start < end` });
+            report({ severity: 'error', code: Code.SliceRange, range, message: `the slice [${expr.lower}:${expr.upper}] is empty or not made of integers; write [start:end] with 0 ≤ start < end` });
             continue;
         }
         if (expr.base.kind !== 'network') continue;
         const net = ir.networks.find(n => n.name === (expr.base as { name: string }).name);
         if (net?.architecture !== 'MLP' || expr.upper <= net.outputSize) continue;
         report({
-            severity: 'error', code: 'slice-range', range,
+            severity: 'error', code: Code.SliceRange, range,
             message: `the slice [${expr.lower}:${expr.upper}] reads past the ${net.outputSize} outputs of '${net.name}'; set its output width to ${widestSlice(ir, net.name)}`,
             data: { network: net.name, end: 'output', size: widestSlice(ir, net.name) }
         });
@@ -240,7 +241,7 @@ export function checkSliceCoverage(ir: ModelIR, report: Report): void {
         const widest = widestSlice(ir, net.name);
         const contiguous = used === Math.min(widest, net.outputSize);
         report({
-            severity: 'warning', code: 'network-output-unused', range: net.range,
+            severity: 'warning', code: Code.NetworkOutputUnused, range: net.range,
             message: contiguous && widest < net.outputSize
                 ? `'${net.name}' gives ${net.outputSize} outputs but its slices use only ${widest}; set its output width to ${widest}`
                 : `the slices of '${net.name}' leave ${net.outputSize - used} of its ${net.outputSize} outputs unused; slice its output into consecutive parts such as [0:n] and [n:2n]`,
