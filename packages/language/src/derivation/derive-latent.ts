@@ -13,6 +13,11 @@ import { factorRef, klFormula, likelihoodForm } from './distributions.js';
 import { factorHead, renderDistribution, renderExpr, textToLatex, variableName } from './render-expr.js';
 import type { BoundTerm, DerivationFailure, SamplingStep, TermWeight } from './types.js';
 
+export interface DeriveOptions {
+    /** The importance-weighted bound with this many samples, whatever the model's k (gm eval's log p(x) estimate). */
+    importanceSamples?: number;
+}
+
 export interface LatentDerivation {
     terms: BoundTerm[];
     sampling: SamplingStep[];
@@ -29,7 +34,7 @@ type Fail = DerivationFailure['reasons'];
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Derives the terms, or the reasons why the rules do not apply. */
-export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail } {
+export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): LatentDerivation | { reasons: Fail } {
     const reasons: Fail = [];
     const fail = (message: string, range: SourceRange) => reasons.push({ message, range });
     const latents = model.variables.filter(v => v.role === 'latent');
@@ -61,8 +66,9 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
     }
     const position = new Map(order.map((n, i) => [n, i]));
     const qFactor = (name: string) => qOf(name)[0]!;
-    const { k, samples } = model.train;
-    const L = k > 1 ? k : samples;
+    const k = options.importanceSamples ?? model.train.k;
+    const weighted = k > 1 || options.importanceSamples !== undefined;
+    const L = weighted ? k : model.train.samples;
 
     const sampling: SamplingStep[] = order.map(name => {
         const f = qFactor(name);
@@ -98,7 +104,7 @@ export function deriveLatent(model: ModelIR): LatentDerivation | { reasons: Fail
     };
     const learned = (fs: FactorIR[]) => fs.some(f => Object.values(f.distribution.params).some(usesNetwork));
 
-    if (k > 1) return iwae(model, order, qFactor, sampling, qText, L);
+    if (weighted) return iwae(model, order, qFactor, sampling, qText, L);
 
     const terms: BoundTerm[] = [];
     const beta = model.train.beta;

@@ -4,11 +4,11 @@
  */
 import type { LoweringResult, ModelIR } from '../ir/types.js';
 import { deriveChain } from './derive-chain.js';
-import { deriveLatent } from './derive-latent.js';
+import { deriveLatent, type DeriveOptions } from './derive-latent.js';
 import { chainSteps, iwaeStep, latentSteps } from './steps.js';
 import type { BoundTerm, Derivation, DerivationResult } from './types.js';
 
-export function deriveBound(model: ModelIR): DerivationResult {
+export function deriveBound(model: ModelIR, options: DeriveOptions = {}): DerivationResult {
     const names = [...model.variables.map(v => v.name), ...model.chains.map(c => c.name)];
     const twice = model.variables.find((v, i) => names.indexOf(v.name) !== i);
     if (twice) return { ok: false, failure: { model: model.name, reasons: [{ message: `'${twice.name}' is declared more than once`, range: twice.range }] } };
@@ -38,14 +38,14 @@ export function deriveBound(model: ModelIR): DerivationResult {
         };
         return { ok: true, derivation };
     }
-    const r = deriveLatent(model);
+    const r = deriveLatent(model, options);
     if ('reasons' in r) return { ok: false, failure: { model: model.name, reasons: r.reasons } };
     const derivation: Derivation = {
         model: model.name, structure: 'latent-variable', terms: r.terms, sampling: r.sampling, chains: [],
         objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
         dimensions: r.dimensions,
         summary: summarize(r.terms, r.objectiveKind === 'iwae' ? 'L_k(x) = ' : 'ELBO(x) = '),
-        steps: r.objectiveKind === 'iwae' ? [...latentSteps(model, r.qText), iwaeStep(model.train.k)] : latentSteps(model, r.qText),
+        steps: r.objectiveKind === 'iwae' ? [...latentSteps(model, r.qText), iwaeStep(options.importanceSamples ?? model.train.k)] : latentSteps(model, r.qText),
         correspondence: []
     };
     return { ok: true, derivation };

@@ -5,14 +5,14 @@ export const laplace: DistributionSpec = {
     name: 'Laplace',
     doc: 'Laplace distribution with location (mean) and scale.',
     parameters: [
-        { name: 'mean', positional: true, domain: 'real', default: 0, doc: 'the location μ (the mean)' },
+        { name: 'mean', positional: true, domain: 'real', doc: 'the location μ (the mean)' },
         { name: 'scale', positional: true, domain: 'positive', doc: 'the scale b' }
     ],
-    alternatives: [{ names: ['scale'] }],
+    alternatives: [{ names: ['mean'] }, { names: ['scale'] }],
     support: 'real',
     reparameterized: () => true,
     reparameterization: z => `${z} = μ + b · (inverse Laplace CDF of u), u ~ Uniform(0, 1)`,
-    canonical: (o, p) => ({ mean: p.has('mean') ? p.get('mean') : o.constant(0), scale: p.get('scale') }),
+    canonical: (_o, p) => ({ mean: p.get('mean'), scale: p.get('scale') }),
     // log Laplace(x; μ, b) = −log 2b − |x − μ| / b
     logDensity: (o, c, x) => o.neg(o.add(o.log(o.mul(o.constant(2), c['scale']!)), o.div(o.abs(o.sub(x, c['mean']!)), c['scale']!))),
     sample(o, c, noise) {

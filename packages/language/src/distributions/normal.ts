@@ -44,17 +44,17 @@ export const normal: DistributionSpec = {
     name: 'Normal',
     doc: 'Normal (Gaussian) distribution with diagonal covariance. Give the mean and one of std, var or logvar.',
     parameters: [
-        { name: 'mean', positional: true, domain: 'real', default: 0, doc: 'the mean μ' },
+        { name: 'mean', positional: true, domain: 'real', doc: 'the mean μ' },
         { name: 'std', positional: true, domain: 'positive', doc: 'the standard deviation σ' },
         { name: 'var', domain: 'positive', doc: 'the variance σ²' },
         { name: 'logvar', domain: 'real', doc: 'the log-variance log σ²' }
     ],
-    alternatives: [{ names: ['std', 'var', 'logvar'], default: { name: 'std', value: 1 } }],
+    alternatives: [{ names: ['mean'] }, { names: ['std', 'var', 'logvar'], default: { name: 'std', value: 1 } }],
     support: 'real',
     reparameterized: () => true,
     reparameterization: z => `${z} = μ + σ ⊙ ε, ε ~ 𝒩(0, I)`,
     canonical(o, p) {
-        const mean = p.has('mean') ? p.get('mean') : o.constant(0);
+        const mean = p.get('mean');
         if (p.has('logvar')) {
             const logVariance = p.get('logvar');
             return { mean, logVariance, variance: o.exp(logVariance) };

@@ -61,7 +61,7 @@ export function isDiscrete(d: Pick<DistributionIR, 'family'>): boolean {
 export function libraryDeclarations(): string {
     return FAMILIES.map(f => {
         const required = new Set(f.alternatives.filter(a => !a.default && a.names.length === 1).flatMap(a => a.names));
-        const params = f.parameters.map(p => p.name + (required.has(p.name) ? '' : '?')).join(', ');
+        const params = f.parameters.map(p => p.name + (required.has(p.name) && !p.fromData ? '' : '?')).join(', ');
         return `/** ${f.doc} */\nbuiltin distribution ${f.name}(${params})`;
     }).join('\n');
 }

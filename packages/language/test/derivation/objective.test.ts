@@ -66,7 +66,9 @@ describe('chain objectives', () => {
             call: { kind: 'network', name: 'eps', args: [{ kind: 'variable', name: 'x', index: { kind: 'index', name: 't' } }, { kind: 'index', name: 't' }] }
         });
         expect(d.terms.find(t => t.id === 'L_T')!.estimator).toBe('constant');
-        expect(d.sampling).toEqual([{ kind: 'chain-marginal', chain: 'x', from: 1, to: 1000, mean: 'marginalMean', variance: 'marginalVar', reparameterized: true }]);
+        // The plan names every draw the terms read: x_t for L_{t−1} (t ≥ 2), x_1 for L_0, x_t for L_simple (t ≥ 1).
+        const marginal = (from: number, to: number) => ({ kind: 'chain-marginal', chain: 'x', from, to, mean: 'marginalMean', variance: 'marginalVar', reparameterized: true });
+        expect(d.sampling).toEqual([marginal(2, 1000), marginal(1, 1), marginal(1, 1000)]);
     });
 
     test('a forward process with a learned coefficient is refused with the reason', async () => {

@@ -1,17 +1,8 @@
-import type { BinaryFn, Instruction, UnaryFn } from './program.js';
+import { SCALAR } from '@gm/language';
+import { operands, type BinaryFn, type Instruction, type UnaryFn } from './program.js';
 
-/** Constant folding, in double precision. */
-const UNARY: Record<UnaryFn, (x: number) => number> = {
-    exp: Math.exp,
-    log: Math.log,
-    sqrt: Math.sqrt,
-    sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-    softplus: (x) => (x > 30 ? x : Math.log1p(Math.exp(x))),
-    tanh: Math.tanh,
-    neg: (x) => -x,
-    square: (x) => x * x,
-    abs: Math.abs,
-};
+/** Constant folding, in double precision, with the registry's scalar functions. */
+const UNARY: Record<UnaryFn, (x: number) => number> = SCALAR;
 
 const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
     '+': (a, b) => a + b,
@@ -19,7 +10,13 @@ const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
     '*': (a, b) => a * b,
     '/': (a, b) => a / b,
     pow: (a, b) => a ** b,
+    max: Math.max,
+    min: Math.min,
+    less: (a, b) => (a < b ? 1 : 0),
 };
+
+/** Instructions whose value has the batch axis whatever their operands (data, noise, networks, reductions). */
+const ALWAYS_BATCHED = new Set<Instruction['op']>(['data', 'timestep', 'normal-noise', 'uniform-noise', 'gamma-noise', 'gather', 'network', 'reduce', 'combine-replicas', 'discretized-normal']);
 
 /**
  * Emits instructions, numbering values, and reuses a value when the same instruction is emitted
@@ -36,23 +33,9 @@ export class ProgramBuilder {
         if (known !== undefined) return known;
         const id = this.instructions.length;
         this.instructions.push(instruction);
-        this.batched.push(this.isBatched(instruction));
+        this.batched.push(ALWAYS_BATCHED.has(instruction.op) || operands(instruction).some((x) => this.batched[x]));
         this.seen.set(key, id);
         return id;
-    }
-
-    private isBatched(i: Instruction): boolean {
-        switch (i.op) {
-            case 'constant':
-                return false;
-            case 'unary':
-            case 'slice':
-                return this.batched[i.x];
-            case 'binary':
-                return this.batched[i.a] || this.batched[i.b];
-            default:
-                return true;
-        }
     }
 
     constant(value: number): number {
@@ -76,6 +59,16 @@ export class ProgramBuilder {
         const cb = this.constantOf(b);
         if (ca !== undefined && cb !== undefined) return this.constant(BINARY[fn](ca, cb));
         return this.emit({ op: 'binary', fn, a, b });
+    }
+
+    select(cond: number, a: number, b: number): number {
+        const c = this.constantOf(cond);
+        if (c !== undefined) return c !== 0 ? a : b;
+        return this.emit({ op: 'select', cond, a, b });
+    }
+
+    stopGradient(x: number): number {
+        return this.constantOf(x) !== undefined ? x : this.emit({ op: 'stop-gradient', x });
     }
 
     add(a: number, b: number): number {

@@ -4,10 +4,10 @@
  * `computation` says, chain terms sample t ~ Uniform over their range and x_t from the derived
  * closed-form q(x_t | x_0). Nothing here knows which model it compiles.
  */
-import type { ChainIR, DistributionIR, IRExpr, ModelIR } from '@gm/language';
-import type { BoundTerm, ChainDerivation, Derivation, VariableRef } from '@gm/language/derivation';
+import { klNormalNormal, type ChainIR, type DistributionIR, type ModelIR } from '@gm/language';
+import type { BoundTerm, ChainDerivation, Derivation, SamplingStep, VariableRef } from '@gm/language/derivation';
 import { ProgramBuilder } from './builder.js';
-import { klDivergence, klNormalNormal, logDensity, normalParams, reparameterizedSample } from './distributions.js';
+import { canonical, klDivergence, logDensity, programOps, sampleFrom } from './distributions.js';
 import { CompileError, compileExpr, type Scope } from './expressions.js';
 import type { Program, ProgramTerm } from './program.js';
 
@@ -34,26 +34,59 @@ function chainContext(model: ModelIR, derivation: Derivation, name: string): Cha
     return { ir, derived };
 }
 
+/** x_t drawn for one step of the plan, with the scope where `t` and x[t] are bound. */
+interface ChainDraw {
+    scope: Scope;
+    t: number;
+    eps: number;
+    xt: number;
+}
+
+type ChainStep = Extract<SamplingStep, { kind: 'chain-marginal' }>;
+
+const drawKey = (chain: string, from: number, to: number) => `${chain}/${from}-${to}`;
+
 /**
- * x_t = m_t x_0 + √s_t ε with t ~ Uniform{from..to}, from the derived marginal q(x_t | x_0) = N(m_t x_0, s_t).
- * Returns a scope where `t` and `x[t]` are bound, and ε.
+ * A chain-marginal step of the plan: x_t = m_t x_0 + √s_t ε from the derived q(x_t | x_0) = N(m_t x_0, s_t),
+ * with t ~ Uniform{from..to} drawn per example (or given: evaluation visits every t), or t = from when from = to.
  */
-function sampleChain(scope: Scope, chain: ChainContext, from: number, to: number, options: CompileOptions): { scope: Scope; t: number; eps: number; xt: number } {
+function sampleChain(scope: Scope, chain: ChainContext, step: ChainStep, options: CompileOptions): ChainDraw {
     const b = scope.builder;
     const { ir, derived } = chain;
-    const stream = `${ir.name}/${from}-${to}`;
-    // t is drawn per example, or given (evaluation visits every t in turn).
+    const { from, to } = step;
+    const x0 = scope.variables.get(ir.start!)!;
+    const inner = childScope(scope);
+    if (from === to) {
+        const at = (table: number[]) => b.constant(table[from - ir.lower]);
+        const eps = b.emit({ op: 'normal-noise', shape: ir.shape, stream: `eps/${ir.name}/${from}` });
+        const xt = b.add(b.mul(at(derived.coefficients.marginalMean), x0), b.mul(b.unary('sqrt', at(derived.coefficients.marginalVar)), eps));
+        inner.indices.set(ir.index, { literal: from });
+        inner.variables.set(`${ir.name}[${from}]`, xt);
+        inner.shapes.set(`${ir.name}[${from}]`, ir.shape);
+        return { scope: inner, t: b.constant(from), eps, xt };
+    }
+    const stream = drawKey(ir.name, from, to);
     const t = options.timestep === 'input' ? b.emit({ op: 'data', variable: ir.index }) : b.emit({ op: 'timestep', from, to, stream: `t/${stream}` });
     const eps = b.emit({ op: 'normal-noise', shape: ir.shape, stream: `eps/${stream}` });
-    const x0 = scope.variables.get(ir.start!)!;
     const m = b.emit({ op: 'gather', table: derived.coefficients.marginalMean, offset: ir.lower, index: t });
     const s = b.emit({ op: 'gather', table: derived.coefficients.marginalVar, offset: ir.lower, index: t });
     const xt = b.add(b.mul(m, x0), b.mul(b.unary('sqrt', s), eps));
-    const inner = childScope(scope);
     inner.indices.set(ir.index, { value: t });
     inner.variables.set(`${ir.name}[${ir.index}]`, xt);
     inner.shapes.set(`${ir.name}[${ir.index}]`, ir.shape);
     return { scope: inner, t, eps, xt };
+}
+
+/** The draw a chain term reads: the plan's step over its range of t. */
+function drawFor(draws: Map<string, ChainDraw>, chain: string, from: number, to: number, term: string): ChainDraw {
+    const draw = draws.get(drawKey(chain, from, to));
+    if (!draw) throw new CompileError(`${term} reads ${chain}_t for t in ${from}..${to}, which the derivation's sampling plan does not draw`);
+    return draw;
+}
+
+/** The canonical parameters with the mean's gradient stopped where the derivation says so. */
+function detached(params: Record<string, number>, stop: 'reverse-mean' | undefined, ops: ReturnType<typeof programOps>): Record<string, number> {
+    return stop === 'reverse-mean' ? { ...params, mean: ops.stopGradient(params['mean']!) } : params;
 }
 
 /** μ̃_t = posteriorMeanX0[t] x_0 + posteriorMeanXt[t] x_t (Ho et al. eq. 7), and β̃_t. */
@@ -73,8 +106,9 @@ function factorDistribution(model: ModelIR, id: string): { target: string; distr
 }
 
 /** The per-example value [R·B] of one term, before the replicas are combined. */
-function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: Derivation, options: CompileOptions): number {
+function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: Derivation, draws: Map<string, ChainDraw>, options: CompileOptions): number {
     const b = scope.builder;
+    const ops = programOps(b);
     const c = term.computation;
     switch (c.kind) {
         case 'kl-closed-form':
@@ -109,45 +143,32 @@ function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: 
         case 'chain-kl': {
             // Σ_{t=from..to} L_{t−1} ≈ (to − from + 1) · KL(q(x_{t−1} | x_t, x_0) ‖ p(x_{t−1} | x_t)) at t ~ Uniform.
             const chain = chainContext(model, derivation, c.chain);
-            const s = sampleChain(scope, chain, c.from, c.to, options);
+            const s = drawFor(draws, c.chain, c.from, c.to, term.id);
             const q = posterior(s.scope, chain, s.t, s.xt);
             const nq = { mean: q.mean, variance: q.variance, logVariance: b.unary('log', q.variance) };
-            const np = normalParams(c.reverse, s.scope);
-            const kl = klNormalNormal(nq, np, s.scope);
+            const np = detached(canonical(c.reverse, s.scope), c.stopGradient, ops);
+            const kl = b.sum(klNormalNormal(ops, nq, np));
             return options.timestep === 'input' ? kl : b.mul(b.constant(c.to - c.from + 1), kl);
         }
         case 'chain-decoder': {
             // log p(x_0 | x_1) at x_1 = m_1 x_0 + √s_1 ε.
             const chain = chainContext(model, derivation, c.chain);
             const one = chain.ir.lower + 1;
-            const coef = chain.derived.coefficients;
             const x0 = scope.variables.get(chain.ir.start!)!;
-            const eps = b.emit({ op: 'normal-noise', shape: chain.ir.shape, stream: `eps/${chain.ir.name}/${one}` });
-            const x1 = b.add(b.mul(b.constant(coef.marginalMean[1]), x0), b.mul(b.constant(Math.sqrt(coef.marginalVar[1])), eps));
-            const inner = childScope(scope);
-            inner.variables.set(`${chain.ir.name}[${one}]`, x1);
-            inner.shapes.set(`${chain.ir.name}[${one}]`, chain.ir.shape);
-            inner.indices.set(chain.ir.index, { literal: one });
+            const inner = drawFor(draws, c.chain, one, one, term.id).scope;
+            const params = detached(canonical(c.distribution, inner), c.stopGradient, ops);
             if (options.decoder === 'discretized' && c.discretized) {
-                const { mean, variance } = normalParams(c.distribution, inner);
-                return b.emit({ op: 'discretized-normal', x: x0, mean, variance, ...c.discretized });
+                return b.emit({ op: 'discretized-normal', x: x0, mean: params['mean']!, variance: params['variance']!, ...c.discretized });
             }
-            return logDensity(c.distribution, x0, inner);
+            return logDensity(c.distribution, x0, inner, params);
         }
         case 'chain-simple': {
             // L_simple = E_{t, ε} mean_i (target − net(x_t, t))_i² (Ho et al. eq. 14, averaged over dimensions).
             const chain = chainContext(model, derivation, c.chain);
-            const s = sampleChain(scope, chain, c.from, c.to, options);
+            const s = drawFor(draws, c.chain, c.from, c.to, term.id);
             const x0 = scope.variables.get(chain.ir.start!)!;
             const target = c.target === 'epsilon' ? s.eps : c.target === 'x0' ? x0 : posterior(s.scope, chain, s.t, s.xt).mean;
-            // `call` is the network call as written (newer derivations); else net(x[t], t).
-            const written = (c as { call?: Extract<IRExpr, { kind: 'network' }> }).call;
-            const call = written ?? {
-                kind: 'network' as const,
-                name: c.network,
-                args: [{ kind: 'variable' as const, name: chain.ir.name, index: { kind: 'index' as const, name: chain.ir.index } }, { kind: 'index' as const, name: chain.ir.index }],
-            };
-            const prediction = compileExpr(call, s.scope);
+            const prediction = compileExpr(c.call, s.scope);
             return b.emit({ op: 'reduce', how: 'mean', x: b.unary('square', b.sub(target, prediction)) });
         }
     }
@@ -189,21 +210,26 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
     for (const step of derivation.sampling) if (step.kind === 'factor') replicas = Math.max(replicas, step.samples);
     for (const term of derivation.terms) if (term.computation.kind === 'importance-weighted') replicas = Math.max(replicas, term.computation.k);
 
+    // The sampling plan, in order: latents from their q-factors, x_t of chains from the derived marginals.
+    const draws = new Map<string, ChainDraw>();
     for (const step of derivation.sampling) {
-        if (step.kind !== 'factor') continue; // chain terms draw their own t and x_t
+        if (step.kind === 'chain-marginal') {
+            draws.set(drawKey(step.chain, step.from, step.to), sampleChain(scope, chainContext(model, derivation, step.chain), step, options));
+            continue;
+        }
         const key = refKey(step.variable, model);
         if (!step.reparameterized) {
             throw new CompileError(`${key} is sampled from a ${step.distribution.family} (${step.gradient} gradients): the runtime has no score-function estimator yet`);
         }
         const variable = model.variables.find((v) => v.name === step.variable.name);
         if (!variable) throw new CompileError(`unknown latent ${step.variable.name}`);
-        scope.variables.set(key, reparameterizedSample(step.distribution, variable.shape, `eps/${key}`, scope));
+        scope.variables.set(key, sampleFrom(step.distribution, variable.shape, `eps/${key}`, scope));
         scope.shapes.set(key, variable.shape);
     }
 
     const wanted = options.terms === 'loss' ? derivation.terms.filter((t) => t.weight.value !== 0) : derivation.terms;
     const terms: ProgramTerm[] = wanted.map((term) => {
-        let value = compileTerm(term, scope, model, derivation, options);
+        let value = compileTerm(term, scope, model, derivation, draws, options);
         if (replicas > 1) {
             value = builder.emit({ op: 'combine-replicas', how: term.computation.kind === 'importance-weighted' ? 'logmeanexp' : 'mean', x: value });
         }

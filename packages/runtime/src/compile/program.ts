@@ -6,8 +6,9 @@
  * that broadcasts. Per-example scalars ([B]) broadcast over an example's axes ([B, 1, …]).
  */
 
-export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'sigmoid' | 'softplus' | 'tanh' | 'neg' | 'square' | 'abs';
-export type BinaryFn = '+' | '-' | '*' | '/' | 'pow';
+export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'sigmoid' | 'softplus' | 'tanh' | 'neg' | 'square' | 'abs' | 'erf' | 'round';
+/** `less` is 1 where a < b, else 0. */
+export type BinaryFn = '+' | '-' | '*' | '/' | 'pow' | 'max' | 'min' | 'less';
 
 export type Instruction =
     /** The batch of an observed variable (or a sampler's state), replicated `replicas` times along the batch axis. */
@@ -17,14 +18,22 @@ export type Instruction =
     | { op: 'timestep'; from: number; to: number; stream: string }
     /** ε ~ N(0, I) of the given per-example shape, seeded by (seed, step, stream). */
     | { op: 'normal-noise'; shape: number[]; stream: string }
-    /** u ~ Uniform(−½, ½) of the given per-example shape (Laplace sampling). */
-    | { op: 'uniform-noise'; shape: number[]; stream: string }
+    /** u ~ Uniform(low, high) of the given per-example shape. */
+    | { op: 'uniform-noise'; shape: number[]; stream: string; low: number; high: number }
+    /** g ~ Gamma(α, 1) of the given per-example shape (Student's t draws). */
+    | { op: 'gamma-noise'; shape: number[]; stream: string; alpha: number }
     /** table[index − offset] for a per-example integer index. */
     | { op: 'gather'; table: number[]; offset: number; index: number }
     /** A declared network applied to its arguments (a time argument is a per-example t). */
     | { op: 'network'; network: string; args: number[] }
     | { op: 'unary'; fn: UnaryFn; x: number }
     | { op: 'binary'; fn: BinaryFn; a: number; b: number }
+    /** a where cond ≠ 0, else b (elementwise, broadcasting). */
+    | { op: 'select'; cond: number; a: number; b: number }
+    /** x − log Σ exp(x) over the last axis. */
+    | { op: 'log-softmax'; x: number }
+    /** x, with no gradient flowing back through it. */
+    | { op: 'stop-gradient'; x: number }
     /** [lower, upper) of the last axis. */
     | { op: 'slice'; x: number; lower: number; upper: number }
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
@@ -65,6 +74,19 @@ export interface Program {
     networks: { name: string; inputShape: number[] }[];
     /** Dimensions of an observed example (bits/dim). */
     dimensions: number;
+}
+
+/** The values an instruction reads. */
+export function operands(i: Instruction): number[] {
+    switch (i.op) {
+        case 'gather': return [i.index];
+        case 'network': return i.args;
+        case 'unary': case 'slice': case 'reduce': case 'combine-replicas': case 'log-softmax': case 'stop-gradient': return [i.x];
+        case 'binary': return [i.a, i.b];
+        case 'select': return [i.cond, i.a, i.b];
+        case 'discretized-normal': return [i.x, i.mean, i.variance];
+        default: return [];
+    }
 }
 
 /** The loss weight of a term at a step (KL warm-up). */

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../nets/network.js';
 import { deriveSeed } from '../rng/seeds.js';
 import { Random } from '../rng/random.js';
-import { termWeight, type Instruction, type Program } from './program.js';
+import { operands, termWeight, type Instruction, type Program } from './program.js';
 
 export interface EvaluateOptions {
     /** Dropout and other training-only behaviour. */
@@ -48,6 +48,18 @@ export function discretizedNormalLogLikelihood(x: tf.Tensor, mean: tf.Tensor, va
     return x.rank === 1 ? logP : tf.sum(logP, Array.from({ length: x.rank - 1 }, (_, k) => k + 1));
 }
 
+/** x in the forward pass, a zero gradient in the backward pass (tfjs has no stop_gradient op). */
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/** The shape two shapes broadcast to (numpy's rules, trailing axes aligned). */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+    const n = Math.max(a.length, b.length);
+    return Array.from({ length: n }, (_, k) => {
+        const x = a[a.length - n + k] ?? 1, y = b[b.length - n + k] ?? 1;
+        return x === 1 ? y : x;
+    });
+}
+
 /** The values a program's terms and outputs depend on (instructions are in dependency order). */
 export function liveInstructions(program: Program): boolean[] {
     const live = new Array<boolean>(program.instructions.length).fill(false);
@@ -55,10 +67,7 @@ export function liveInstructions(program: Program): boolean[] {
     for (const id of Object.values(program.outputs ?? {})) live[id] = true;
     for (let id = program.instructions.length - 1; id >= 0; id--) {
         if (!live[id]) continue;
-        const i = program.instructions[id];
-        const uses =
-            i.op === 'gather' ? [i.index] : i.op === 'network' ? i.args : i.op === 'unary' || i.op === 'slice' || i.op === 'reduce' || i.op === 'combine-replicas' ? [i.x] : i.op === 'binary' ? [i.a, i.b] : i.op === 'discretized-normal' ? [i.x, i.mean, i.variance] : [];
-        for (const u of uses) live[u] = true;
+        for (const u of operands(program.instructions[id])) live[u] = true;
     }
     return live;
 }
@@ -160,7 +169,9 @@ export class TfjsExecutor {
             case 'normal-noise':
                 return tf.randomNormal([c.n, ...i.shape], 0, 1, 'float32', deriveSeed(this.seed, c.step, i.stream));
             case 'uniform-noise':
-                return tf.randomUniform([c.n, ...i.shape], -0.5, 0.5, 'float32', deriveSeed(this.seed, c.step, i.stream));
+                return tf.randomUniform([c.n, ...i.shape], i.low, i.high, 'float32', deriveSeed(this.seed, c.step, i.stream));
+            case 'gamma-noise':
+                return tf.randomGamma([c.n, ...i.shape], i.alpha, 1, 'float32', deriveSeed(this.seed, c.step, i.stream));
             case 'gather':
                 return tf.gather(this.tables.get(id)!, tf.cast(tf.sub(tf.round(v(i.index)), i.offset), 'int32'));
             case 'network': {
@@ -186,6 +197,8 @@ export class TfjsExecutor {
                     case 'neg': return tf.neg(x);
                     case 'square': return tf.square(x);
                     case 'abs': return tf.abs(x);
+                    case 'erf': return tf.erf(x);
+                    case 'round': return tf.round(x);
                 }
                 break;
             }
@@ -199,9 +212,24 @@ export class TfjsExecutor {
                     case '*': return tf.mul(a, b);
                     case '/': return tf.div(a, b);
                     case 'pow': return tf.pow(a, b);
+                    case 'max': return tf.maximum(a, b);
+                    case 'min': return tf.minimum(a, b);
+                    case 'less': return tf.cast(tf.less(a, b), 'float32');
                 }
                 break;
             }
+            case 'select': {
+                const parts = [v(i.cond), v(i.a), v(i.b)];
+                const rank = Math.max(...parts.map((p) => p.rank));
+                const [cond, a, b] = parts.map((p) => expandTo(p, rank));
+                const shape = [cond, a, b].reduce<number[]>((s, p) => broadcastShape(s, p.shape), []);
+                const full = (p: tf.Tensor) => (p.shape.join() === shape.join() ? p : tf.broadcastTo(p, shape));
+                return tf.where(tf.cast(full(cond), 'bool'), full(a), full(b));
+            }
+            case 'log-softmax':
+                return tf.logSoftmax(v(i.x));
+            case 'stop-gradient':
+                return stopGradient(v(i.x));
             case 'slice': {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);

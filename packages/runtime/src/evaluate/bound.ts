@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '@gm/language';
-import type { BoundTerm, Derivation } from '@gm/language/derivation';
+import { deriveBound, type Derivation } from '@gm/language/derivation';
 import { compileBound } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
@@ -67,28 +67,15 @@ export async function evaluateBound(program: Program, networks: Map<string, Netw
 }
 
 /**
- * The K-sample importance-weighted estimate log (1/K) Σ_k p(x, z_k)/q(z_k | x), z_k ~ q, compiled from the
- * derivation with every latent drawn K times and one term over all p and q factors.
+ * The K-sample importance-weighted estimate log (1/K) Σ_k p(x, z_k)/q(z_k | x), z_k ~ q: the derivation's own
+ * importance-weighted bound (Burda et al. 2015) of this model with k = K, named `log p(x)`.
  */
 export function compileImportanceEstimate(model: ModelIR, derivation: Derivation, k: number): Program {
     if (derivation.structure !== 'latent-variable') throw new Error(`model ${model.name}: the importance-sampled log p(x) needs declared latents`);
-    const factors = model.factors.map((f) => ({ id: f.id, kind: f.kind, range: f.range }));
-    const term: BoundTerm = {
-        id: 'log p(x)',
-        kind: 'iwae',
-        estimator: 'monte-carlo',
-        sign: 1,
-        inBound: true,
-        weight: { value: 1 },
-        learned: true,
-        factors,
-        computation: { kind: 'importance-weighted', k, p: factors.filter((f) => f.kind === 'p'), q: factors.filter((f) => f.kind === 'q') },
-        text: `log p(x) ≈ L_${k}`,
-        latex: `\\log p(x) \\approx \\mathcal{L}_{${k}}`,
-        detail: [],
-    };
-    const sampling = derivation.sampling.map((s) => (s.kind === 'factor' ? { ...s, samples: k } : s));
-    return compileBound(model, { ...derivation, sampling, terms: [term] });
+    const derived = deriveBound(model, { importanceSamples: k });
+    if (!derived.ok) throw new Error(`model ${model.name}: no importance-weighted bound (${derived.failure.reasons.map((r) => r.message).join('; ')})`);
+    const iw = derived.derivation;
+    return compileBound(model, { ...iw, terms: iw.terms.map((t) => ({ ...t, id: 'log p(x)' })) });
 }
 
 /** −log p(x) estimated with K importance samples, averaged over the dataset, in nats (and bits/dim). */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '@gm/language';
 import type { Derivation } from '@gm/language/derivation';
 import { ProgramBuilder } from '../compile/builder.js';
-import { normalParams } from '../compile/distributions.js';
+import { canonical, sampleFrom } from '../compile/distributions.js';
 import { CompileError, type Scope } from '../compile/expressions.js';
 import type { Program } from '../compile/program.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
@@ -54,7 +54,7 @@ export function compileReverseStep(model: ModelIR, derivation: Derivation): { pr
     scope.variables.set(stateKey, builder.emit({ op: 'data', variable: stateKey }));
     scope.shapes.set(stateKey, chain.shape);
     scope.indices.set(chain.index, { value: builder.emit({ op: 'data', variable: chain.index }) });
-    const { mean, variance } = normalParams(reverse.distribution, scope);
+    const { mean, variance } = canonical(reverse.distribution, scope);
     const program: Program = {
         model: model.name,
         inputs: [{ variable: stateKey, shape: chain.shape }, { variable: chain.index, shape: [] }],
@@ -62,11 +62,27 @@ export function compileReverseStep(model: ModelIR, derivation: Derivation): { pr
         instructions: builder.instructions,
         batched: builder.batched,
         terms: [],
-        outputs: { mean, variance },
+        outputs: { mean: mean!, variance: variance! },
         networks: [...new Set(builder.instructions.flatMap((i) => (i.op === 'network' ? [i.network] : [])))].map((name) => ({ name, inputShape: chain.shape })),
         dimensions: chain.shape.reduce((a, b) => a * b, 1),
     };
     return { program, chain: chain.name };
+}
+
+/** A draw of x_T from the declared prior p(x_T) (whatever its family and parameters), as a program with no inputs. */
+export function compilePriorDraw(model: ModelIR, derivation: Derivation): Program {
+    const derived = derivation.chains[0];
+    if (!derived) throw new CompileError(`model ${model.name} has no chain`);
+    const chain = model.chains.find((c) => c.name === derived.chain)!;
+    const prior = model.factors.find((f) => f.id === derived.prior.id);
+    if (!prior) throw new CompileError(`the prior of chain ${chain.name} is not declared`);
+    const builder = new ProgramBuilder();
+    const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const x = sampleFrom(prior.distribution, chain.shape, 'sample/prior', scope);
+    return {
+        model: model.name, inputs: [], replicas: 1, instructions: builder.instructions, batched: builder.batched, terms: [],
+        outputs: { x }, networks: [], dimensions: chain.shape.reduce((a, b) => a * b, 1),
+    };
 }
 
 /** The timesteps visited: all of upper..lower+1, or `steps` of them evenly spaced for DDIM. */
@@ -94,8 +110,10 @@ export async function sampleChain(model: ModelIR, derivation: Derivation, networ
     const frameEvery = o.frames ? Math.max(1, Math.floor(timesteps.length / Math.max(1, o.frames - 1))) : 0;
     const trajectory: Float32Array[] = [];
     const trajectoryTimesteps: number[] = [];
-    // x_T from the declared prior p(x_T); a standard Normal here, as the derivation requires.
-    let x: tf.Tensor = tf.randomNormal(shape, 0, 1, 'float32', deriveSeed(o.seed, chain.upper + 1, 'sample/prior'));
+    // x_T from the declared prior p(x_T), seeded as step T + 1 of the sampler.
+    const priorDraw = new TfjsExecutor(compilePriorDraw(model, derivation), networks, o.seed);
+    let x: tf.Tensor = tf.tidy(() => tf.reshape(priorDraw.outputs({}, chain.upper + 1, { batch: o.n }).x, shape));
+    priorDraw.dispose();
     const record = async (t: number) => {
         trajectory.push(Float32Array.from((await x.data()) as Float32Array));
         trajectoryTimesteps.push(t);

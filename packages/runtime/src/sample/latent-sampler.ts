@@ -3,26 +3,13 @@
  * p factors, the observed variable drawn as its mean, e.g. the Bernoulli probabilities, as VAE
  * sample grids show it) and reconstructions (x → the mean of q(z | x) → the mean of p(x | z)).
  */
-import type { DistributionIR, FactorIR, ModelIR } from '@gm/language';
+import type { FactorIR, ModelIR } from '@gm/language';
 import { ProgramBuilder } from '../compile/builder.js';
-import { normalParams, reparameterizedSample } from '../compile/distributions.js';
-import { CompileError, compileExpr, type Scope } from '../compile/expressions.js';
-import type { Program } from '../compile/program.js';
+import { distributionMean, sampleFrom } from '../compile/distributions.js';
+import { CompileError, type Scope } from '../compile/expressions.js';
 
-/** The mean of a distribution: μ (Normal, Laplace), π = sigmoid(logits) (Bernoulli). */
-export function distributionMean(d: DistributionIR, scope: Scope): number {
-    const b = scope.builder;
-    switch (d.family) {
-        case 'Normal':
-            return normalParams(d, scope).mean;
-        case 'Laplace':
-            return compileExpr(d.params.mean ?? { kind: 'number', value: 0 }, scope);
-        case 'Bernoulli':
-            return d.params.logits ? b.unary('sigmoid', compileExpr(d.params.logits, scope)) : compileExpr(d.params.probs, scope);
-        case 'Categorical':
-            throw new CompileError('Categorical variables are not supported by the runtime yet');
-    }
-}
+export { distributionMean };
+import type { Program } from '../compile/program.js';
 
 /** Factors of one kind in an order where every factor's given variables come first. */
 function ordered(model: ModelIR, kind: 'p' | 'q', known: Set<string>): FactorIR[] {
@@ -70,7 +57,7 @@ export function compilePriorSampler(model: ModelIR): Program {
     for (const f of ordered(model, 'p', new Set())) {
         const v = model.variables.find((x) => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
-        if (v.role === 'latent') scope.variables.set(v.name, reparameterizedSample(f.distribution, v.shape, `prior/${v.name}`, scope));
+        if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
         outputs[v.name] = scope.variables.get(v.name)!;
     }
@@ -116,7 +103,7 @@ export function compileDecoder(model: ModelIR, given: string[]): Program {
     for (const f of ordered(model, 'p', new Set(given))) {
         const v = model.variables.find((x) => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
-        if (v.role === 'latent') scope.variables.set(v.name, reparameterizedSample(f.distribution, v.shape, `prior/${v.name}`, scope));
+        if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
         if (v.role === 'observed') outputs[v.name] = scope.variables.get(v.name)!;
     }
