@@ -1,5 +1,5 @@
 /**
- * The extension in a real VS Code workbench (issue 7): language features through the bundled
+ * The extension in a real VS Code workbench: language features through the bundled
  * language server, then training, the derivation and the model graph. Every step saves a
  * screenshot under test-output/e2e/. Nothing is skipped: a missing piece fails its step.
  */

@@ -1,7 +1,7 @@
 /**
  * A real VS Code workbench for the end-to-end tests: code-server (installed by setup.sh into
  * .cache/code-server) with the packaged extension, on loopback, driven by playwright-core with
- * Debian's Chromium. Recipe: ../shared/notes/vscode-e2e.md.
+ * Debian's Chromium.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';

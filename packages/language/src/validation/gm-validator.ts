@@ -87,7 +87,7 @@ export class GmValidator {
         for (const finding of [...checkUsedBeforeDefinition(model), ...checkUnused(model)]) acceptFinding(model, finding, accept);
     }
 
-    /** The structural checks of issue 4 on the model IR (roles, graph, shapes, parameters, estimators, options). */
+    /** The structural checks on the model IR (roles, graph, shapes, parameters, estimators, options). */
     checkStructure(model: ast.Model, accept: ValidationAcceptor): void {
         if (hasSyntaxErrors(model)) return;
         const result = this.models.get(model);

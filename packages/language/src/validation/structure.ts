@@ -7,7 +7,7 @@ import { checkParameters } from './parameters.js';
 import { checkRoles } from './roles.js';
 import { checkShapes } from './shapes.js';
 
-/** Every structural check on the model IR, in the order of issue 4; the editor and the runtime share them. */
+/** Every structural check on the model IR, in a fixed order; the editor and the runtime share them. */
 export const STRUCTURE_CHECKS: ReadonlyArray<(ir: ModelIR, report: Report) => void> = [
     checkRoles, checkGraph, checkShapes, checkParameters, checkEstimators, checkOptions
 ];

@@ -3,30 +3,19 @@
  * from its `computation` (closed forms from the derivation's formulas and coefficients), and add
  * sign · value over the terms of the bound. One call is one Monte Carlo sample of the bound.
  */
-import { klBernoulliLogits, klNormal } from '../../src/derivation/closed-forms.js';
+import { klNormal } from '../../src/derivation/closed-forms.js';
+import { familyOf } from '../../src/distributions/registry.js';
+import { vectorOps } from '../../src/distributions/vector-ops.js';
 import type { BoundTerm, Computation, Derivation, KlFormula, LikelihoodForm } from '../../src/derivation/types.js';
 import type { DistributionIR, ModelIR } from '../../src/ir/types.js';
-import { draw, ev, logDensity, normalParams, size, type EvalContext, type Rng, type Vec } from './ir-eval.js';
+import { canonicalOf, draw, ev, logDensity, normalParams, size, type EvalContext, type Rng, type Vec } from './ir-eval.js';
 
-/** The closed-form KL of a term, per its formula. */
+/** The closed-form KL of a term: the registry's formula, at the parameters evaluated here. */
 export function closedFormKl(formula: KlFormula, q: DistributionIR, p: DistributionIR, ctx: EvalContext, n: number): number {
-    if (formula === 'normal-standard-normal') {
-        // −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²) (Kingma & Welling 2013, appendix B)
-        const { mean, variance } = normalParams(q, ctx, n);
-        return -0.5 * mean.reduce((s, m, j) => s + 1 + Math.log(variance[j]!) - m * m - variance[j]!, 0);
-    }
-    if (formula === 'normal-normal') {
-        const a = normalParams(q, ctx, n), b = normalParams(p, ctx, n);
-        return klNormal(a.mean, a.variance, b.mean, b.variance);
-    }
-    if (formula === 'bernoulli-bernoulli') {
-        const logits = (d: DistributionIR) => {
-            const v = d.params['logits'] ? ev(d.params['logits'], ctx) : ev(d.params['probs']!, ctx).map(pr => Math.log(pr / (1 - pr)));
-            return v.length === 1 ? Array(n).fill(v[0]) : v;
-        };
-        return klBernoulliLogits(logits(q), logits(p));
-    }
-    throw new Error(`formula ${formula}`);
+    const spec = familyOf(q).kl.find(k => k.formula === formula);
+    if (!spec) throw new Error(`formula ${formula}`);
+    const kl = spec.compute(vectorOps, canonicalOf(q, ctx), canonicalOf(p, ctx));
+    return (kl.length === 1 ? kl[0]! * n : kl.reduce((s, v) => s + v, 0));
 }
 
 /** log p(x | …) per the likelihood form (cross-entropy, squared error + constant, or the density). */

@@ -1,9 +1,14 @@
 /**
  * A small, separate, plain-JS evaluator of IR expressions on vectors, for the numerical tests:
  * random variables are Float64 vectors, scalars broadcast, networks are random linear maps
- * (random parameter values), distributions have their log-densities written out from scratch.
- * It shares no code with the derivation, so the tests compare two independent computations.
+ * (random parameter values). Distributions and functions are the registry's, evaluated in double
+ * precision (their formulas are tested on their own in distributions.test.ts); nothing here shares
+ * code with the derivation's rules, so the tests compare two independent computations of a bound.
  */
+import { familyOf } from '../../src/distributions/registry.js';
+import type { Canonical } from '../../src/distributions/family.js';
+import { vectorNoise, vectorOps } from '../../src/distributions/vector-ops.js';
+import { functionSpec } from '../../src/ir/functions.js';
 import type { DistributionIR, IRExpr, ModelIR } from '../../src/ir/types.js';
 
 export type Vec = number[];
@@ -101,62 +106,34 @@ export function ev(e: IRExpr, ctx: EvalContext): Vec {
                 for (let i = scalar(r.lower); i <= scalar(r.upper); i++) acc = e.fn === 'prod' ? acc * seq(ctx.model, r.base, i) : acc + seq(ctx.model, r.base, i);
                 return [acc];
             }
-            const a = ev(e.args[0]!, ctx);
-            const f: Record<string, (x: number) => number> = {
-                sqrt: Math.sqrt, exp: Math.exp, log: Math.log, tanh: Math.tanh,
-                sigmoid: x => 1 / (1 + Math.exp(-x)), softplus: x => Math.log(1 + Math.exp(x))
-            };
-            if (f[e.fn]) return a.map(f[e.fn]!);
-            const b = ev(e.args[1]!, ctx);
-            return map2(a, b, e.fn === 'min' ? Math.min : Math.max);
+            return functionSpec(e.fn).apply!(vectorOps, e.args.map(a => ev(a, ctx)));
         }
         case 'slice': return ev(e.base, ctx).slice(e.lower, e.upper);
         default: throw new Error(`cannot evaluate ${e.kind}`);
     }
 }
 
-/** Mean and variance vectors of a Normal, from whichever of std | var | logvar is given. */
-export function normalParams(d: DistributionIR, ctx: EvalContext, n: number): { mean: Vec; variance: Vec } {
-    const p = d.params;
-    const grow = (v: Vec) => (v.length === 1 ? Array(n).fill(v[0]) : v);
-    const mean = grow(p['mean'] ? ev(p['mean'], ctx) : [0]);
-    const variance = grow(p['var'] ? ev(p['var'], ctx) : p['std'] ? ev(p['std'], ctx).map(s => s * s) : p['logvar'] ? ev(p['logvar'], ctx).map(Math.exp) : [1]);
-    return { mean, variance };
+/** A distribution's canonical parameters (the registry's), its parameter expressions evaluated here. */
+export function canonicalOf(d: DistributionIR, ctx: EvalContext): Canonical<Vec> {
+    return familyOf(d).canonical(vectorOps, { has: name => d.params[name] !== undefined, get: name => ev(d.params[name]!, ctx) });
 }
 
-/** log density (or mass) of `x` under `d`, summed over dimensions, written out from the definitions. */
+/** Mean and variance vectors of a Normal, from whichever of std | var | logvar is given. */
+export function normalParams(d: DistributionIR, ctx: EvalContext, n: number): { mean: Vec; variance: Vec } {
+    const c = canonicalOf(d, ctx);
+    const grow = (v: Vec) => (v.length === 1 ? Array(n).fill(v[0]) : v);
+    return { mean: grow(c['mean']!), variance: grow(c['variance']!) };
+}
+
+/** log density (or mass) of `x` under `d`, summed over dimensions. */
 export function logDensity(d: DistributionIR, x: Vec, ctx: EvalContext): number {
-    switch (d.family) {
-        case 'Normal': {
-            const { mean, variance } = normalParams(d, ctx, x.length);
-            return x.reduce((s, xi, i) => s - 0.5 * Math.log(2 * Math.PI * variance[i]!) - (xi - mean[i]!) ** 2 / (2 * variance[i]!), 0);
-        }
-        case 'Bernoulli': {
-            const probs = d.params['logits'] ? ev(d.params['logits'], ctx).map(l => 1 / (1 + Math.exp(-l))) : ev(d.params['probs']!, ctx);
-            const p = probs.length === 1 ? Array(x.length).fill(probs[0]) : probs;
-            return x.reduce((s, xi, i) => s + Math.log(xi === 1 ? p[i]! : 1 - p[i]!), 0);
-        }
-        case 'Laplace': {
-            const mean = ev(d.params['mean']!, ctx), scale = ev(d.params['scale']!, ctx);
-            return x.reduce((s, xi, i) => s - Math.log(2 * scale[scale.length === 1 ? 0 : i]!) - Math.abs(xi - mean[mean.length === 1 ? 0 : i]!) / scale[scale.length === 1 ? 0 : i]!, 0);
-        }
-        default: throw new Error(`log density of ${d.family}`);
-    }
+    return familyOf(d).logDensity(vectorOps, canonicalOf(d, ctx), x).reduce((s, v) => s + v, 0);
 }
 
 /** A draw from `d` with `n` dimensions. */
 export function draw(d: DistributionIR, ctx: EvalContext, n: number, rng: Rng): Vec {
-    switch (d.family) {
-        case 'Normal': {
-            const { mean, variance } = normalParams(d, ctx, n);
-            return mean.map((m, i) => m + Math.sqrt(variance[i]!) * rng.normal());
-        }
-        case 'Bernoulli': {
-            const probs = d.params['logits'] ? ev(d.params['logits'], ctx).map(l => 1 / (1 + Math.exp(-l))) : ev(d.params['probs']!, ctx);
-            return Array.from({ length: n }, (_, i) => (rng.uniform() < probs[probs.length === 1 ? 0 : i]! ? 1 : 0));
-        }
-        default: throw new Error(`draw from ${d.family}`);
-    }
+    const v = familyOf(d).sample(vectorOps, canonicalOf(d, ctx), vectorNoise(n, () => rng.uniform()));
+    return v.length === 1 ? Array(n).fill(v[0]) : v;
 }
 
 /** Random linear networks with the declared output sizes (a UNet maps its input shape to itself). */

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { compileBound } from '../compile/compile.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
 import type { Dataset } from '../data/index.js';
 import { compileDecoder, compilePriorSampler, compileReconstruction, sampleChain } from '../sample/index.js';
@@ -76,11 +75,6 @@ export async function drawReconstructions(prepared: PreparedModel, test: Dataset
         tf.dispose([x, pair]);
         executor.dispose();
     }
-}
-
-/** The compiled bound with every term (also those the training objective drops). */
-export function fullBoundProgram(prepared: PreparedModel) {
-    return compileBound(prepared.model, prepared.derivation);
 }
 
 /** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
