@@ -1,5 +1,5 @@
 // Bundles the extension: the client (CommonJS, for the extension host), the gm language server
-// from packages/language (its own Node process), the webview scripts (browser IIFEs), and the
+// (`@gm/language/server`, run as its own Node process), the webview scripts (browser IIFEs), and the
 // assets they load (KaTeX's CSS and fonts, uPlot's CSS, the TextMate grammar). Nothing is fetched
 // at run time: the .vsix carries all of it.
 import * as esbuild from 'esbuild';
@@ -8,12 +8,13 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 // --out DIR builds elsewhere (the tests build into a temporary folder).
 const outArg = process.argv.indexOf('--out');
 const out = outArg >= 0 ? path.resolve(process.argv[outArg + 1]) : path.join(here, 'out');
+// Other packages only through their public entries ("exports"); they are built before this runs.
+const resolveFile = (specifier) => fileURLToPath(import.meta.resolve(specifier));
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
@@ -25,7 +26,7 @@ const builds = [
     },
     {
         ...common,
-        entryPoints: [path.join(root, 'packages/language/src/lsp/main.ts')],
+        entryPoints: [resolveFile('@gm/language/server')],
         outfile: path.join(out, 'server.cjs'), platform: 'node', format: 'cjs', target: 'node20',
         // Langium's ES modules read import.meta.url in places; give them the bundle's own URL.
         define: { 'import.meta.url': 'importMetaUrl' },
@@ -48,7 +49,7 @@ function copyAssets() {
     const uplot = path.dirname(fileURLToPath(import.meta.resolve('uplot/package.json')));
     copy(path.join(uplot, 'dist/uPlot.min.css'), path.join(out, 'webviews/uPlot.min.css'));
     copy(path.join(here, 'src/webviews/common.css'), path.join(out, 'webviews/common.css'));
-    copy(path.join(root, 'packages/language/syntaxes/gm.tmLanguage.json'), path.join(out, 'syntaxes/gm.tmLanguage.json'));
+    copy(resolveFile('@gm/language/syntaxes/gm.tmLanguage.json'), path.join(out, 'syntaxes/gm.tmLanguage.json'));
 }
 
 fs.rmSync(out, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ModelAtRequest, type ModelAtParams } from './protocol.js';
+import { ModelAtRequest, type ModelAtParams } from '@gm/language/protocol';
 
 /** A model in a document: what the commands act on. */
 export interface ModelTarget {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ModelGraphRequest, type ModelGraphResult } from '../src/protocol.js';
+import { ModelGraphRequest, type ModelGraphResult } from '@gm/language/protocol';
 import { labelParts, layoutModelGraph, type Drawing } from '../src/webviews/graph-layout.js';
 
 const HERE = path.resolve(import.meta.dirname, '..');

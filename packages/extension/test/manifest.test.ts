@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LENS_COMMANDS } from '../../language/src/lsp/gm-code-lens.js';
+import { LENS_COMMANDS } from '@gm/language/protocol';
 
 const HERE = path.resolve(import.meta.dirname, '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(HERE, 'package.json'), 'utf8'));
@@ -35,7 +36,7 @@ describe('the extension manifest', () => {
         const config = JSON.parse(fs.readFileSync(path.join(HERE, language.configuration), 'utf8'));
         expect(config.comments).toEqual({ lineComment: '//', blockComment: ['/*', '*/'] });
         // The grammar is copied from packages/language at build time: its scope must match.
-        const grammar = JSON.parse(fs.readFileSync(path.join(HERE, '../language/syntaxes/gm.tmLanguage.json'), 'utf8'));
+        const grammar = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('@gm/language/syntaxes/gm.tmLanguage.json'), 'utf8'));
         expect(manifest.contributes.grammars[0]).toMatchObject({ language: 'gm', scopeName: grammar.scopeName, path: './out/syntaxes/gm.tmLanguage.json' });
     });
 

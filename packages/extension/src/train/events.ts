@@ -1,11 +1,11 @@
 /**
- * The events of `gm train --json` (one JSON object per line), typed by the runtime in
- * `packages/runtime/src/train/events.ts` and checked here before anything trusts them: the
+ * The events of `gm train --json` (one JSON object per line), typed by the runtime
+ * (`@gm/runtime/events`, types only: nothing of the runtime is bundled) and checked here before anything trusts them: the
  * process is another program and its output may be cut off or mixed with other text.
  */
-import type { TrainEvent } from '../../../runtime/src/train/events.js';
+import type { TrainEvent } from '@gm/runtime/events';
 
-export type { TrainEvent, StartEvent, ProgressEvent, EvalEvent, SampleEvent, CheckpointEvent, DoneEvent, ErrorEvent } from '../../../runtime/src/train/events.js';
+export type { TrainEvent, StartEvent, ProgressEvent, EvalEvent, SampleEvent, CheckpointEvent, DoneEvent, ErrorEvent } from '@gm/runtime/events';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isString = (v: unknown): v is string => typeof v === 'string';

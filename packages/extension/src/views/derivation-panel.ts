@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { DerivationRequest, type DerivationResult, type ModelRequestParams } from '../protocol.js';
+import { DerivationRequest, type DerivationResult, type ModelRequestParams } from '@gm/language/protocol';
 import type { WebviewMessage } from './messages.js';
 import { ModelViewPanel, type ViewTarget } from './model-view-panel.js';
 

@@ -2,7 +2,7 @@
  * Messages between the webviews and the extension. Everything a webview posts is untrusted input
  * (a webview runs arbitrary rendered content): it is checked field by field before it is used.
  */
-import type { SourceRange } from '../protocol.js';
+import type { SourceRange } from '@gm/language/protocol';
 
 export type WebviewMessage =
     | { type: 'ready' }

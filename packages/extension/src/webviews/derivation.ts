@@ -1,7 +1,7 @@
 // The "Show Derivation" webview: each step typeset by the bundled KaTeX (katex.render builds DOM
 // nodes and sets styles through CSSOM, which the strict CSP allows; no innerHTML).
 import katex from 'katex';
-import type { DerivationResult, ModelDerivation } from '../protocol.js';
+import type { DerivationResult, ModelDerivation } from '@gm/language/protocol';
 import { byId, el, vscodeApi } from './vscode-api.js';
 
 const api = vscodeApi<unknown>();

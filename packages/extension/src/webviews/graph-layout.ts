@@ -6,7 +6,7 @@
  * (q) edges between variables run against it and are drawn as dashed curves.
  */
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import type { GraphNode, ModelGraph, SourceRange } from '../protocol.js';
+import type { GraphNode, ModelGraph, SourceRange } from '@gm/language/protocol';
 
 export interface Layouter {
     layout(graph: ElkNode): Promise<ElkNode>;

@@ -1,6 +1,6 @@
 // The "Model Graph" webview: draws what graph-layout computes as SVG; a click reveals a declaration.
 import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ModelGraphResult } from '../protocol.js';
+import type { ModelGraphResult } from '@gm/language/protocol';
 import { labelParts, layoutModelGraph, type Drawing, type DrawnNode } from './graph-layout.js';
 import { byId, el, vscodeApi } from './vscode-api.js';
 

@@ -7,9 +7,11 @@ import type { FactorIR, IRExpr, ModelIR, SourceRange } from '../ir/types.js';
  * approximate-posterior edges dashed. A chain is drawn as a chain x_0 … x_T.
  */
 export interface GraphNode {
+    /** Unique within the model, e.g. `z`, `x[t-1]`, `θ`. */
     id: string;
     /** Display label in Unicode: `z`, `x₀`, `x_{t−1}`, `θ`. */
     label: string;
+    /** `observed` nodes are drawn shaded. */
     kind: 'observed' | 'latent' | 'parameter';
     /** The declaration to reveal when the node is clicked. */
     range: SourceRange;
@@ -24,6 +26,7 @@ export interface GraphEdge {
     kind: 'p' | 'q';
     /** The factor the edge comes from, e.g. `p(x|z)`. */
     factor: string;
+    /** The factor's declaration. */
     range: SourceRange;
 }
 

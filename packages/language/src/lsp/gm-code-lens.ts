@@ -4,9 +4,10 @@ import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
 import type { Document } from '../generated/ast.js';
 import type { GmModelCache } from '../ir/model-cache.js';
 import { modelErrors } from './gm-hover.js';
+import { LENS_COMMANDS } from './protocol.js';
 
-/** Commands the extension implements; the lenses above a model invoke them with the document's URI and the model's name. */
-export const LENS_COMMANDS = { derivation: 'gm.showDerivation', train: 'gm.trainModel', graph: 'gm.showModelGraph' } as const;
+// Defined in the protocol, which the extension imports; re-exported for the language's own users.
+export { LENS_COMMANDS };
 
 /**
  * Above each model: its bound on one line (opening the derivation view), and the actions

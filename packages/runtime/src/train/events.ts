@@ -1,6 +1,7 @@
 /**
- * The events `gm train --json` prints, one JSON object per line. The VS Code extension reads them;
- * keep this file free of runtime imports so the extension can share the types.
+ * The events `gm train --json` prints, one JSON object per line. The VS Code extension reads them
+ * through the package export `@gm/runtime/events`; keep this file free of imports so that entry
+ * stays types only.
  */
 
 export interface StartEvent {
