@@ -7,7 +7,7 @@
  */
 import type { FactorIR, ModelIR, SourceRange } from '../ir/types.js';
 import { namesIn, usesNetwork } from '../ir/traverse.js';
-import { familyOf, isReparameterized } from '../distributions/registry.js';
+import { familyOf, isDiscrete, isReparameterized } from '../distributions/registry.js';
 import { describeNormal } from '../distributions/normal.js';
 import { factorRef, klFormula, likelihoodForm } from './distributions.js';
 import { factorHead, renderDistribution, renderExpr, textToLatex, variableName } from './render-expr.js';
@@ -216,7 +216,7 @@ function likelihoodDetail(f: FactorIR, form: ReturnType<typeof likelihoodForm>):
             };
         }
         default:
-            return { text: `log-density of ${renderDistribution(d, 'text')}`, latex: `\\log ${renderDistribution(d, 'latex')}` };
+            return { text: `${isDiscrete(d) ? 'log-probability' : 'log-density'} of ${renderDistribution(d, 'text')}`, latex: `\\log ${renderDistribution(d, 'latex')}` };
     }
 }
 
