@@ -16,7 +16,7 @@ export const discretizedLogistic: DistributionSpec = {
     parameters: [
         { name: 'mean', positional: true, domain: 'real', doc: 'the location μ' },
         { name: 'scale', positional: true, domain: 'positive', doc: 'the scale s' },
-        { name: 'logscale', domain: 'real', doc: 'the log-scale log s' },
+        { name: 'logscale', domain: 'real', doc: 'the log-scale' },
         { name: 'bins', domain: 'count', default: 256, doc: 'the number of levels (256 for 8-bit data)' },
         { name: 'low', domain: 'real', fromData: 'low', doc: 'the lowest level' },
         { name: 'high', domain: 'real', fromData: 'high', doc: 'the highest level' }

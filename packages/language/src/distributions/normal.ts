@@ -47,7 +47,7 @@ export const normal: DistributionSpec = {
         { name: 'mean', positional: true, domain: 'real', doc: 'the mean μ' },
         { name: 'std', positional: true, domain: 'positive', doc: 'the standard deviation σ' },
         { name: 'var', domain: 'positive', doc: 'the variance σ²' },
-        { name: 'logvar', domain: 'real', doc: 'the log-variance log σ²' }
+        { name: 'logvar', domain: 'real', doc: 'the log-variance' }
     ],
     alternatives: [{ names: ['mean'] }, { names: ['std', 'var', 'logvar'], default: { name: 'std', value: 1 } }],
     support: 'real',

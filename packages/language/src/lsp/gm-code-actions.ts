@@ -67,17 +67,16 @@ export class GmCodeActionProvider implements CodeActionProvider {
         return [action(`Add q(${variable} | ${x}) with a Gaussian encoder '${net}'`, diagnostic, document, [insertAfterFactors(document, model, lines)], true)];
     }
 
-    /** softplus(…) or exp(…) around a raw network output, or the same output read as a log-variance. */
+    /** softplus(…) or exp(…) around a raw network output, or the same output read as the family's unconstrained alternative (logvar). */
     private wrapScale(document: LangiumDocument, model: ast.Model, diagnostic: Diagnostic, data: Data): CodeAction[] {
         const text = document.textDocument.getText(diagnostic.range);
         const actions = ['softplus', 'exp'].map((fn, i) =>
             action(`Wrap in ${fn}(…)`, diagnostic, document, [{ range: diagnostic.range, newText: `${fn}(${text})` }], i === 0));
         const argument = AstUtils.streamAst(model).find((n): n is ast.Argument => ast.isArgument(n) && n.name === data['parameter'] && sameRange(n.value.$cstNode?.range, diagnostic.range));
         const nameNode = argument ? GrammarUtils.findNodeForProperty(argument.$cstNode, 'name') : undefined;
-        const factor = argument && AstUtils.getContainerOfType(argument, ast.isFactor);
-        const isNormal = factor && ast.isCallExpr(factor.distribution) && ast.isNameRef(factor.distribution.callee) && factor.distribution.callee.ref.$refText === 'Normal';
-        if (nameNode && isNormal && (data['parameter'] === 'std' || data['parameter'] === 'var')) {
-            actions.push(action(`Read it as the log-variance (logvar: …)`, diagnostic, document, [{ range: nameNode.range, newText: 'logvar' }], false));
+        const alternative = data['alternative'];
+        if (nameNode && typeof alternative === 'string') {
+            actions.push(action(`Read it as ${data['alternativeDoc']} (${alternative}: …)`, diagnostic, document, [{ range: nameNode.range, newText: alternative }], false));
         }
         return actions;
     }

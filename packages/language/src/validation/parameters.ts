@@ -79,7 +79,7 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
             report({
                 severity: 'warning', code: Code.RawScale, range,
                 message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
-                data: { parameter: name }
+                data: { parameter: name, ...(alternative ? { alternative, alternativeDoc: parameterSpec(findFamily(factor.distribution.family)!, alternative)!.doc } : {}) }
             });
             continue;
         }

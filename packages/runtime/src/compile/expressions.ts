@@ -1,5 +1,6 @@
 /** Compiles IR expressions (distribution parameters, network calls) into program instructions. */
-import type { IRExpr, ModelIR } from '@gm/language';
+import { functionSpec, type IRExpr, type ModelIR } from '@gm/language';
+import { programOps } from './distributions.js';
 import type { ProgramBuilder } from './builder.js';
 
 /** Where expressions are compiled: the values of variables and chain indices bound so far. */
@@ -57,7 +58,6 @@ export function variableKey(expr: Extract<IRExpr, { kind: 'variable' }>, scope: 
     return `${expr.name}[${indexPattern(expr.index, scope)}]`;
 }
 
-const UNARY = { sqrt: 'sqrt', exp: 'exp', log: 'log', sigmoid: 'sigmoid', softplus: 'softplus', tanh: 'tanh' } as const;
 const BINARY = { '+': '+', '-': '-', '*': '*', '/': '/', '^': 'pow' } as const;
 
 export function compileExpr(expr: IRExpr, scope: Scope): number {
@@ -102,9 +102,9 @@ export function compileExpr(expr: IRExpr, scope: Scope): number {
             return b.emit({ op: 'network', network: expr.name, args });
         }
         case 'call': {
-            const fn = UNARY[expr.fn as keyof typeof UNARY];
-            if (!fn || expr.args.length !== 1) throw new CompileError(`${expr.fn}(…) cannot be computed per example`);
-            return b.unary(fn, compileExpr(expr.args[0], scope));
+            const spec = functionSpec(expr.fn);
+            if (!spec.apply || expr.args.length !== spec.params.length) throw new CompileError(`${expr.fn}(…) cannot be computed per example`);
+            return spec.apply(programOps(b), expr.args.map((a) => compileExpr(a, scope)));
         }
         case 'binary':
             return b.binary(BINARY[expr.op], compileExpr(expr.left, scope), compileExpr(expr.right, scope));
