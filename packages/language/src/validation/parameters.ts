@@ -1,6 +1,6 @@
 import { findFamily, parameterSpec } from '../distributions/registry.js';
 import { evaluate } from '../ir/expressions.js';
-import type { FactorIR, IRExpr, ModelIR } from '../ir/types.js';
+import type { FactorIR, IRExpr, ModelIR, SourceRange } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorChain, factorName, sequenceLookup, transitionIndices } from './ir-walk.js';
 import { Code } from './codes.js';
@@ -136,35 +136,34 @@ const unit: Domain = { test: n => n > 0 && n < 1, says: 'must lie in (0, 1)' };
 const integer: Domain = { test: n => Number.isInteger(n), says: 'must be an integer' };
 const nonNegativeInteger: Domain = { test: n => Number.isInteger(n) && n >= 0, says: 'must be an integer ≥ 0' };
 
+/**
+ * The domain of each number in train, eval and sample, by option name. An option's value is the
+ * block's field of the same name in camelCase, except where `FIELD` says otherwise.
+ */
+const DOMAINS = {
+    train: { batch: count, epochs: count, steps: count, seed: integer, beta: nonNegative, kl_warmup: nonNegativeInteger, k: count, samples: count, lambda: nonNegative, ema: unit, clip: positive, lr_warmup: nonNegativeInteger },
+    eval: { every: count, iw: count, batch: count },
+    sample: { n: count, every: count, steps: count, eta: nonNegative }
+} satisfies Record<'train' | 'eval' | 'sample', Record<string, Domain>>;
+
+const FIELD: Record<string, string> = { lambda: 'hybridWeight' };
+const fieldOf = (option: string) => FIELD[option] ?? option.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+
+type Block = { optionRanges: Array<{ name: string; range: SourceRange }> };
+
 /** The domains of the numbers in train, eval and sample. */
 export function checkTrainValues(ir: ModelIR, report: Report): void {
-    const t = ir.train;
-    const check = (block: { optionRanges: Array<{ name: string; range: import('../ir/types.js').SourceRange }> }, option: string, value: number | undefined, domain: Domain, label = option) => {
+    const check = (block: Block, option: string, value: number | undefined, domain: Domain, label = option) => {
         const where = block.optionRanges.find(o => o.name === option);
         if (!where || value === undefined || !Number.isFinite(value) || domain.test(value)) return;
         report({ severity: 'error', code: Code.OptionRange, range: where.range, message: `${label} = ${value} ${domain.says}` });
     };
-    const lrOption = t.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
-    check(t, lrOption, t.optimizer.lr, positive, 'the learning rate lr');
-    check(t, 'batch', t.batch, count);
-    check(t, 'epochs', t.epochs, count);
-    check(t, 'steps', t.steps, count);
-    check(t, 'seed', t.seed, integer);
-    check(t, 'beta', t.beta, nonNegative);
-    check(t, 'kl_warmup', t.klWarmup, nonNegativeInteger);
-    check(t, 'k', t.k, count);
-    check(t, 'samples', t.samples, count);
-    check(t, 'lambda', t.hybridWeight, nonNegative);
-    check(t, 'ema', t.ema, unit);
-    check(t, 'clip', t.clip, positive);
-    check(t, 'lr_warmup', t.lrWarmup, nonNegativeInteger);
-    check(ir.eval, 'every', ir.eval.every, count);
-    check(ir.eval, 'iw', ir.eval.iw, count);
-    check(ir.eval, 'batch', ir.eval.batch, count);
-    check(ir.sample, 'n', ir.sample.n, count);
-    check(ir.sample, 'every', ir.sample.every, count);
-    check(ir.sample, 'steps', ir.sample.steps, count);
-    check(ir.sample, 'eta', ir.sample.eta, nonNegative);
+    const lrOption = ir.train.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
+    check(ir.train, lrOption, ir.train.optimizer.lr, positive, 'the learning rate lr');
+    for (const kind of ['train', 'eval', 'sample'] as const) {
+        const block = ir[kind] as unknown as Block & Record<string, number | undefined>;
+        for (const [option, domain] of Object.entries(DOMAINS[kind])) check(block, option, block[fieldOf(option)] as number | undefined, domain);
+    }
 }
 
 /**
