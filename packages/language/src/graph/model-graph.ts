@@ -1,4 +1,6 @@
 import type { FactorIR, IRExpr, ModelIR, SourceRange } from '../ir/types.js';
+import { namesIn } from '../ir/traverse.js';
+import { chainIndex } from '../validation/ir-walk.js';
 
 /**
  * The model as a directed graphical model in plate notation (Kingma & Welling 2013, Figure 1):
@@ -45,25 +47,8 @@ const subscript = (s: string) => [...s].every(c => SUBSCRIPT[c]) ? [...s].map(c 
 
 /** The offset of a chain index expression relative to the chain's index: `t-1` → -1, `t` → 0, `T` → undefined. */
 function indexOffset(index: IRExpr | undefined, name: string): number | undefined {
-    if (!index) return undefined;
-    if (index.kind === 'index' && index.name === name) return 0;
-    if (index.kind === 'binary' && (index.op === '-' || index.op === '+') && index.left.kind === 'index' && index.left.name === name && index.right.kind === 'number') {
-        return index.op === '-' ? -index.right.value : index.right.value;
-    }
-    return undefined;
-}
-
-function networksIn(expr: IRExpr, out: Set<string>): Set<string> {
-    switch (expr.kind) {
-        case 'network': out.add(expr.name); expr.args.forEach(a => networksIn(a, out)); break;
-        case 'call': expr.args.forEach(a => networksIn(a, out)); break;
-        case 'binary': networksIn(expr.left, out); networksIn(expr.right, out); break;
-        case 'neg': networksIn(expr.operand, out); break;
-        case 'slice': networksIn(expr.base, out); break;
-        case 'list': expr.items.forEach(a => networksIn(a, out)); break;
-        default: break;
-    }
-    return out;
+    const at = chainIndex(index, name);
+    return at && 'offset' in at ? at.offset : undefined;
 }
 
 export function modelGraph(model: ModelIR): ModelGraph {
@@ -110,7 +95,7 @@ export function modelGraph(model: ModelIR): ModelGraph {
             if (from) edges.push({ from, to: target, kind: factor.kind, factor: factor.id, range: factor.range });
         }
         const nets = new Set<string>();
-        for (const param of Object.values(factor.distribution.params)) networksIn(param, nets);
+        for (const net of namesIn(Object.values(factor.distribution.params), 'network')) nets.add(net);
         if (nets.size > 0) {
             nets.forEach(n => parameterNetworks[factor.kind].add(n));
             edges.push({ from: factor.kind === 'p' ? 'θ' : 'φ', to: target, kind: factor.kind, factor: factor.id, range: factor.range });
