@@ -39,7 +39,7 @@ export function kernelFromMessage(message: string): string {
 
 function record(kind: string, message: string, kernel?: string): void {
     if (first) return;
-    const detail = message.split('\n')[0]!.trim();
+    const detail = message.split('\n')[0]!.trim().replace(/\.+$/, '');
     first = new WebGpuDeviceError(kernel ?? 'unknown (the GPU object was unlabeled)', kind, detail);
 }
 
