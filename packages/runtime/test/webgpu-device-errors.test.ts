@@ -66,6 +66,32 @@ describe('WebGPU kernels and device errors', () => {
         w.forEach((v) => expect(v).toBeCloseTo(1 - (0.1 * n * (n + 1)) / 8, 4));
     }, 120_000);
 
+    it('pads above rank 4 (the gradient of a rank-6 slice) with the right values', async (ctx) => {
+        await bindingLimit(ctx);
+        const x = tf.range(1, 1 + 2 * 3 * 2 * 2 * 2 * 2).reshape([2, 3, 2, 2, 2, 2]);
+        const padded = tf.pad(x, [[0, 0], [1, 0], [0, 1], [0, 0], [2, 1], [0, 0]], -1);
+        expect(padded.shape).toEqual([2, 4, 3, 2, 5, 2]);
+        const values = await padded.data();
+        const xs = await x.data();
+        // Every entry: -1 in the padding, x's entry at the shifted index elsewhere.
+        const [, A, B, C, D, E] = padded.shape as number[];
+        for (let i = 0; i < values.length; i++) {
+            let r = i;
+            const e = r % E!; r = (r - e) / E!;
+            const d = r % D!; r = (r - d) / D!;
+            const c = r % C!; r = (r - c) / C!;
+            const b = r % B!; r = (r - b) / B!;
+            const a = r % A!; const n = (r - a) / A!;
+            const inside = a >= 1 && b < 2 && d >= 2 && d < 4;
+            const expected = inside ? xs[((((n * 3 + (a - 1)) * 2 + b) * 2 + c) * 2 + (d - 2)) * 2 + e]! : -1;
+            expect(values[i], `entry ${i}`).toBe(expected);
+        }
+        const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.slice(t, [0, 0, 0, 0, 0, 0], [2, 3, 1, 2, 1, 2])))(x);
+        const g = await grad.data();
+        // 1 where the slice read (axes 2 and 4 at index 0), 0 elsewhere.
+        g.forEach((v, i) => expect(v, `gradient entry ${i}`).toBe(Math.floor(i / 8) % 2 === 0 && Math.floor(i / 2) % 2 === 0 ? 1 : 0));
+    }, 120_000);
+
     it('with the stock AddN planted back, the step stops with a message naming the kernel and --backend wasm', async (ctx) => {
         const limit = await bindingLimit(ctx);
         savedOverride = tf.getKernel('AddN', 'webgpu');

@@ -13,6 +13,7 @@ import type { NetworkIR } from '@gm/language';
 import { webGpuFaster } from './auto-rule.js';
 import { installFastGradients } from './fast-gradients.js';
 import { installChunkedAddN } from './webgpu-addn.js';
+import { installPadByAxis } from './webgpu-pad.js';
 import { guardWebGpuDevice } from './webgpu-errors.js';
 
 export const BACKEND_REQUESTS = ['auto', 'wasm', 'cpu', 'webgpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
@@ -49,6 +50,7 @@ async function activate(name: string): Promise<void> {
 /** WebGPU with every kernel inside the device limits and device errors turned into exceptions. */
 async function useWebGpu(): Promise<void> {
     installChunkedAddN();
+    installPadByAxis();
     await activate('webgpu');
     guardWebGpuDevice();
 }
