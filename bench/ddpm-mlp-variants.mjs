@@ -58,17 +58,23 @@ for (const name of values.only ? values.only.split(',') : Object.keys(variants))
     const started = performance.now();
     for (let s = 0; s < steps; s++) {
         const x0 = train.batch(Math.floor(s / perEpoch), s % perEpoch, 128);
-        const loss = step.step(x0, 1000 + 2 * s);
+        const loss = await step.step(x0, 1000 + 2 * s);
         x0.dispose();
         if (s >= steps - 200) { sum += loss; n++; }
     }
     const msPerStep = (performance.now() - started) / steps;
     const x0 = test.slice(0, 256);
-    const errors = ts.map((t) => tf.tidy(() => {
-        const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', 7 + t);
-        const xt = tf.add(tf.mul(Math.sqrt(alphaBar[t]), x0), tf.mul(Math.sqrt(1 - alphaBar[t]), eps));
-        return tf.mean(tf.square(tf.sub(eps, net.apply(xt, tf.fill([256], t))))).dataSync()[0];
-    }));
+    const errors = [];
+    for (const t of ts) {
+        const mse = tf.tidy(() => {
+            const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', 7 + t);
+            const xt = tf.add(tf.mul(Math.sqrt(alphaBar[t]), x0), tf.mul(Math.sqrt(1 - alphaBar[t]), eps));
+            return tf.mean(tf.square(tf.sub(eps, net.apply(xt, tf.fill([256], t)))));
+        });
+        // await data(): WebGPU under Node has no synchronous read.
+        errors.push((await mse.data())[0]);
+        mse.dispose();
+    }
     const count = net.variables.reduce((a, v) => a + v.size, 0);
     console.log(`${name.padEnd(16)} ${(count / 1e6).toFixed(2).padStart(8)} M ${msPerStep.toFixed(0).padStart(8)} ${(sum / n).toFixed(4).padStart(20)}  ${errors.map((e) => e.toFixed(4).padStart(7)).join('')}`);
     step.dispose();

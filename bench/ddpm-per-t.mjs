@@ -20,12 +20,15 @@ const test = await datasetFor(prepared, 'test', 1);
 const n = 256, x0 = test.slice(0, n);
 console.log(`${path.basename(file)}: t  √ᾱ_t  network  √(1−ᾱ_t)·x_t`);
 for (const t of [1, 2, 5, 10, 20, 50, 100, 150, 200].filter(t => t <= chain.upper)) {
-    const [mse, trivial] = tf.tidy(() => {
+    const errors = tf.tidy(() => {
         const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', 7 + t);
         const xt = tf.add(tf.mul(m[t - chain.lower], x0), tf.mul(Math.sqrt(s[t - chain.lower]), eps));
         const prediction = net.apply(xt, tf.fill([n], t));
-        return [tf.mean(tf.square(tf.sub(eps, prediction))).dataSync()[0], tf.mean(tf.square(tf.sub(eps, tf.mul(xt, Math.sqrt(s[t - chain.lower]))))).dataSync()[0]];
+        return tf.stack([tf.mean(tf.square(tf.sub(eps, prediction))), tf.mean(tf.square(tf.sub(eps, tf.mul(xt, Math.sqrt(s[t - chain.lower])))))]);
     });
+    // await data(): WebGPU under Node has no synchronous read.
+    const [mse, trivial] = await errors.data();
+    errors.dispose();
     console.log(`t = ${String(t).padStart(4)}  ${m[t - chain.lower].toFixed(4)}  ${mse.toFixed(4)}  ${trivial.toFixed(4)}`);
 }
 process.exit(0);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataIR, MlpIR, TrainIR } from '@gm/language';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
-import { loadCheckpoint, restore, saveCheckpoint, snapshot, sourceHash } from '../src/checkpoint/index.js';
+import { loadCheckpoint, restore, saveCheckpoint, snapshotAsync, sourceHash } from '../src/checkpoint/index.js';
 import { loadDataset, type Dataset } from '../src/data/index.js';
 import { buildNetwork, type Network } from '../src/nets/index.js';
 import { createOptimizer, type Optimizer } from '../src/optim/index.js';
@@ -107,7 +107,7 @@ describe('training steps on wasm', () => {
         const losses: number[] = [];
         for (let s = 0; s < 7; s++) losses.push(await step(first, s));
         const hash = sourceHash('model VAE { … }');
-        await saveCheckpoint(dir, snapshot({ model: 'VAE', sourceHash: hash, step: 7, epoch: 0, seed: train.seed, parameters: first.optimizer.parameters, optimizer: first.optimizer }));
+        await saveCheckpoint(dir, await snapshotAsync({ model: 'VAE', sourceHash: hash, step: 7, epoch: 0, seed: train.seed, parameters: first.optimizer.parameters, optimizer: first.optimizer }));
         dispose(first);
 
         const resumed = await setUp();

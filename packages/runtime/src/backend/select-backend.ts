@@ -1,14 +1,20 @@
 /**
  * Chooses and initializes the tfjs backend for `--backend auto|wasm|cpu|webgpu|tfjs-node|tfjs-node-gpu`.
  * `auto` takes the fastest that loads: tfjs-node-gpu, then tfjs-node (optional packages, used when the
- * user installed them), then WebGPU when a real (not software) GPU adapter exists, then wasm.
+ * user installed them), then WebGPU when a real (not software) GPU adapter exists and the measured rule
+ * of auto-rule.ts says the model's networks run faster there, then wasm.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { NetworkIR } from '@gm/language';
+import { webGpuFaster } from './auto-rule.js';
 import { installFastGradients } from './fast-gradients.js';
+import { installChunkedAddN } from './webgpu-addn.js';
+import { installPadByAxis } from './webgpu-pad.js';
+import { guardWebGpuDevice } from './webgpu-errors.js';
 
 export const BACKEND_REQUESTS = ['auto', 'wasm', 'cpu', 'webgpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
@@ -39,6 +45,14 @@ async function activate(name: string): Promise<void> {
     const ok = await tf.setBackend(name);
     if (!ok || tf.getBackend() !== name) throw new Error(`the ${name} backend failed to initialize`);
     await tf.ready();
+}
+
+/** WebGPU with every kernel inside the device limits and device errors turned into exceptions. */
+async function useWebGpu(): Promise<void> {
+    installChunkedAddN();
+    installPadByAxis();
+    await activate('webgpu');
+    guardWebGpuDevice();
 }
 
 async function useWasm(): Promise<void> {
@@ -120,7 +134,7 @@ async function findGpuAdapter(allowSoftware: boolean): Promise<{ ok: true; label
     }
     const { gpu, options } = found;
     const wrapped: Gpu = new Proxy(gpu, {
-        get: (target, key) => (key === 'requestAdapter' ? (o?: object) => target.requestAdapter({ ...o, ...options }) : Reflect.get(target, key)),
+        get: (target, key) => (key === 'requestAdapter' ? async (o?: object) => withAdapterBindingLimits(await target.requestAdapter({ ...o, ...options })) : Reflect.get(target, key)),
     });
     Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: wrapped }, configurable: true, writable: true });
     try {
@@ -131,15 +145,30 @@ async function findGpuAdapter(allowSoftware: boolean): Promise<{ ok: true; label
     return { ok: true, label };
 }
 
+type Adapter = { limits: Record<string, number>; requestDevice(d?: { requiredLimits?: Record<string, number> }): Promise<unknown> };
+
+/**
+ * tfjs asks for the default of 8 storage buffers per shader stage; the adapter often allows more
+ * (16 on Mesa, more on GPUs). Asking for what it allows makes fewer AddN chunks (webgpu-addn.ts).
+ */
+function withAdapterBindingLimits(adapter: unknown): unknown {
+    const a = adapter as Adapter | null;
+    if (!a?.limits?.maxStorageBuffersPerShaderStage) return adapter;
+    const requestDevice = a.requestDevice.bind(a);
+    a.requestDevice = (d = {}) => requestDevice({ ...d, requiredLimits: { ...d.requiredLimits, maxStorageBuffersPerShaderStage: a.limits.maxStorageBuffersPerShaderStage } });
+    return adapter;
+}
+
 function message(error: unknown): string {
     return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
 /**
  * Initializes the requested backend and installs the fast gradients. An explicit request that
- * cannot be met is an Error saying why; `auto` always ends with wasm at worst.
+ * cannot be met is an Error saying why; `auto` always ends with wasm at worst. `networks` (the model's)
+ * let `auto` decide between a GPU adapter and wasm by the measured rule; without them a GPU is taken.
  */
-export async function selectBackend(requested: BackendRequest): Promise<BackendChoice> {
+export async function selectBackend(requested: BackendRequest, networks?: readonly NetworkIR[]): Promise<BackendChoice> {
     installFastGradients();
     switch (requested) {
         case 'cpu':
@@ -159,7 +188,7 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendC
         case 'webgpu': {
             const found = await findGpuAdapter(true);
             if (!found.ok) throw new Error(`--backend webgpu: ${found.why}`);
-            await activate('webgpu');
+            await useWebGpu();
             return { requested, name: 'webgpu', kind: 'webgpu', reason: `asked for (--backend webgpu); adapter: ${found.label}` };
         }
         case 'auto': {
@@ -174,10 +203,13 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendC
                 }
             }
             const found = await findGpuAdapter(false);
-            if (found.ok) {
+            const rule = networks ? webGpuFaster(networks) : { faster: true, why: 'no model given, so the GPU' };
+            if (found.ok && !rule.faster) {
+                skipped.push(`webgpu (GPU adapter ${found.label}): ${rule.why}`);
+            } else if (found.ok) {
                 try {
-                    await activate('webgpu');
-                    return { requested, name: 'webgpu', kind: 'webgpu', reason: `auto: GPU adapter ${found.label}; skipped ${skipped.join('; ')}` };
+                    await useWebGpu();
+                    return { requested, name: 'webgpu', kind: 'webgpu', reason: `auto: GPU adapter ${found.label}; ${rule.why}; skipped ${skipped.join('; ')}` };
                 } catch (error) {
                     skipped.push(`webgpu: ${message(error)}`);
                 }

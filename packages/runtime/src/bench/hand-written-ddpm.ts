@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../nets/network.js';
 
 export interface HandWrittenDdpm {
-    step(x0: tf.Tensor, seed: number): number;
+    step(x0: tf.Tensor, seed: number): Promise<number>;
     dispose(): void;
 }
 
@@ -18,7 +18,7 @@ export function handWrittenDdpm(net: Network, alphaBar: number[], lr: number): H
     const sqrt1mAb = tf.keep(tf.tensor1d(alphaBar.map((a) => Math.sqrt(1 - a))));
     const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
     return {
-        step(x0, seed) {
+        async step(x0, seed) {
             const cost = tf.tidy(() => {
                 const c = optimizer.minimize(() => {
                     const n = x0.shape[0];
@@ -31,7 +31,8 @@ export function handWrittenDdpm(net: Network, alphaBar: number[], lr: number): H
                 if (!c) throw new Error('Adam returned no cost');
                 return c;
             });
-            const value = cost.dataSync()[0];
+            // Asynchronous read: WebGPU under Node has no synchronous download.
+            const value = (await cost.data())[0]!;
             cost.dispose();
             return value;
         },

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 
 export interface HandWrittenVae {
     /** One Adam step on a batch with noise seeded by `seed` (≥ 1); returns the loss (negative ELBO, nats per image). */
-    step(x: tf.Tensor2D, seed: number): number;
+    step(x: tf.Tensor2D, seed: number): Promise<number>;
     parameterCount: number;
     dispose(): void;
 }
@@ -26,7 +26,7 @@ export function handWrittenVae(lr = 1e-3, hidden = 400, latent = 20): HandWritte
     const variables = [w1, b1, w2, b2, w3, b3, w4, b4];
     const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
     return {
-        step(x, seed) {
+        async step(x, seed) {
             const cost = tf.tidy(() => {
                 const c = optimizer.minimize(() => {
                     const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
@@ -42,7 +42,8 @@ export function handWrittenVae(lr = 1e-3, hidden = 400, latent = 20): HandWritte
                 if (!c) throw new Error('Adam returned no cost');
                 return c;
             });
-            const value = cost.dataSync()[0];
+            // Asynchronous read: WebGPU under Node has no synchronous download.
+            const value = (await cost.data())[0]!;
             cost.dispose();
             return value;
         },

@@ -1,6 +1,6 @@
 export type { Checkpoint, CheckpointManifest } from './checkpoint.js';
 export { MANIFEST_FILE, TENSORS_FILE, LATEST_FILE } from './checkpoint.js';
 export { saveCheckpoint, loadCheckpoint, findCheckpoint, checkpointFolderName, type SaveOptions } from './store.js';
-export { toNamedArrays, readNamedArrays, assignNamedArrays, type NamedArray } from './named-array.js';
+export { readNamedArrays, assignNamedArrays, type NamedArray } from './named-array.js';
 export { sourceHash } from './source-hash.js';
-export { snapshot, snapshotAsync, restore, type TrainingState, type RestoreTargets } from './training-state.js';
+export { snapshotAsync, restore, type TrainingState, type RestoreTargets } from './training-state.js';

@@ -7,11 +7,6 @@ export interface NamedArray {
     values: Float32Array;
 }
 
-/** Reads variables to the host (synchronously; call between steps). */
-export function toNamedArrays(entries: { name: string; variable: tf.Variable }[]): NamedArray[] {
-    return entries.map(({ name, variable }) => ({ name, shape: [...variable.shape], values: Float32Array.from(variable.dataSync() as Float32Array) }));
-}
-
 /** Reads variables to the host asynchronously (the only way on WebGPU under Node, where dataSync throws). */
 export async function readNamedArrays(entries: { name: string; variable: tf.Variable }[]): Promise<NamedArray[]> {
     return Promise.all(entries.map(async ({ name, variable }) => ({ name, shape: [...variable.shape], values: Float32Array.from((await variable.data()) as Float32Array) })));

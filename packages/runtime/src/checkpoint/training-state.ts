@@ -7,7 +7,7 @@ import type { Parameter } from '../nets/parameters.js';
 import type { Ema } from '../optim/ema.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Checkpoint } from './checkpoint.js';
-import { assignNamedArrays, readNamedArrays, toNamedArrays } from './named-array.js';
+import { assignNamedArrays, readNamedArrays } from './named-array.js';
 
 export interface TrainingState {
     model: string;
@@ -21,22 +21,7 @@ export interface TrainingState {
     metadata?: Record<string, unknown>;
 }
 
-export function snapshot(state: TrainingState): Checkpoint {
-    return {
-        model: state.model,
-        sourceHash: state.sourceHash,
-        step: state.step,
-        epoch: state.epoch,
-        seed: state.seed,
-        rng: {},
-        weights: toNamedArrays(state.parameters),
-        optimizer: state.optimizer && { name: state.optimizer.name, ...state.optimizer.saveState() },
-        ema: state.ema?.save(),
-        metadata: state.metadata ?? {},
-    };
-}
-
-/** `snapshot`, reading tensors with `await data()` (works on every backend, WebGPU included). */
+/** The training state as a checkpoint, read with `await data()` (the only read every backend has, WebGPU included). */
 export async function snapshotAsync(state: TrainingState): Promise<Checkpoint> {
     return {
         model: state.model,

@@ -87,16 +87,20 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
             metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
         }),
     };
-    const hooks: SessionHooks = previewHooks(prepared, out, {
+    const signal = { stop: false };
+    // First signal: stop after this step and save. A second one exits at once.
+    const onInterrupt = (name: NodeJS.Signals) => {
+        if (signal.stop) process.exit(name === 'SIGTERM' ? 143 : 130);
+        signal.stop = true;
+    };
+    const listen = (on: boolean) => (['SIGINT', 'SIGTERM'] as const).forEach(s => (on ? process.on(s, onInterrupt) : process.off(s, onInterrupt)));
+    const hooks = defaultSignalsDuring(previewHooks(prepared, out, {
         sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
         n: model.sample.n,
         ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
         ...(ema ? { ema } : {}),
-    });
-    const signal = { stop: false };
-    const onInterrupt = () => { signal.stop = true; };
-    process.on('SIGINT', onInterrupt);
-    process.on('SIGTERM', onInterrupt);
+    }), listen);
+    listen(true);
     try {
         const result = await runSession({
             program: compiled, optimizer, train: trainIR, dataset, batch: trainIR.batch, startStep, totalSteps, reporter,
@@ -106,10 +110,29 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         reporter.close();
         return result.reason === 'non-finite' ? 1 : 0;
     } finally {
-        process.off('SIGINT', onInterrupt);
-        process.off('SIGTERM', onInterrupt);
+        listen(false);
         ema?.dispose();
         optimizer.dispose();
         compiled.dispose();
     }
+}
+
+/**
+ * Previews can hold the JS thread for a long time (a U-Net sampled on a software GPU), so a signal
+ * handler would not run: while they draw, SIGINT and SIGTERM keep their default action and end the
+ * process at once. Checkpoints are atomic, so the last one stays intact.
+ */
+function defaultSignalsDuring(hooks: SessionHooks, listen: (on: boolean) => void): SessionHooks {
+    const wrap = (hook: SessionHooks['sample']) => hook && {
+        every: hook.every,
+        run: async (step: number) => {
+            listen(false);
+            try {
+                return await hook.run(step);
+            } finally {
+                listen(true);
+            }
+        },
+    };
+    return { ...(hooks.sample ? { sample: wrap(hooks.sample)! } : {}), ...(hooks.evaluate ? { evaluate: wrap(hooks.evaluate)! } : {}) };
 }

@@ -58,6 +58,7 @@ export function upsample2x(x: tf.Tensor): tf.Tensor {
 export function subsample2x(x: tf.Tensor): tf.Tensor {
     const [b, h, w, c] = x.shape as [number, number, number, number];
     if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`cannot downsample a ${h}×${w} feature map by 2: its size must be even`);
-    const split = tf.reshape(x, [b, h / 2, 2, w / 2, 2, c]);
-    return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [b, h / 2, 1, w / 2, 1, c]), [b, h / 2, w / 2, c]);
+    // Rank 4, not 6: the slice's gradient is a pad, and WebGPU's Pad shader does not compile above rank 4.
+    const split = tf.reshape(x, [b * (h / 2), 2, w / 2, 2 * c]);
+    return tf.reshape(tf.slice(split, [0, 0, 0, 0], [b * (h / 2), 1, w / 2, c]), [b, h / 2, w / 2, c]);
 }

@@ -53,10 +53,6 @@ export class Adam implements Optimizer {
         });
     }
 
-    saveState() {
-        return { iterations: this.t, slots: this.slots.save() };
-    }
-
     async saveStateAsync() {
         return { iterations: this.t, slots: await this.slots.saveAsync() };
     }

@@ -4,7 +4,7 @@
  * averaged weights in and back out.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assignNamedArrays, readNamedArrays, toNamedArrays, type NamedArray } from '../checkpoint/named-array.js';
+import { assignNamedArrays, readNamedArrays, type NamedArray } from '../checkpoint/named-array.js';
 import type { Parameter } from '../nets/parameters.js';
 
 export class Ema {
@@ -32,10 +32,6 @@ export class Ema {
             this.parameters.forEach((p, i) => p.variable.assign(saved[i]));
             tf.dispose(saved);
         }
-    }
-
-    save(): NamedArray[] {
-        return toNamedArrays(this.parameters.map((p, i) => ({ name: p.name, variable: this.shadows[i] })));
     }
 
     saveAsync(): Promise<NamedArray[]> {

@@ -14,9 +14,7 @@ export interface Optimizer {
     readonly iterations: number;
     /** One update: `grads[i]` is the gradient of `parameters[i]`; `lr` is this step's learning rate. */
     apply(grads: tf.Tensor[], lr: number): void;
-    /** Slot variables (`name/m`, `name/v`, …) for a checkpoint. */
-    saveState(): { iterations: number; slots: NamedArray[] };
-    /** The same, read with `await data()` (WebGPU). */
+    /** Slot variables (`name/m`, `name/v`, …) for a checkpoint, read with `await data()` (the only read WebGPU has). */
     saveStateAsync(): Promise<{ iterations: number; slots: NamedArray[] }>;
     loadState(state: { iterations: number; slots: NamedArray[] }): void;
     dispose(): void;

@@ -38,10 +38,6 @@ export class Sgd implements Optimizer {
         });
     }
 
-    saveState() {
-        return { iterations: this.t, slots: this.slots.save() };
-    }
-
     async saveStateAsync() {
         return { iterations: this.t, slots: await this.slots.saveAsync() };
     }
@@ -80,10 +76,6 @@ export class RmsProp implements Optimizer {
                 p.variable.assign(tf.sub(p.variable, tf.mul(tf.div(g, tf.add(tf.sqrt(v), this.eps)), lr)));
             });
         });
-    }
-
-    saveState() {
-        return { iterations: this.t, slots: this.slots.save() };
     }
 
     async saveStateAsync() {

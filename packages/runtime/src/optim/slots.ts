@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { assignNamedArrays, readNamedArrays, toNamedArrays, type NamedArray } from '../checkpoint/named-array.js';
+import { assignNamedArrays, readNamedArrays, type NamedArray } from '../checkpoint/named-array.js';
 import type { Parameter } from '../nets/parameters.js';
 
 /** Per-parameter state variables of an optimizer (`kind` = 'm', 'v', 'momentum' …), zero at the start. */
@@ -18,10 +18,6 @@ export class Slots {
         const out: { name: string; variable: tf.Variable }[] = [];
         for (const [kind, vars] of this.byKind) vars.forEach((variable, i) => out.push({ name: `${this.parameters[i].name}/${kind}`, variable }));
         return out;
-    }
-
-    save(): NamedArray[] {
-        return toNamedArrays(this.named());
     }
 
     saveAsync(): Promise<NamedArray[]> {

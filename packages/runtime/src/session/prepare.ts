@@ -35,7 +35,7 @@ export async function loadChecked(file: string, modelName?: string): Promise<{ s
 
 export async function prepareModel(file: string, options: { model?: string; backend: BackendRequest; seed?: number }): Promise<PreparedModel> {
     const { source, model, derivation } = await loadChecked(file, options.model);
-    const backend = await selectBackend(options.backend);
+    const backend = await selectBackend(options.backend, model.networks);
     const seed = options.seed ?? model.train.seed;
     const compiled = compileModel(model, derivation, seed);
     const input = compiled.program.inputs[0];
