@@ -4,11 +4,13 @@
  * machine WebGPU is Mesa's software renderer (Dawn's OpenGL ES backend), so the U-Nets use batch 1.
  * The wasm side runs first and is kept as host arrays; then the engine switches to WebGPU.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { webgpuOrWhyNot } from './webgpu/available.js';
-import { maxAbs, oneStep, relativeError } from './webgpu/one-step.js';
+import { examples, maxAbs, oneStep, relativeError } from './webgpu/one-step.js';
 
 /**
  * Float32 sums in another order: the loss to 1e-4; each gradient and the samples to 2e-3 of their
@@ -18,10 +20,9 @@ const LOSS_TOLERANCE = 1e-4;
 const TENSOR_TOLERANCE = 2e-3;
 const GRADIENT_FLOOR = 1e-4;
 
-const cases: [file: string, batch: number][] = [
-    ['vae.gm', 4], ['vae-gaussian.gm', 4], ['beta-vae.gm', 4], ['hvae.gm', 4], ['iwae.gm', 4],
-    ['ddpm-mlp.gm', 4], ['ddpm.gm', 1], ['ddpm-cosine.gm', 1],
-];
+/** Every file in examples/, the U-Nets (Mesa renders them slowly) at batch 1. */
+const cases: [file: string, batch: number][] = readdirSync(examples).filter((f) => f.endsWith('.gm')).sort()
+    .map((f) => [f, /UNet\(/.test(readFileSync(path.join(examples, f), 'utf-8')) ? 1 : 4]);
 
 describe('WebGPU against wasm, every example', () => {
     it.for(cases)('%s (batch %i): loss, gradients and samples agree', async ([file, batch], ctx) => {
