@@ -6,7 +6,7 @@
 import type { Parameter } from '../nets/parameters.js';
 import type { Ema } from '../optim/ema.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, RunPosition } from './checkpoint.js';
 import { assignNamedArrays, readNamedArrays, toNamedArrays } from './named-array.js';
 
 export interface TrainingState {
@@ -21,14 +21,14 @@ export interface TrainingState {
     metadata?: Record<string, unknown>;
 }
 
+/** The fields `snapshot` and `snapshotAsync` copy as they are; only the tensors are read differently. */
+function position(state: TrainingState): RunPosition {
+    return { model: state.model, sourceHash: state.sourceHash, step: state.step, epoch: state.epoch, seed: state.seed, rng: {} };
+}
+
 export function snapshot(state: TrainingState): Checkpoint {
     return {
-        model: state.model,
-        sourceHash: state.sourceHash,
-        step: state.step,
-        epoch: state.epoch,
-        seed: state.seed,
-        rng: {},
+        ...position(state),
         weights: toNamedArrays(state.parameters),
         optimizer: state.optimizer && { name: state.optimizer.name, ...state.optimizer.saveState() },
         ema: state.ema?.save(),
@@ -39,12 +39,7 @@ export function snapshot(state: TrainingState): Checkpoint {
 /** `snapshot`, reading tensors with `await data()` (works on every backend, WebGPU included). */
 export async function snapshotAsync(state: TrainingState): Promise<Checkpoint> {
     return {
-        model: state.model,
-        sourceHash: state.sourceHash,
-        step: state.step,
-        epoch: state.epoch,
-        seed: state.seed,
-        rng: {},
+        ...position(state),
         weights: await readNamedArrays(state.parameters),
         optimizer: state.optimizer && { name: state.optimizer.name, ...(await state.optimizer.saveStateAsync()) },
         ema: await state.ema?.saveAsync(),
