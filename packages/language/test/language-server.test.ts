@@ -7,24 +7,14 @@ import type { Document } from '../src/generated/ast.js';
 import type { GmServices } from '../src/gm-module.js';
 import { LIBRARY_URI } from '../src/library/library.js';
 import { URI } from 'langium';
+import { edit, VAE as SHARED_VAE } from './fixtures.js';
 import { testServices } from './services.js';
 
 let services: GmServices;
 beforeAll(async () => { services = await testServices(); });
 
-const VAE = `/** A VAE. */
-model VAE {
-  data mnist = images("mnist", split: train, binarize: fixed)
-  /** The digit. */
-  observed x : Real[784] from mnist
-  latent z : Real[20]
-  net encoder = MLP(784 -> 400 -> 2 * 20, activation: relu)
-  net decoder = MLP(20 -> 400 -> 784, activation: relu)
-  p(z) = Normal(0, 1)
-  p(x | z) = Bernoulli(logits: decoder(z))
-  q(z | x) = Normal(mean: encoder(x)[0:20], logvar: encoder(x)[20:40])
-  train { optimizer: Adam(lr: 1e-3), batch: 128, epochs: 10, seed: 1 }
-}`;
+// The shared VAE with documentation comments, for hover.
+const VAE = '/** A VAE. */\n' + edit(SHARED_VAE, ['  observed x', '  /** The digit. */\n  observed x']);
 
 describe('the built-in library', () => {
     test('parses and validates without a diagnostic', () => {

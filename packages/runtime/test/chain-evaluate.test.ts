@@ -1,18 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel } from '@gm/language';
-import { deriveFromLowering, discretizedGaussianLogLikelihood, klNormal, type Derivation } from '@gm/language/derivation';
+import { discretizedGaussianLogLikelihood, klNormal } from '@gm/language/derivation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { discretizedNormalLogLikelihood } from '../src/compile/tfjs-executor.js';
 import { encodeIdxUint8, loadDataset } from '../src/data/index.js';
 import { evaluateChainBound } from '../src/evaluate/index.js';
-import type { Network } from '../src/nets/index.js';
+import { loadExample, optimalDenoiser } from './fixtures.js';
 
-const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const dir = mkdtempSync(path.join(tmpdir(), 'gm-chain-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -20,33 +17,9 @@ beforeAll(async () => {
     await selectBackend('wasm');
 });
 
-/** The exact ε-predictor when every example is the point c. */
-function optimalDenoiser(derivation: Derivation, c: number): Network {
-    const co = derivation.chains[0].coefficients;
-    const m = tf.keep(tf.tensor1d(co.marginalMean));
-    const s = tf.keep(tf.tensor1d(co.marginalVar));
-    return {
-        name: 'eps',
-        architecture: 'MLP',
-        timeConditioned: true,
-        apply: (x, t) => {
-            const ti = tf.cast(t!, 'int32');
-            return tf.div(tf.sub(x, tf.mul(tf.reshape(tf.gather(m, ti), [-1, 1]), c)), tf.sqrt(tf.reshape(tf.gather(s, ti), [-1, 1])));
-        },
-        parameters: [],
-        variables: [],
-        parameterCount: 0,
-        dispose: () => tf.dispose([m, s]),
-    };
-}
-
 describe('the full bound of a chain model (examples/ddpm-mlp.gm)', () => {
     it('with the exact denoiser, each L_{t−1} is only the variance mismatch (klConstant[t]), and L_T is the closed-form KL', async () => {
-        const { result } = await loadModel(path.join(examples, 'ddpm-mlp.gm'));
-        const derived = deriveFromLowering(result);
-        if (!derived.ok) throw new Error('no derivation');
-        const model = result.model;
-        const derivation = derived.derivation;
+        const { model, derivation } = await loadExample('ddpm-mlp.gm');
         // Four identical images of intensity 128/255, scaled to [−1, 1].
         writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdxUint8([4, 28, 28], new Uint8Array(4 * 784).fill(128)));
         writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdxUint8([4, 28, 28], new Uint8Array(4 * 784).fill(128)));

@@ -3,26 +3,15 @@
  * compiled program computes equals the derived term evaluated numerically with the derivation's
  * own closed forms and coefficients (one source of truth).
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel } from '@gm/language';
-import { deriveFromLowering, klNormal, type Derivation } from '@gm/language/derivation';
+import { klNormal, type Derivation } from '@gm/language/derivation';
 import type { ModelIR } from '@gm/language';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { compileBound, compileModel, type CompiledModel } from '../src/compile/index.js';
 import { deriveSeed, Random } from '../src/rng/index.js';
 import { trainStep } from '../src/session/step.js';
-
-const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
-
-async function load(file: string): Promise<{ model: ModelIR; derivation: Derivation }> {
-    const { result } = await loadModel(path.join(examples, file));
-    const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${file}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
-    return { model: result.model, derivation: derived.derivation };
-}
+import { loadExample } from './fixtures.js';
 
 const compiled: CompiledModel[] = [];
 function compile(model: ModelIR, derivation: Derivation, seed = 1, terms: 'loss' | 'all' = 'loss'): CompiledModel {
@@ -48,7 +37,7 @@ function rows(t: tf.Tensor): number[][] {
 
 describe('the VAE (examples/vae.gm)', () => {
     it('compiles to one encoder call, one decoder call and the two derived terms', async () => {
-        const { model, derivation } = await load('vae.gm');
+        const { model, derivation } = await loadExample('vae.gm');
         const c = compile(model, derivation);
         const calls = c.program.instructions.filter((i) => i.op === 'network').map((i) => (i as { network: string }).network);
         expect(calls).toEqual(['encoder', 'decoder']);
@@ -60,7 +49,7 @@ describe('the VAE (examples/vae.gm)', () => {
     });
 
     it('each term equals the derivation evaluated numerically (closed-form KL, Bernoulli log-likelihood)', async () => {
-        const { model, derivation } = await load('vae.gm');
+        const { model, derivation } = await loadExample('vae.gm');
         const c = compile(model, derivation);
         const x = binaryBatch(5, 784, 3);
         const step = 17;
@@ -87,7 +76,7 @@ describe('the VAE (examples/vae.gm)', () => {
     });
 
     it('the loss is −(ell − kl), averaged over the batch, and training lowers it', async () => {
-        const { model, derivation } = await load('vae.gm');
+        const { model, derivation } = await loadExample('vae.gm');
         const c = compile(model, derivation);
         const x = binaryBatch(32, 784, 4);
         const { loss, ell, kl } = tf.tidy(() => {
@@ -107,7 +96,7 @@ describe('the VAE (examples/vae.gm)', () => {
 
 describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
     it('L_{t−1} computed as KL(q(x_{t−1}|x_t,x_0) ‖ p(x_{t−1}|x_t)) equals the derived mseWeight·‖ε − ε_θ‖² + klConstant', async () => {
-        const { model, derivation } = await load('ddpm-mlp.gm');
+        const { model, derivation } = await loadExample('ddpm-mlp.gm');
         const c = compile(model, derivation, 1, 'all');
         // Give ε_θ random weights so that its output is far from 0.
         const rng = new Random(5);
@@ -135,7 +124,7 @@ describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
     });
 
     it('trains on L_simple only (objective simple): the loss is the mean squared ε error, and only it is computed', async () => {
-        const { model, derivation } = await load('ddpm-mlp.gm');
+        const { model, derivation } = await loadExample('ddpm-mlp.gm');
         const c = compile(model, derivation);
         expect(c.program.terms.map((t) => t.id)).toEqual(['L_simple']);
         // One call of ε_θ per step: the terms with weight 0 (L_T, L_{t−1}, L_0) are not compiled for training.
@@ -157,7 +146,7 @@ describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
 
 describe('the importance-weighted bound (examples/iwae.gm)', () => {
     it('is log (1/k) Σ_i p(x, z_i) / q(z_i | x) over k = 5 samples per example (Burda et al. eq. 8)', async () => {
-        const { model, derivation } = await load('iwae.gm');
+        const { model, derivation } = await loadExample('iwae.gm');
         const c = compile(model, derivation);
         expect(c.program.replicas).toBe(5);
         const x = binaryBatch(3, 784, 8);
@@ -188,7 +177,7 @@ describe('the importance-weighted bound (examples/iwae.gm)', () => {
 describe('diffusion training steps on wasm', () => {
     for (const [file, batch] of [['ddpm-mlp.gm', 8], ['ddpm-cosine.gm', 2], ['ddpm.gm', 2]] as const) {
         it(`${file}: a step updates every parameter and the loss stays finite (U-Net convs use the fast gradients)`, async () => {
-            const { model, derivation } = await load(file);
+            const { model, derivation } = await loadExample(file);
             const c = compile(model, derivation);
             const { createOptimizer } = await import('../src/optim/index.js');
             const opt = createOptimizer(model.train, c.parameters);
@@ -218,7 +207,7 @@ describe('diffusion training steps on wasm', () => {
 describe('other models compile through the same path', () => {
     for (const file of ['iwae.gm', 'hvae.gm', 'beta-vae.gm', 'vae-gaussian.gm', 'ddpm-cosine.gm']) {
         it(`${file}: finite loss and terms`, async () => {
-            const { model, derivation } = await load(file);
+            const { model, derivation } = await loadExample(file);
             const c = compile(model, derivation, 1, 'all');
             const input = c.program.inputs[0];
             const x = tf.randomUniform([3, ...input.shape], 0, 1, 'float32', 1);

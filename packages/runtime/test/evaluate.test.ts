@@ -1,18 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel } from '@gm/language';
-import { deriveFromLowering } from '@gm/language/derivation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { compileModel } from '../src/compile/index.js';
 import { encodeIdxUint8, loadDataset } from '../src/data/index.js';
 import { compileImportanceEstimate, estimateNegativeLogLikelihood, evaluateBound } from '../src/evaluate/index.js';
 import { Random } from '../src/rng/index.js';
-
-const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
+import { loadExample } from './fixtures.js';
 
 beforeAll(async () => {
     await selectBackend('wasm');
@@ -20,11 +16,8 @@ beforeAll(async () => {
 
 describe('evaluation of the VAE on the MNIST test split', () => {
     it('gives the bound term by term, in nats and bits/dim, and a tighter importance-sampled −log p(x)', async () => {
-        const { result } = await loadModel(path.join(examples, 'vae.gm'));
-        const derived = deriveFromLowering(result);
-        if (!derived.ok) throw new Error('no derivation');
-        const model = result.model;
-        const c = compileModel(model, derived.derivation, 1);
+        const { model, derivation } = await loadExample('vae.gm');
+        const c = compileModel(model, derivation, 1);
         // Larger encoder weights put q(z|x) far from p(z), so that importance weighting has something to gain.
         const rng = new Random(2);
         for (const p of c.networks.get('encoder')!.parameters) p.variable.assign(tf.tensor(Float32Array.from({ length: p.variable.size }, () => (rng.next() - 0.5) * 0.3), p.variable.shape));
@@ -37,11 +30,11 @@ describe('evaluation of the VAE on the MNIST test split', () => {
         expect(bound.bitsPerDim).toBeCloseTo(bound.nats / (784 * Math.LN2), 8);
         expect(bound.terms['kl(z)']).toBeGreaterThan(0);
 
-        const program = compileImportanceEstimate(model, derived.derivation, 64);
+        const program = compileImportanceEstimate(model, derivation, 64);
         expect(program.replicas).toBe(64);
         expect(program.terms.map((t) => t.id)).toEqual(['log p(x)']);
-        const iw1 = await estimateNegativeLogLikelihood(model, derived.derivation, c.networks, test, 1, 1, { batch: 16, limit: 40 });
-        const iw64 = await estimateNegativeLogLikelihood(model, derived.derivation, c.networks, test, 1, 64, { batch: 8, limit: 40 });
+        const iw1 = await estimateNegativeLogLikelihood(model, derivation, c.networks, test, 1, 1, { batch: 16, limit: 40 });
+        const iw64 = await estimateNegativeLogLikelihood(model, derivation, c.networks, test, 1, 64, { batch: 8, limit: 40 });
         // L_1 is an unbiased estimate of the ELBO; L_64 ≥ L_1 (Burda et al., Theorem 1).
         expect(Math.abs(iw1.nats - bound.nats)).toBeLessThan(0.05 * bound.terms['kl(z)'] + 2);
         expect(iw64.nats).toBeLessThan(iw1.nats - 1);
@@ -93,11 +86,8 @@ describe('the importance-sampled log p(x) of a linear-Gaussian model', () => {
             const pixels = Uint8Array.from({ length: 6 * 4 }, () => Math.floor(rng.next() * 256));
             writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdxUint8([6, 2, 2], pixels));
             writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), encodeIdxUint8([6, 2, 2], pixels));
-            const { result } = await loadModel(path.join(dir, 'linear.gm'));
-            const derived = deriveFromLowering(result);
-            if (!derived.ok) throw new Error(derived.failure.reasons.map((r) => r.message).join('; '));
-            const model = result.model;
-            const c = compileModel(model, derived.derivation, 3);
+            const { model, derivation } = await loadExample(path.join(dir, 'linear.gm'));
+            const c = compileModel(model, derivation, 3);
             const test = await loadDataset({ ...model.data[0], dataset: 'idx', path: dir, split: 'test' }, [4], { seed: 1 });
             expect(test.size).toBe(6);
 
@@ -110,7 +100,7 @@ describe('the importance-sampled log p(x) of a linear-Gaussian model', () => {
             const exact = -xs.reduce((a, x) => a + logNormalDensity(x, b, cov), 0) / xs.length;
 
             const bound = await evaluateBound(c.program, c.networks, test, 1, { batch: 6 });
-            const estimate = async (k: number) => (await estimateNegativeLogLikelihood(model, derived.derivation, c.networks, test, 1, k, { batch: 6 })).nats;
+            const estimate = async (k: number) => (await estimateNegativeLogLikelihood(model, derivation, c.networks, test, 1, k, { batch: 6 })).nats;
             const [k1, k16, k4096] = [await estimate(1), await estimate(16), await estimate(4096)];
             // −ELBO ≥ −L_16 ≥ −L_4096 ≥ −log p(x), and L_k → log p(x) as k grows.
             expect(bound.nats - exact).toBeGreaterThan(0.05);

@@ -1,54 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, type ModelIR } from '@gm/language';
-import { deriveFromLowering, type Derivation } from '@gm/language/derivation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { TfjsExecutor } from '../src/compile/index.js';
-import { buildNetwork, type Network } from '../src/nets/index.js';
+import { buildNetwork } from '../src/nets/index.js';
 import { compilePriorSampler, compileReconstruction, sampleChain, samplingTimesteps } from '../src/sample/index.js';
-
-const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
-
-/** An example by name, or any model file by absolute path. */
-async function load(file: string): Promise<{ model: ModelIR; derivation: Derivation }> {
-    const { result } = await loadModel(path.resolve(examples, file));
-    const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(derived.failure.reasons.map((r) => r.message).join('; '));
-    return { model: result.model, derivation: derived.derivation };
-}
+import { examples, loadExample, optimalDenoiser } from './fixtures.js';
 
 beforeAll(async () => {
     await selectBackend('wasm');
 });
-
-/**
- * The exact ε-predictor for data that is one point c: x_t = m_t c + √s_t ε, so ε = (x_t − m_t c)/√s_t.
- * With it, the reverse chain must end at c whatever the sampler.
- */
-function optimalDenoiser(derivation: Derivation, c: tf.Tensor): Network {
-    const co = derivation.chains[0].coefficients;
-    const m = tf.keep(tf.tensor1d(co.marginalMean));
-    const s = tf.keep(tf.tensor1d(co.marginalVar));
-    return {
-        name: 'eps',
-        architecture: 'MLP',
-        timeConditioned: true,
-        apply: (x, t) => {
-            const ti = tf.cast(t!, 'int32');
-            const mt = tf.reshape(tf.gather(m, ti), [-1, 1]);
-            const st = tf.reshape(tf.gather(s, ti), [-1, 1]);
-            return tf.div(tf.sub(x, tf.mul(mt, c)), tf.sqrt(st));
-        },
-        parameters: [],
-        variables: [],
-        parameterCount: 0,
-        dispose: () => tf.dispose([m, s]),
-    };
-}
 
 describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
     it('visits T..1 (ancestral) or an evenly spaced subsequence from T down to 1 (DDIM)', () => {
@@ -62,7 +25,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
 
     for (const [sampler, eta] of [['ancestral', 0], ['ddim', 0], ['ddim', 1]] as const) {
         it(`${sampler}${sampler === 'ddim' ? ` (η = ${eta})` : ''} with the exact denoiser of a point mass ends at that point`, async () => {
-            const { model, derivation } = await load('ddpm-mlp.gm');
+            const { model, derivation } = await loadExample('ddpm-mlp.gm');
             const c = tf.keep(tf.linspace(-0.8, 0.8, 784).reshape([1, 784]));
             const net = optimalDenoiser(derivation, c);
             const out = await sampleChain(model, derivation, new Map([['eps', net]]), { n: 3, sampler, steps: 20, eta, seed: 4, frames: 5 });
@@ -104,7 +67,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
             const tilde = source.replace('eps(x[t], t)) / sqrt(alpha[t]), var: beta[t])', 'eps(x[t], t)) / sqrt(alpha[t]), var: (1 - alphabar[t-1]) / (1 - alphabar[t]) * beta[t])');
             expect(tilde).not.toBe(source);
             writeFileSync(path.join(dir, 'tilde.gm'), tilde);
-            const { model, derivation } = await load(path.join(dir, 'tilde.gm'));
+            const { model, derivation } = await loadExample(path.join(dir, 'tilde.gm'));
             // An untrained network: any ε̂ will do, the identity is algebraic.
             const net = buildNetwork(model.networks.find((n) => n.name === 'eps')!, 3);
             const nets = new Map([['eps', net]]);
@@ -123,7 +86,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
     });
 
     it('leaves no tensors behind across repeated sampling calls', async () => {
-        const { model, derivation } = await load('ddpm-mlp.gm');
+        const { model, derivation } = await loadExample('ddpm-mlp.gm');
         const net = buildNetwork(model.networks.find((n) => n.name === 'eps')!, 1);
         const nets = new Map([['eps', net]]);
         const run = () => sampleChain(model, derivation, nets, { n: 2, sampler: 'ddim', steps: 5, eta: 0.5, seed: 2, frames: 3, clip: [-1, 1] });
@@ -135,7 +98,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
     });
 
     it('clips predicted x_0 to the data range', async () => {
-        const { model, derivation } = await load('ddpm-mlp.gm');
+        const { model, derivation } = await loadExample('ddpm-mlp.gm');
         const c = tf.keep(tf.fill([1, 784], 3)); // outside [−1, 1]
         const net = optimalDenoiser(derivation, c);
         const out = await sampleChain(model, derivation, new Map([['eps', net]]), { n: 2, sampler: 'ddim', steps: 10, eta: 0, seed: 1, clip: [-1, 1] });
@@ -147,7 +110,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
 
 describe('latent-variable sampling (examples/vae.gm)', () => {
     it('draws z from the prior and shows x as the Bernoulli probabilities; reconstructs through the q and p means', async () => {
-        const { model } = await load('vae.gm');
+        const { model } = await loadExample('vae.gm');
         const networks = new Map(model.networks.map((n) => [n.name, buildNetwork(n, 1)]));
         const prior = new TfjsExecutor(compilePriorSampler(model), networks, 7);
         const out = tf.tidy(() => {

@@ -1,5 +1,5 @@
 import type { AstNode } from 'langium';
-import { AbstractFormatter, Formatting } from 'langium/lsp';
+import { AbstractFormatter, Formatting, type NodeFormatter } from 'langium/lsp';
 import * as ast from '../generated/ast.js';
 
 /**
@@ -24,26 +24,22 @@ export class GmFormatter extends AbstractFormatter {
             const f = this.getNodeFormatter(node);
             f.keyword('{').prepend(Formatting.oneSpace()).append(Formatting.oneSpace());
             f.keyword('}').prepend(Formatting.oneSpace());
-            f.keywords(',').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
+            commas(f);
         } else if (ast.isOption(node) || ast.isArgument(node)) {
             const f = this.getNodeFormatter(node);
             f.keyword(':').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
         } else if (ast.isFactor(node)) {
             const f = this.getNodeFormatter(node);
-            f.keyword('(').prepend(Formatting.noSpace()).append(Formatting.noSpace());
-            f.keyword(')').prepend(Formatting.noSpace());
+            brackets(f, '(', ')');
             f.keyword('|').surround(Formatting.oneSpace());
-            f.keywords(',').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
+            commas(f);
             f.keyword('=').surround(Formatting.oneSpace());
         } else if (ast.isCallExpr(node)) {
             const f = this.getNodeFormatter(node);
-            f.keyword('(').prepend(Formatting.noSpace()).append(Formatting.noSpace());
-            f.keyword(')').prepend(Formatting.noSpace());
-            f.keywords(',').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
+            brackets(f, '(', ')');
+            commas(f);
         } else if (ast.isIndexExpr(node) || ast.isFactorVar(node)) {
-            const f = this.getNodeFormatter(node);
-            f.keyword('[').prepend(Formatting.noSpace()).append(Formatting.noSpace());
-            f.keyword(']').prepend(Formatting.noSpace());
+            brackets(this.getNodeFormatter(node), '[', ']');
         } else if (ast.isBinaryExpr(node)) {
             this.getNodeFormatter(node).property('operator').surround(Formatting.oneSpace());
         } else if (ast.isLayerList(node)) {
@@ -52,7 +48,7 @@ export class GmFormatter extends AbstractFormatter {
             const f = this.getNodeFormatter(node);
             f.keyword('[').append(Formatting.noSpace());
             f.keyword(']').prepend(Formatting.noSpace());
-            f.keywords(',').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
+            commas(f);
         } else if (ast.isConstant(node) || ast.isSchedule(node) || ast.isSequence(node) || ast.isDataDecl(node) || ast.isNetDecl(node)) {
             this.getNodeFormatter(node).keyword('=').surround(Formatting.oneSpace());
         } else if (ast.isVariableDecl(node)) {
@@ -61,4 +57,15 @@ export class GmFormatter extends AbstractFormatter {
             f.keyword('from').surround(Formatting.oneSpace());
         }
     }
+}
+
+/** A call's or an index's brackets hug what they enclose and the name before them: `f(x)`, `x[t]`. */
+function brackets<T extends AstNode>(f: NodeFormatter<T>, open: string, close: string): void {
+    f.keyword(open).prepend(Formatting.noSpace()).append(Formatting.noSpace());
+    f.keyword(close).prepend(Formatting.noSpace());
+}
+
+/** Commas in any list: none before, one space after. */
+function commas<T extends AstNode>(f: NodeFormatter<T>): void {
+    f.keywords(',').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
 }

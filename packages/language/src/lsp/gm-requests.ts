@@ -1,7 +1,7 @@
 import { DocumentState, URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Connection } from 'vscode-languageserver';
-import type { Document } from '../generated/ast.js';
+import type { Document, Model } from '../generated/ast.js';
 import type { GmServices } from '../gm-module.js';
 import { modelGraph } from '../graph/model-graph.js';
 import { renderLatex, toJson } from '../derivation/render.js';
@@ -19,14 +19,27 @@ export async function validatedDocument(shared: LangiumSharedServices, uri: stri
     return shared.workspace.LangiumDocuments.getDocument(parsed) as LangiumDocument<Document> | undefined;
 }
 
+/**
+ * The models a graph or derivation request is about: the one it names, or every model of the
+ * document when it names none; undefined when the server does not know the document.
+ */
+async function requestedModels(shared: LangiumSharedServices, params: ModelRequestParams): Promise<Model[] | undefined> {
+    const document = await validatedDocument(shared, params.uri);
+    return document?.parseResult.value.models.filter(model => !params.model || model.name === params.model);
+}
+
+/** The answer of a graph or derivation request on a document the server does not know. */
+function unknownDocument(params: ModelRequestParams): { models: []; problems: string[] } {
+    return { models: [], problems: [`unknown document ${params.uri}`] };
+}
+
 /** Registers gm's custom requests on the language server's connection. */
 export function registerGmRequests(connection: Connection, shared: LangiumSharedServices, gm: GmServices): void {
     connection.onRequest(ModelGraphRequest, async (params: ModelRequestParams): Promise<ModelGraphResult> => {
-        const document = await validatedDocument(shared, params.uri);
-        if (!document) return { models: [], problems: [`unknown document ${params.uri}`] };
+        const models = await requestedModels(shared, params);
+        if (!models) return unknownDocument(params);
         const result: ModelGraphResult = { models: [], problems: [] };
-        for (const model of document.parseResult.value.models) {
-            if (params.model && model.name !== params.model) continue;
+        for (const model of models) {
             const lowered = gm.ir.ModelCache.get(model);
             if (lowered.incomplete) result.problems.push(`model ${model.name}: fix the syntax errors to see its graph`);
             else result.models.push(modelGraph(lowered.model));
@@ -35,11 +48,10 @@ export function registerGmRequests(connection: Connection, shared: LangiumShared
     });
 
     connection.onRequest(DerivationRequest, async (params: ModelRequestParams): Promise<DerivationResult> => {
-        const document = await validatedDocument(shared, params.uri);
-        if (!document) return { models: [], problems: [`unknown document ${params.uri}`] };
+        const models = await requestedModels(shared, params);
+        if (!models) return unknownDocument(params);
         const result: DerivationResult = { models: [], problems: [] };
-        for (const model of document.parseResult.value.models) {
-            if (params.model && model.name !== params.model) continue;
+        for (const model of models) {
             const errors = modelErrors(model);
             if (errors.length > 0) {
                 result.problems!.push(`model ${model.name}: no bound while it has errors (line ${errors[0]!.range.start.line + 1}: ${errors[0]!.message})`);

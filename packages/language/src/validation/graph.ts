@@ -3,6 +3,7 @@ import { lineOf, type Report } from './finding.js';
 import { evaluate } from '../ir/expressions.js';
 import { chainIndex, chainOf, factorChain, factorName, sequenceLookup, subExpressions, transitionIndices, variableOf, type ChainIndex } from './ir-walk.js';
 import { Code, type DiagnosticCode } from './codes.js';
+import { findCycles } from './cycles.js';
 
 /**
  * The graph of the model: p is a directed acyclic graph; a Markov chain x[lower..upper] has a
@@ -25,27 +26,13 @@ export function checkGraph(ir: ModelIR, report: Report): void {
 export function checkGenerativeAcyclic(ir: ModelIR, report: Report): void {
     const ps = ir.factors.filter(f => f.kind === 'p' && !chainOf(ir, f.target.name));
     const byTarget = new Map(ps.map(f => [f.target.name, f]));
-    const state = new Map<string, 'visiting' | 'done'>();
-    const reported = new Set<FactorIR>();
-    const visit = (name: string, path: string[]): void => {
-        const p = byTarget.get(name);
-        if (!p || state.get(name) === 'done') return;
-        if (state.get(name) === 'visiting') {
-            if (!reported.has(p)) {
-                reported.add(p);
-                const cycle = [...path.slice(path.indexOf(name)), name].reverse().join(' → ');
-                report({
-                    severity: 'error', code: Code.PCycle, range: p.range,
-                    message: `the generative model has a cycle (${cycle}); p must be a directed acyclic graph, so one of these factors must not condition on the other`
-                });
-            }
-            return;
-        }
-        state.set(name, 'visiting');
-        for (const g of p.given) visit(g.name, [...path, name]);
-        state.set(name, 'done');
-    };
-    for (const name of byTarget.keys()) visit(name, []);
+    findCycles(byTarget, (p, names) => {
+        const cycle = [...names].reverse().join(' → ');
+        report({
+            severity: 'error', code: Code.PCycle, range: p.range,
+            message: `the generative model has a cycle (${cycle}); p must be a directed acyclic graph, so one of these factors must not condition on the other`
+        });
+    });
 }
 
 /** The index range is made of integers with lower < upper, and the chain starts from observed data. */

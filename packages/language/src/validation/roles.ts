@@ -2,6 +2,7 @@ import type { FactorIR, ModelIR } from '../ir/types.js';
 import { lineOf, type Report } from './finding.js';
 import { chainOf, declaredNonVariable, exprKey, factorName, sizeOfShape, variableOf, variablesRead } from './ir-walk.js';
 import { Code } from './codes.js';
+import { findCycles } from './cycles.js';
 
 /**
  * Roles of the random variables: the generative model p must give every latent and every observed
@@ -128,26 +129,11 @@ export function checkQOrder(ir: ModelIR, report: Report): void {
             });
         }
     }
-    // Depth-first search for a cycle among q's latents.
-    const state = new Map<string, 'visiting' | 'done'>();
-    const reportedCycle = new Set<FactorIR>();
-    const visit = (name: string, path: string[]): void => {
-        const q = sampledBy.get(name);
-        if (!q || state.get(name) === 'done') return;
-        if (state.get(name) === 'visiting') {
-            if (!reportedCycle.has(q)) {
-                reportedCycle.add(q);
-                const cycle = [...path.slice(path.indexOf(name)), name].join(' → ');
-                report({
-                    severity: 'error', code: Code.QCycle, range: q.range,
-                    message: `q has no sampling order: its factors condition in a circle (${cycle}); one of them must condition only on observed variables or on latents sampled before`
-                });
-            }
-            return;
-        }
-        state.set(name, 'visiting');
-        for (const g of q.given) visit(g.name, [...path, name]);
-        state.set(name, 'done');
-    };
-    for (const name of sampledBy.keys()) visit(name, []);
+    findCycles(sampledBy, (q, names) => {
+        const cycle = names.join(' → ');
+        report({
+            severity: 'error', code: Code.QCycle, range: q.range,
+            message: `q has no sampling order: its factors condition in a circle (${cycle}); one of them must condition only on observed variables or on latents sampled before`
+        });
+    });
 }

@@ -8,6 +8,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Document } from '../../src/generated/ast.js';
 import type { GmServices } from '../../src/gm-module.js';
+import { TINY_DDPM } from '../fixtures.js';
 import { testServices } from '../services.js';
 
 let services: GmServices;
@@ -30,21 +31,7 @@ const VAE = `model VAE {
 }
 `;
 
-const TINY = `model TinyDDPM {
-  const T = 200
-  schedule beta[t in 1..T] = linear(1e-4, 0.05)
-  let alpha[t] = 1 - beta[t]
-  let alphabar[t] = prod(alpha[1..t])
-  data mnist = images("mnist", split: train, range: [-1, 1])
-  observed x0 : Real[784] from mnist
-  chain x[t in 0..T] starts x0
-  net eps = MLP(784 -> 1024 -> 784, activation: silu, time_embedding: 128)
-  q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])
-  p(x[T]) = Normal(0, 1)
-  p(x[t-1] | x[t]) = Normal((x[t] - beta[t] / sqrt(1 - alphabar[t]) * eps(x[t], t)) / sqrt(alpha[t]), var: beta[t])
-  train { objective: simple, optimizer: Adam(lr: 1e-3), batch: 128, steps: 20000, seed: 0 }
-}
-`;
+const TINY = `${TINY_DDPM}\n`;
 
 function edit(text: string, from: string, to: string): string {
     expect(text).toContain(from);

@@ -18,43 +18,13 @@ import { checkParameters } from '../../src/validation/parameters.js';
 import { checkRoles } from '../../src/validation/roles.js';
 import { checkShapes, sizer } from '../../src/validation/shapes.js';
 import { checkModel } from '../../src/validation/structure.js';
+import { edit, TINY_DDPM as TINY, VAE } from '../fixtures.js';
 import { testServices } from '../services.js';
 
 let services: GmServices;
 beforeAll(async () => { services = await testServices(); });
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../../examples');
-
-const VAE = `model VAE {
-  data mnist = images("mnist", split: train, binarize: fixed)
-  observed x : Real[784] from mnist
-  latent   z : Real[20]
-  net encoder = MLP(784 -> 400 -> 2 * 20, activation: relu)
-  net decoder = MLP(20 -> 400 -> 784, activation: relu)
-  p(z)     = Normal(0, 1)
-  p(x | z) = Bernoulli(logits: decoder(z))
-  q(z | x) = Normal(mean: encoder(x)[0:20], logvar: encoder(x)[20:40])
-  train { optimizer: Adam(lr: 1e-3), batch: 128, epochs: 10, seed: 1 }
-}`;
-
-const TINY = `model TinyDDPM {
-  const T = 200
-  schedule beta[t in 1..T] = linear(1e-4, 0.05)
-  let alpha[t] = 1 - beta[t]
-  let alphabar[t] = prod(alpha[1..t])
-  data mnist = images("mnist", split: train, range: [-1, 1])
-  observed x0 : Real[784] from mnist
-  chain x[t in 0..T] starts x0
-  net eps = MLP(784 -> 1024 -> 784, activation: silu, time_embedding: 128)
-  q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])
-  p(x[T]) = Normal(0, 1)
-  p(x[t-1] | x[t]) = Normal((x[t] - beta[t] / sqrt(1 - alphabar[t]) * eps(x[t], t)) / sqrt(alpha[t]), var: beta[t])
-  train { objective: simple, optimizer: Adam(lr: 1e-3), batch: 128, steps: 20000, seed: 0 }
-}`;
-
-function edit(text: string, ...pairs: Array<[string, string]>): string {
-    return pairs.reduce((s, [from, to]) => { expect(s).toContain(from); return s.replace(from, to); }, text);
-}
 
 let counter = 0;
 async function parse(text: string) {
@@ -77,6 +47,13 @@ async function run(check: (ir: ModelIR, report: Report) => void, text: string): 
 }
 
 const codes = (findings: Finding[]) => findings.map(f => f.code);
+
+/** Runs one check, expects exactly one finding and of `code`, and returns it for its message to be checked. */
+async function onlyFinding(check: (ir: ModelIR, report: Report) => void, text: string, code: string): Promise<Finding> {
+    const findings = await run(check, text);
+    expect(codes(findings)).toEqual([code]);
+    return findings[0]!;
+}
 
 describe('the examples pass every structural check', () => {
     const files = fs.readdirSync(EXAMPLES).filter(f => f.endsWith('.gm')).sort();
@@ -108,15 +85,12 @@ describe('roles', () => {
   q(a | b) = Normal(b, 1)
   q(b | a) = Normal(a, 1)
 }`;
-        const findings = await run(checkRoles, hvae);
-        expect(codes(findings)).toEqual(['q-cycle']);
-        expect(findings[0]!.message).toContain('a → b → a');
+        expect((await onlyFinding(checkRoles, hvae, 'q-cycle')).message).toContain('a → b → a');
     });
 
     test('a distribution that reads what it does not condition on', async () => {
-        const findings = await run(checkRoles, edit(VAE, ['q(z | x) =', 'q(z) =']));
-        expect(codes(findings)).toEqual(['undeclared-dependency']);
-        expect(findings[0]!.message).toBe("q(z) reads 'x' but does not condition on it; add it after '|'");
+        const finding = await onlyFinding(checkRoles, edit(VAE, ['q(z | x) =', 'q(z) =']), 'undeclared-dependency');
+        expect(finding.message).toBe("q(z) reads 'x' but does not condition on it; add it after '|'");
     });
 
     test('chain elements are compared by index, not by position in the text', async () => {
@@ -130,21 +104,18 @@ describe('graph', () => {
     test('the DDPM chain is complete', async () => expect(await run(checkGraph, TINY)).toEqual([]));
 
     test('x[t+1] leaves the range at t = T', async () => {
-        const findings = await run(checkGraph, edit(TINY, ['q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1]', 'q(x[t+1] | x[t]) = Normal(sqrt(1 - beta[t]) * x[t]']));
-        expect(codes(findings)).toEqual(['chain-index-range']);
-        expect(findings[0]!.message).toContain('(at t = 200)');
+        const model = edit(TINY, ['q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1]', 'q(x[t+1] | x[t]) = Normal(sqrt(1 - beta[t]) * x[t]']);
+        expect((await onlyFinding(checkGraph, model, 'chain-index-range')).message).toContain('(at t = 200)');
     });
 
     test('x[t-2] leaves the range at t = 1', async () => {
-        const findings = await run(checkGraph, edit(TINY, ['* x[t-1], var', '* x[t-2], var']));
-        expect(codes(findings)).toEqual(['chain-index-range']);
-        expect(findings[0]!.message).toContain('(at t = 1)');
+        const finding = await onlyFinding(checkGraph, edit(TINY, ['* x[t-1], var', '* x[t-2], var']), 'chain-index-range');
+        expect(finding.message).toContain('(at t = 1)');
     });
 
     test('a schedule shorter than the chain is found at its first missing step', async () => {
-        const findings = await run(checkGraph, edit(TINY, ['schedule beta[t in 1..T]', 'schedule beta[t in 1..150]']));
-        expect(codes(findings)).toEqual(['sequence-range']);
-        expect(findings[0]!.message).toContain('reads it at 151 (t = 151)');
+        const finding = await onlyFinding(checkGraph, edit(TINY, ['schedule beta[t in 1..T]', 'schedule beta[t in 1..150]']), 'sequence-range');
+        expect(finding.message).toContain('reads it at 151 (t = 151)');
     });
 
     test('each missing part of the chain is named', async () => {
@@ -197,9 +168,8 @@ describe('shapes', () => {
 describe('parameters', () => {
     test('a schedule is found at its first value outside (0, 1)', async () => {
         // linear from 1e-4 to 1.2 over 200 steps: 1e-4 + (1.2 − 1e-4)·166/199 = 1.00102 at t = 167.
-        const findings = await run(checkParameters, edit(TINY, ['linear(1e-4, 0.05)', 'linear(1e-4, 1.2)']));
-        expect(codes(findings)).toEqual(['schedule-range']);
-        expect(findings[0]!.message).toMatch(/^beta\[167\] = 1\.00102 /);
+        const finding = await onlyFinding(checkParameters, edit(TINY, ['linear(1e-4, 0.05)', 'linear(1e-4, 1.2)']), 'schedule-range');
+        expect(finding.message).toMatch(/^beta\[167\] = 1\.00102 /);
     });
 
     test('a variance sequence is evaluated at every step', async () => {

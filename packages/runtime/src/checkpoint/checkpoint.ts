@@ -1,7 +1,7 @@
 import type { NamedArray } from './named-array.js';
 
-/** Everything needed to continue a run exactly, or to evaluate and sample from it. */
-export interface Checkpoint {
+/** Where a run stands: what a checkpoint and its manifest both record, with the same meaning. */
+export interface RunPosition {
     /** The model's name and the SHA-256 of its source text (`sourceHash`). */
     model: string;
     sourceHash: string;
@@ -12,6 +12,10 @@ export interface Checkpoint {
     seed: number;
     /** States of host-side generators by name (their whole state is one integer each). */
     rng: Record<string, number>;
+}
+
+/** Everything needed to continue a run exactly, or to evaluate and sample from it. */
+export interface Checkpoint extends RunPosition {
     weights: NamedArray[];
     optimizer?: { name: string; iterations: number; slots: NamedArray[] };
     /** Exponential moving average of the weights, when the model trains one. */
@@ -21,15 +25,9 @@ export interface Checkpoint {
 }
 
 /** The JSON file of a checkpoint folder: everything but the tensor values, which are in `tensors.bin`. */
-export interface CheckpointManifest {
+export interface CheckpointManifest extends RunPosition {
     format: 'gm-checkpoint';
     version: 1;
-    model: string;
-    sourceHash: string;
-    step: number;
-    epoch: number;
-    seed: number;
-    rng: Record<string, number>;
     createdAt: string;
     /** The tensors in `tensors.bin`: little-endian float32, one after another. */
     tensors: { group: 'weights' | 'optimizer' | 'ema'; name: string; shape: number[]; offset: number; length: number }[];

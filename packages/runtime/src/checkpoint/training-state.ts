@@ -6,7 +6,7 @@
 import type { Parameter } from '../nets/parameters.js';
 import type { Ema } from '../optim/ema.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, RunPosition } from './checkpoint.js';
 import { assignNamedArrays, readNamedArrays } from './named-array.js';
 
 export interface TrainingState {
@@ -21,15 +21,15 @@ export interface TrainingState {
     metadata?: Record<string, unknown>;
 }
 
+/** The fields a checkpoint copies from the state as they are; only the tensors need reading. */
+function position(state: TrainingState): RunPosition {
+    return { model: state.model, sourceHash: state.sourceHash, step: state.step, epoch: state.epoch, seed: state.seed, rng: {} };
+}
+
 /** The training state as a checkpoint, read with `await data()` (the only read every backend has, WebGPU included). */
 export async function snapshotAsync(state: TrainingState): Promise<Checkpoint> {
     return {
-        model: state.model,
-        sourceHash: state.sourceHash,
-        step: state.step,
-        epoch: state.epoch,
-        seed: state.seed,
-        rng: {},
+        ...position(state),
         weights: await readNamedArrays(state.parameters),
         optimizer: state.optimizer && { name: state.optimizer.name, ...(await state.optimizer.saveStateAsync()) },
         ema: await state.ema?.saveAsync(),

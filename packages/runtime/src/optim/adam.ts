@@ -5,10 +5,8 @@
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)  [− lr · λ θ for AdamW]
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NamedArray } from '../checkpoint/named-array.js';
 import type { Parameter } from '../nets/parameters.js';
-import type { Optimizer } from './optimizer.js';
-import { Slots } from './slots.js';
+import { SlotOptimizer } from './slot-optimizer.js';
 
 export interface AdamOptions {
     beta1: number;
@@ -18,51 +16,27 @@ export interface AdamOptions {
     weightDecay: number;
 }
 
-export class Adam implements Optimizer {
+export class Adam extends SlotOptimizer {
     readonly name: string;
-    private t = 0;
-    private readonly slots: Slots;
 
-    constructor(readonly parameters: Parameter[], private readonly options: AdamOptions, decoupled = false) {
+    constructor(parameters: Parameter[], private readonly options: AdamOptions, decoupled = false) {
+        super(parameters, ['m', 'v']);
         this.name = decoupled ? 'AdamW' : 'Adam';
-        this.slots = new Slots(parameters, ['m', 'v']);
     }
 
-    get iterations(): number {
-        return this.t;
-    }
-
-    apply(grads: tf.Tensor[], lr: number): void {
+    protected update(p: Parameter, g: tf.Tensor, i: number, lr: number): void {
         const { beta1, beta2, eps, weightDecay } = this.options;
-        this.t += 1;
+        // Bias corrections from the step count on the host, so a resumed run updates bit-identically.
         const c1 = 1 - Math.pow(beta1, this.t);
         const c2 = 1 - Math.pow(beta2, this.t);
         const ms = this.slots.get('m');
         const vs = this.slots.get('v');
-        tf.tidy(() => {
-            this.parameters.forEach((p, i) => {
-                const g = grads[i];
-                const m = tf.add(tf.mul(ms[i], beta1), tf.mul(g, 1 - beta1));
-                const v = tf.add(tf.mul(vs[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-                ms[i].assign(m);
-                vs[i].assign(v);
-                let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-                if (weightDecay > 0) update = tf.add(update, tf.mul(p.variable, weightDecay));
-                p.variable.assign(tf.sub(p.variable, tf.mul(update, lr)));
-            });
-        });
-    }
-
-    async saveStateAsync() {
-        return { iterations: this.t, slots: await this.slots.saveAsync() };
-    }
-
-    loadState(state: { iterations: number; slots: NamedArray[] }): void {
-        this.slots.load(state.slots, `${this.name} state`);
-        this.t = state.iterations;
-    }
-
-    dispose(): void {
-        this.slots.dispose();
+        const m = tf.add(tf.mul(ms[i], beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(vs[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+        ms[i].assign(m);
+        vs[i].assign(v);
+        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        if (weightDecay > 0) update = tf.add(update, tf.mul(p.variable, weightDecay));
+        p.variable.assign(tf.sub(p.variable, tf.mul(update, lr)));
     }
 }
