@@ -22,10 +22,10 @@ const GRADIENT_FLOOR = 1e-4;
 
 /** Every file in examples/, the U-Nets (Mesa renders them slowly) at batch 1. */
 const cases: [file: string, batch: number][] = readdirSync(examples).filter((f) => f.endsWith('.gm')).sort()
-    .map((f) => [f, /UNet\(/.test(readFileSync(path.join(examples, f), 'utf-8')) ? 1 : 4]);
+    .map((f): [string, number] => [f, /UNet\(/.test(readFileSync(path.join(examples, f), 'utf-8')) ? 1 : 4]);
 
 describe('WebGPU against wasm, every example', () => {
-    it.for(cases)('%s (batch %i): loss, gradients and samples agree', async ([file, batch], ctx) => {
+    it.for(cases)('%s (batch %i): loss, gradients and samples agree', { timeout: 600_000 }, async ([file, batch], ctx) => {
         await selectBackend('wasm');
         const reference = await oneStep(file, batch);
         const gpu = await webgpuOrWhyNot();
@@ -45,5 +45,5 @@ describe('WebGPU against wasm, every example', () => {
         expect(actual.grads.length).toBe(reference.grads.length);
         gradErrors.forEach((e, i) => expect(e, `gradient of ${actual.grads[i]!.name}`).toBeLessThan(TENSOR_TOLERANCE));
         expect(relativeError(actual.samples, reference.samples), 'samples').toBeLessThan(TENSOR_TOLERANCE);
-    }, 600_000);
+    });
 });
