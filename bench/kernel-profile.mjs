@@ -1,6 +1,6 @@
 // Where a training step's time goes, per kernel: one step of a model (loss, gradients) on a backend,
 // after a warm-up step. With timestamp queries (real GPUs) the times are tf.profile's GPU times; without
-// them (Mesa's software renderer) each WebGPU program is submitted alone and timed by the wall clock,
+// them (Mesa's software renderer) each WebGPU program is submitted alone (a submit batch of 1) and timed by the wall clock,
 // which on a CPU renderer is the kernel's own time (the coverage line says how much of the step that is).
 // Usage: npm run build && node bench/kernel-profile.mjs [examples/ddpm.gm] [--backend webgpu] [--batch 2] [--top 15]
 import * as tf from '@tensorflow/tfjs';
@@ -40,7 +40,6 @@ if (!timestamps) {
         tf.registerKernel({ ...config, kernelFunc: (args) => {
             const start = performance.now();
             const out = inner(args);
-            if (gpu) gpu.submitQueue?.();
             const ms = performance.now() - start;
             const w = wall.get(config.kernelName) ?? { ms: 0, calls: 0 };
             w.ms += ms; w.calls++;

@@ -9,6 +9,9 @@
  *
  * The gradient registry of tfjs is global (not per backend); the overrides are exact rewrites of the
  * same mathematics, so they are correct on every backend. Other cases fall back to the stock gradient.
+ * Conv2D's rewrite is used on wasm and WebGPU only: on WebGPU with dW by per-tap matrix products, because
+ * there the stock dW kernel took 71 % of a U-Net step and the image-sized-filter convolution 90 %
+ * (BENCHMARKS.md); cpu keeps the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { explicitPadding, type Conv2DPad } from './padding.js';
@@ -71,6 +74,8 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
     return (dy, saved, attrs) => {
         const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
         const a = attrs as unknown as Conv2DAttrs;
+        const backend = tf.getBackend();
+        if (backend !== 'wasm' && backend !== 'webgpu') return stock(dy, saved, attrs);
         if (!isOne(a.strides) || !isOne(a.dilations) || a.dataFormat === 'NCHW' || a.dimRoundingMode) {
             return stock(dy, saved, attrs);
         }
@@ -78,6 +83,7 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
         const [kh, kw] = filter.shape;
         const [pt, pb, pl, pr] = explicitPadding(a.pad, kh, kw);
         if (pt > kh - 1 || pb > kh - 1 || pl > kw - 1 || pr > kw - 1) return stock(dy, saved, attrs);
+        if (backend === 'webgpu') return { x: stock(dy, saved, attrs)['x']!, filter: () => filterGradByMatMul(x, d, kh, kw, [pt, pb, pl, pr]) };
         return {
             x: () => {
                 // dx[i] = Σ_k dy[i + pt − k] W[k]: a correlation of dy, padded by (k − 1 − p), with W
@@ -97,6 +103,24 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
             },
         };
     };
+}
+
+/**
+ * dW by one matrix product per filter tap: dW[a, b] = xpad[:, a:a+Ho, b:b+Wo, :]ᵀ dy over N·Ho·Wo rows.
+ * On WebGPU a convolution whose filter is the whole image (the 'valid' form above) and the stock
+ * Conv2DBackpropFilter both loop over every pixel per output; tiled matrix products are faster.
+ */
+function filterGradByMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, [pt, pb, pl, pr]: number[]): tf.Tensor4D {
+    const [n, ho, wo, co] = dy.shape;
+    const ci = x.shape[3];
+    const xpad = tf.pad(x, [[0, 0], [pt!, pb!], [pl!, pr!], [0, 0]]);
+    const rows = tf.reshape(dy, [n * ho * wo, co]);
+    const taps: tf.Tensor[] = [];
+    for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) taps.push(tf.reshape(tf.slice(xpad, [0, a, b, 0], [n, ho, wo, ci]), [n * ho * wo, ci]));
+    }
+    // im2col: one product [kh·kw·ci, N·Ho·Wo] × [N·Ho·Wo, co].
+    return tf.reshape(tf.matMul(tf.concat(taps, 1), rows, true, false), [kh, kw, ci, co]);
 }
 
 let stockConfigs: GradConfig[] | undefined;
