@@ -3,11 +3,18 @@
 import * as fs from 'node:fs';
 
 const args = process.argv.slice(2);
-let passed = 0, failed = 0;
+let passed = 0,
+    failed = 0;
 const codes = [];
 for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--extra-failed') { failed += Number(args[++i]); continue; }
-    if (args[i] === '--rc') { codes.push(Number(args[++i])); continue; }
+    if (args[i] === '--extra-failed') {
+        failed += Number(args[++i]);
+        continue;
+    }
+    if (args[i] === '--rc') {
+        codes.push(Number(args[++i]));
+        continue;
+    }
     const file = args[i];
     if (!fs.existsSync(file)) continue;
     const report = JSON.parse(fs.readFileSync(file, 'utf-8'));

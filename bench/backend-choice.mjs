@@ -13,7 +13,8 @@ import { trainStep } from '../packages/runtime/out/session/step.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { batch: { type: 'string', default: '128' }, steps: { type: 'string', default: '5' } } });
 const file = positionals[0] ?? 'examples/vae.gm';
-const batch = Number(values.batch), steps = Number(values.steps);
+const batch = Number(values.batch),
+    steps = Number(values.steps);
 const { model, derivation } = await loadChecked(file);
 const auto = await selectBackend('auto', model.networks);
 console.log(`${file}: auto chose ${auto.kind}: ${auto.reason}`);
@@ -25,14 +26,19 @@ async function time(kind) {
     const opt = createOptimizer(model.train, c.parameters);
     const observed = model.variables.find(v => v.name === c.program.inputs[0].variable);
     const rng = new Random(3);
-    const x = tf.tensor(Float32Array.from({ length: batch * observed.shape.reduce((a, b) => a * b, 1) }, () => rng.next()), [batch, ...observed.shape]);
+    const x = tf.tensor(
+        Float32Array.from({ length: batch * observed.shape.reduce((a, b) => a * b, 1) }, () => rng.next()),
+        [batch, ...observed.shape],
+    );
     const ms = [];
     for (let s = 0; s <= steps; s++) {
         const start = performance.now();
         await trainStep(c, opt, model.train, x, s);
         if (s > 0) ms.push(performance.now() - start);
     }
-    tf.dispose(x); opt.dispose(); c.dispose();
+    tf.dispose(x);
+    opt.dispose();
+    c.dispose();
     const median = ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)];
     return `${kind} (${choice.reason}): ${median.toFixed(0)} ms/step, ${((1000 * batch) / median).toFixed(1)} img/s (batch ${batch}, median of ${steps})`;
 }

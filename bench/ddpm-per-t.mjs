@@ -11,13 +11,19 @@ const file = args[0] ?? 'examples/ddpm-mlp.gm';
 const prepared = await prepareModel(file, { backend: 'wasm' });
 const checkpoint = await restoreWeights(prepared, args[1] ?? defaultOutDir(file, prepared.model.name));
 // With --ema, the averaged weights that sampling uses.
-if (process.argv.includes('--ema') && checkpoint.ema) assignNamedArrays(prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })), checkpoint.ema, 'EMA weights');
+if (process.argv.includes('--ema') && checkpoint.ema)
+    assignNamedArrays(
+        prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })),
+        checkpoint.ema,
+        'EMA weights',
+    );
 const chain = prepared.derivation.chains[0];
 if (!chain) throw new Error(`${file} has no chain`);
 const { marginalMean: m, marginalVar: s } = chain.coefficients;
 const net = prepared.compiled.networks.get(chain.network);
 const test = await datasetFor(prepared, 'test', 1);
-const n = 256, x0 = test.slice(0, n);
+const n = 256,
+    x0 = test.slice(0, n);
 console.log(`${path.basename(file)}: t  √ᾱ_t  network  √(1−ᾱ_t)·x_t`);
 for (const t of [1, 2, 5, 10, 20, 50, 100, 150, 200].filter(t => t <= chain.upper)) {
     const errors = tf.tidy(() => {

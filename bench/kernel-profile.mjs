@@ -8,9 +8,14 @@ import { parseArgs } from 'node:util';
 import { prepareModel } from '../packages/runtime/out/session/prepare.js';
 import { Random } from '../packages/runtime/out/rng/index.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: {
-    backend: { type: 'string', default: 'webgpu' }, batch: { type: 'string', default: '2' }, top: { type: 'string', default: '15' },
-} });
+const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+        backend: { type: 'string', default: 'webgpu' },
+        batch: { type: 'string', default: '2' },
+        top: { type: 'string', default: '15' },
+    },
+});
 const file = positionals[0] ?? 'examples/ddpm.gm';
 const batch = Number(values.batch);
 const prepared = await prepareModel(file, { backend: values.backend });
@@ -21,7 +26,10 @@ if (gpu && !timestamps) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1);
 console.log(`${file}, batch ${batch}, ${prepared.backend.kind}: ${prepared.backend.reason}`);
 
 const rng = new Random(1);
-const x = tf.tensor(Float32Array.from({ length: batch * observed.shape.reduce((a, b) => a * b, 1) }, () => rng.next()), [batch, ...observed.shape]);
+const x = tf.tensor(
+    Float32Array.from({ length: batch * observed.shape.reduce((a, b) => a * b, 1) }, () => rng.next()),
+    [batch, ...observed.shape],
+);
 const variables = compiled.parameters.map(p => p.variable);
 async function step(s) {
     const { value, grads } = tf.variableGrads(() => compiled.loss(x, s).loss, variables);
@@ -37,17 +45,25 @@ if (!timestamps) {
     for (const config of configs) {
         const inner = config.kernelFunc;
         tf.unregisterKernel(config.kernelName, config.backendName);
-        tf.registerKernel({ ...config, kernelFunc: (args) => {
-            const start = performance.now();
-            const out = inner(args);
-            const ms = performance.now() - start;
-            const w = wall.get(config.kernelName) ?? { ms: 0, calls: 0 };
-            w.ms += ms; w.calls++;
-            wall.set(config.kernelName, w);
-            return out;
-        } });
+        tf.registerKernel({
+            ...config,
+            kernelFunc: args => {
+                const start = performance.now();
+                const out = inner(args);
+                const ms = performance.now() - start;
+                const w = wall.get(config.kernelName) ?? { ms: 0, calls: 0 };
+                w.ms += ms;
+                w.calls++;
+                wall.set(config.kernelName, w);
+                return out;
+            },
+        });
     }
-    restore = () => configs.forEach(c => { tf.unregisterKernel(c.kernelName, c.backendName); tf.registerKernel(c); });
+    restore = () =>
+        configs.forEach(c => {
+            tf.unregisterKernel(c.kernelName, c.backendName);
+            tf.registerKernel(c);
+        });
 }
 
 let start = performance.now();
@@ -61,7 +77,8 @@ if (timestamps) {
     const byName = new Map();
     for (const k of profile.kernels) {
         const w = byName.get(k.name) ?? { ms: 0, calls: 0 };
-        w.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0; w.calls++;
+        w.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        w.calls++;
         byName.set(k.name, w);
     }
     rows = byName;
@@ -72,7 +89,9 @@ if (timestamps) {
 const stepMs = performance.now() - start;
 restore();
 const total = [...rows.values()].reduce((a, r) => a + r.ms, 0);
-console.log(`step: ${(stepMs / 1000).toFixed(2)} s; kernels: ${(total / 1000).toFixed(2)} s (${((100 * total) / stepMs).toFixed(0)} % of the step), timed by ${timestamps ? 'GPU timestamps (tf.profile)' : 'the wall clock, one submit per program'}`);
+console.log(
+    `step: ${(stepMs / 1000).toFixed(2)} s; kernels: ${(total / 1000).toFixed(2)} s (${((100 * total) / stepMs).toFixed(0)} % of the step), timed by ${timestamps ? 'GPU timestamps (tf.profile)' : 'the wall clock, one submit per program'}`,
+);
 console.log('kernel                         calls   total ms   share');
 for (const [name, r] of [...rows].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(values.top))) {
     console.log(`${name.padEnd(30)} ${String(r.calls).padStart(5)} ${r.ms.toFixed(0).padStart(10)} ${((100 * r.ms) / total).toFixed(1).padStart(6)} %`);

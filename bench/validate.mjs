@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const examples = fs.readdirSync(path.join(root, 'examples')).filter(f => f.endsWith('.gm')).map(f => path.join(root, 'examples', f));
+const examples = fs
+    .readdirSync(path.join(root, 'examples'))
+    .filter(f => f.endsWith('.gm'))
+    .map(f => path.join(root, 'examples', f));
 const largest = examples.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
 const file = process.argv[2] ? path.resolve(process.argv[2]) : largest;
 const runs = Number(process.argv[3] ?? 50);
@@ -40,4 +43,6 @@ for (let i = 0; i < runs; i++) {
 }
 times.sort((a, b) => a - b);
 const q = p => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
-console.log(`${path.relative(root, file)} (${text.split('\n').length} lines, ${diagnostics} diagnostics): validation median ${q(0.5)} ms, p90 ${q(0.9)} ms, min ${q(0)} ms over ${runs} runs (node ${process.version})`);
+console.log(
+    `${path.relative(root, file)} (${text.split('\n').length} lines, ${diagnostics} diagnostics): validation median ${q(0.5)} ms, p90 ${q(0.9)} ms, min ${q(0)} ms over ${runs} runs (node ${process.version})`,
+);

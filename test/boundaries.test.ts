@@ -39,7 +39,9 @@ describe('the boundary scanner', () => {
     test('reports a relative import of another package with its file and line', () => {
         const text = `import * as vscode from 'vscode';\n// see ../../../runtime/src/train/events.ts\nimport type { TrainEvent } from '../../../runtime/src/train/events.js';\n`;
         expect(scan('packages/extension/src/train/events.ts', text)).toEqual([
-            expect.stringMatching(/^packages\/extension\/src\/train\/events\.ts:3: imports '\.\.\/\.\.\/\.\.\/runtime\/src\/train\/events\.js', a file of @gm\/runtime by relative path/),
+            expect.stringMatching(
+                /^packages\/extension\/src\/train\/events\.ts:3: imports '\.\.\/\.\.\/\.\.\/runtime\/src\/train\/events\.js', a file of @gm\/runtime by relative path/,
+            ),
         ]);
     });
 
@@ -87,7 +89,14 @@ describe('the boundary scanner', () => {
         const lines = scan('packages/runtime/src/compile/x.ts', text).map(v => Number(v.split(':')[1]));
         expect(lines).toEqual([1, 2, 2, 3, 5]);
         // The language itself may use its AST; a package's own relative imports are fine.
-        expect(scan('packages/language/src/x.ts', `import { AstUtils } from 'langium';\nimport type { Model } from './generated/ast.js';\nexport * as GmAst from './generated/ast.js';\n`)).toEqual([]);
-        expect(scan('packages/runtime/test/x.test.ts', `import { loadCheckpoint } from '../src/checkpoint/index.js';\nconst f = path.join(here, '../src/checkpoint/store.ts');\n`)).toEqual([]);
+        expect(
+            scan(
+                'packages/language/src/x.ts',
+                `import { AstUtils } from 'langium';\nimport type { Model } from './generated/ast.js';\nexport * as GmAst from './generated/ast.js';\n`,
+            ),
+        ).toEqual([]);
+        expect(
+            scan('packages/runtime/test/x.test.ts', `import { loadCheckpoint } from '../src/checkpoint/index.js';\nconst f = path.join(here, '../src/checkpoint/store.ts');\n`),
+        ).toEqual([]);
     });
 });

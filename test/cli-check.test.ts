@@ -21,7 +21,10 @@ async function gm(...args: string[]): Promise<{ code: number; stdout: string; st
 
 describe('gm check', () => {
     test('every example checks clean', async () => {
-        const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter(f => f.endsWith('.gm')).map(f => `examples/${f}`);
+        const examples = fs
+            .readdirSync(path.join(ROOT, 'examples'))
+            .filter(f => f.endsWith('.gm'))
+            .map(f => `examples/${f}`);
         const { code, stdout, stderr } = await gm('check', ...examples);
         expect(stdout).toBe('');
         expect(stderr).toMatch(new RegExp(`checked ${examples.length} files \\(${examples.length} models\\): 0 errors, 0 warnings`));

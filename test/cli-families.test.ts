@@ -16,7 +16,11 @@ const run = promisify(execFile);
 const gm = (...args: string[]) => run(process.execPath, [GM, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
 
 describe.each([
-    ['examples/vae-student-t.gm', 'StudentTVAE', /−E_q\(z \| x\)\[log q\(z \| x\) − log p\(z\)\]\s+Monte Carlo[\s\S]*no closed form for KL\(StudentT ‖ StudentT\)[\s\S]*Gamma\(ν\/2, 1\)/],
+    [
+        'examples/vae-student-t.gm',
+        'StudentTVAE',
+        /−E_q\(z \| x\)\[log q\(z \| x\) − log p\(z\)\]\s+Monte Carlo[\s\S]*no closed form for KL\(StudentT ‖ StudentT\)[\s\S]*Gamma\(ν\/2, 1\)/,
+    ],
     ['examples/vae-logistic.gm', 'LogisticVAE', /log-probability of DiscretizedLogistic\(decoder\(z\)\[0:784\], exp\(decoder\(z\)\[784:1568\]\)\)/],
 ])('%s end to end', (file, model, derivation) => {
     test('checks clean, derives its bound, trains, samples and evaluates', async () => {
@@ -25,10 +29,13 @@ describe.each([
         expect((await gm('elbo', file)).stdout).toMatch(derivation);
         const out = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-family-'));
         const trained = await gm('train', file, '--steps', '4', '--json', '--backend', 'wasm', '--out', out, '--sample-every', '1000');
-        const events = trained.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; loss?: number; terms?: Record<string, number> });
+        const events = trained.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map(line => JSON.parse(line) as { event: string; loss?: number; terms?: Record<string, number> });
         expect(events.at(-1)).toMatchObject({ event: 'done', step: 4, reason: 'finished' });
-        const progress = events.filter((e) => e.event === 'progress');
-        expect(progress.every((e) => Number.isFinite(e.loss))).toBe(true);
+        const progress = events.filter(e => e.event === 'progress');
+        expect(progress.every(e => Number.isFinite(e.loss))).toBe(true);
         const grid = path.join(out, 'grid.png');
         expect((await gm('sample', file, '--checkpoint', out, '--n', '9', '--out', grid, '--backend', 'wasm')).stdout).toMatch(new RegExp(`9 samples of ${model} \\(step 4\\)`));
         const { PNG } = await import('pngjs');

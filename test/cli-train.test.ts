@@ -13,17 +13,34 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const GM = path.join(ROOT, 'packages', 'runtime', 'bin', 'gm.js');
 const run = promisify(execFile);
 
-interface Event { event: string; step?: number; reason?: string; term?: string; message?: string; path?: string; loss?: number }
+interface Event {
+    event: string;
+    step?: number;
+    reason?: string;
+    term?: string;
+    message?: string;
+    path?: string;
+    loss?: number;
+}
 
 async function gm(...args: string[]): Promise<{ code: number; events: Event[]; stderr: string }> {
-    let stdout = '', stderr = '', code = 0;
+    let stdout: string,
+        stderr: string,
+        code = 0;
     try {
         ({ stdout, stderr } = await run(process.execPath, [GM, ...args], { cwd: ROOT, maxBuffer: 64 << 20 }));
     } catch (error) {
         const e = error as { code: number; stdout: string; stderr: string };
         ({ stdout, stderr, code } = e);
     }
-    return { code, stderr, events: stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as Event) };
+    return {
+        code,
+        stderr,
+        events: stdout
+            .split('\n')
+            .filter(Boolean)
+            .map(line => JSON.parse(line) as Event),
+    };
 }
 
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gm-${name}-`));
@@ -44,7 +61,10 @@ describe('gm train', () => {
         expect(progress.length).toBeGreaterThan(0);
         expect(Object.keys((progress[0] as unknown as { terms: object }).terms).sort()).toEqual(['ell(x)', 'kl(z)']);
         const samples = events.filter(e => e.event === 'sample') as unknown as Array<{ kind: string; path: string; step: number }>;
-        expect(samples.map(e => [e.kind, e.step])).toEqual([['samples', 5], ['reconstructions', 5]]);
+        expect(samples.map(e => [e.kind, e.step])).toEqual([
+            ['samples', 5],
+            ['reconstructions', 5],
+        ]);
         expect(samples.every(e => fs.existsSync(e.path))).toBe(true);
         expect(events.at(-2)).toMatchObject({ event: 'checkpoint', step: 5 });
         expect(events.at(-1)).toMatchObject({ event: 'done', step: 5, reason: 'finished' });
@@ -53,14 +73,21 @@ describe('gm train', () => {
     test('gm sample writes a PNG grid and reconstructions; gm eval reports the test bound and log p(x)', async () => {
         const out = tmp('sample');
         expect((await gm('train', 'examples/vae.gm', '--steps', '20', '--json', '--backend', 'wasm', '--out', out)).code).toBe(0);
-        const grid = path.join(out, 'grid.png'), recon = path.join(out, 'recon.png');
-        const sampled = await run(process.execPath, [GM, 'sample', 'examples/vae.gm', '--checkpoint', out, '--n', '16', '--out', grid, '--reconstructions', recon, '--backend', 'wasm'], { cwd: ROOT });
+        const grid = path.join(out, 'grid.png'),
+            recon = path.join(out, 'recon.png');
+        const sampled = await run(
+            process.execPath,
+            [GM, 'sample', 'examples/vae.gm', '--checkpoint', out, '--n', '16', '--out', grid, '--reconstructions', recon, '--backend', 'wasm'],
+            { cwd: ROOT },
+        );
         expect(sampled.stdout).toMatch(/16 samples of VAE \(step 20\)/);
         const { PNG } = await import('pngjs');
         const png = PNG.sync.read(fs.readFileSync(grid));
         expect([png.width, png.height]).toEqual([4 * 30 + 2, 4 * 30 + 2]); // 4×4 digits of 28 px, 2 px apart
         expect(PNG.sync.read(fs.readFileSync(recon)).height).toBeGreaterThan(0);
-        const evaluated = await run(process.execPath, [GM, 'eval', 'examples/vae.gm', '--checkpoint', out, '--limit', '64', '--iw', '8', '--json', '--backend', 'wasm'], { cwd: ROOT });
+        const evaluated = await run(process.execPath, [GM, 'eval', 'examples/vae.gm', '--checkpoint', out, '--limit', '64', '--iw', '8', '--json', '--backend', 'wasm'], {
+            cwd: ROOT,
+        });
         const report = JSON.parse(evaluated.stdout) as { nats: number; terms: Record<string, number>; logLikelihood: { k: number; nats: number }; examples: number };
         expect(report.examples).toBe(64);
         expect(report.nats).toBeCloseTo(-(report.terms['ell(x)']! - report.terms['kl(z)']!), 3);
@@ -73,20 +100,38 @@ describe('gm train', () => {
         const trained = await gm('train', 'examples/ddpm-mlp.gm', '--steps', '3', '--batch', '8', '--json', '--backend', 'wasm', '--out', out);
         expect(trained.code).toBe(0);
         expect(trained.events.at(-1)).toMatchObject({ event: 'done', step: 3, reason: 'finished' });
-        const grid = path.join(out, 'grid.png'), strip = path.join(out, 'strip.png');
-        const sampled = await run(process.execPath, [GM, 'sample', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--n', '4', '--steps', '5', '--out', grid, '--trajectory', strip, '--backend', 'wasm'], { cwd: ROOT });
+        const grid = path.join(out, 'grid.png'),
+            strip = path.join(out, 'strip.png');
+        const sampled = await run(
+            process.execPath,
+            [GM, 'sample', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--n', '4', '--steps', '5', '--out', grid, '--trajectory', strip, '--backend', 'wasm'],
+            { cwd: ROOT },
+        );
         expect(sampled.stdout).toMatch(/4 samples of TinyDDPM \(step 3, EMA weights\)/);
         const { PNG } = await import('pngjs');
         expect(PNG.sync.read(fs.readFileSync(strip)).width).toBeGreaterThan(PNG.sync.read(fs.readFileSync(grid)).width);
 
-        const evaluate = (...extra: string[]) => run(process.execPath, [GM, 'eval', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--limit', '8', '--batch', '8', '--json', '--backend', 'wasm', ...extra], { cwd: ROOT });
-        interface Report { nats: number; bitsPerDim: number; terms: Record<string, number>; perT: { from: number; values: number[] }; decoder: string; examples: number }
+        const evaluate = (...extra: string[]) =>
+            run(process.execPath, [GM, 'eval', 'examples/ddpm-mlp.gm', '--checkpoint', out, '--limit', '8', '--batch', '8', '--json', '--backend', 'wasm', ...extra], {
+                cwd: ROOT,
+            });
+        interface Report {
+            nats: number;
+            bitsPerDim: number;
+            terms: Record<string, number>;
+            perT: { from: number; values: number[] };
+            decoder: string;
+            examples: number;
+        }
         const report = JSON.parse((await evaluate()).stdout) as Report;
         expect(report.decoder).toBe('discretized');
         expect(report.examples).toBe(8);
         expect(report.perT.from).toBe(2);
         expect(report.perT.values.length).toBe(199); // L_1 … L_199, each computed
-        expect(report.terms['L_t-1']).toBeCloseTo(report.perT.values.reduce((a, b) => a + b, 0), 3);
+        expect(report.terms['L_t-1']).toBeCloseTo(
+            report.perT.values.reduce((a, b) => a + b, 0),
+            3,
+        );
         expect(report.nats).toBeCloseTo(report.terms['L_T']! + report.terms['L_t-1']! - report.terms['L_0']!, 3);
         expect(report.bitsPerDim).toBeCloseTo(report.nats / (784 * Math.LN2), 6);
         // A discretized log-likelihood is a log-probability: never above 0; the density's can be.
@@ -95,7 +140,10 @@ describe('gm train', () => {
         expect(continuous.decoder).toBe('continuous');
         expect(continuous.terms['L_0']).not.toBeCloseTo(report.terms['L_0']!, 0);
         expect(continuous.terms['L_t-1']).toBeCloseTo(report.terms['L_t-1']!, 3);
-        const bad = await evaluate('--decoder', 'binned').then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+        const bad = await evaluate('--decoder', 'binned').then(
+            () => ({ code: 0, stderr: '' }),
+            (e: { code: number; stderr: string }) => e,
+        );
         expect(bad.code).toBe(2);
         expect(bad.stderr).toMatch(/--decoder must be discretized or continuous, not 'binned'/);
     });
@@ -103,9 +151,16 @@ describe('gm train', () => {
     test('gm sample --latent-grid decodes a grid over a 2-D latent space, and says why for other models', async () => {
         const dir = tmp('grid');
         const model = path.join(dir, 'vae2d.gm');
-        fs.writeFileSync(model, fs.readFileSync(path.join(ROOT, 'examples', 'vae.gm'), 'utf-8')
-            .replace('latent   z : Real[20]', 'latent   z : Real[2]').replace('2 * 20', '2 * 2').replace('MLP(20 -> 400', 'MLP(2 -> 400')
-            .replace('[0:20]', '[0:2]').replace('[20:40]', '[2:4]'));
+        fs.writeFileSync(
+            model,
+            fs
+                .readFileSync(path.join(ROOT, 'examples', 'vae.gm'), 'utf-8')
+                .replace('latent   z : Real[20]', 'latent   z : Real[2]')
+                .replace('2 * 20', '2 * 2')
+                .replace('MLP(20 -> 400', 'MLP(2 -> 400')
+                .replace('[0:20]', '[0:2]')
+                .replace('[20:40]', '[2:4]'),
+        );
         const out = path.join(dir, 'run');
         expect((await gm('train', model, '--steps', '3', '--json', '--backend', 'wasm', '--out', out)).code).toBe(0);
         const grid = path.join(dir, 'grid.png');
@@ -114,14 +169,21 @@ describe('gm train', () => {
         expect(PNG.sync.read(fs.readFileSync(grid)).width).toBe(20 * 30 + 2);
         const vaeOut = path.join(dir, 'vae-run');
         expect((await gm('train', 'examples/vae.gm', '--steps', '1', '--json', '--backend', 'wasm', '--out', vaeOut)).code).toBe(0);
-        const other = await run(process.execPath, [GM, 'sample', 'examples/vae.gm', '--checkpoint', vaeOut, '--out', path.join(dir, 't.png'), '--latent-grid', grid, '--backend', 'wasm'], { cwd: ROOT })
-            .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+        const other = await run(
+            process.execPath,
+            [GM, 'sample', 'examples/vae.gm', '--checkpoint', vaeOut, '--out', path.join(dir, 't.png'), '--latent-grid', grid, '--backend', 'wasm'],
+            { cwd: ROOT },
+        ).then(
+            () => ({ code: 0, stderr: '' }),
+            (e: { code: number; stderr: string }) => e,
+        );
         expect(other.code).toBe(1);
         expect(other.stderr).toMatch(/a latent-space grid needs a model with exactly one latent of shape \[2\]; VAE has z : \[20\]/);
     });
 
     test('--resume continues exactly: the same weights as an uninterrupted run', async () => {
-        const straight = tmp('straight'), resumed = tmp('resumed');
+        const straight = tmp('straight'),
+            resumed = tmp('resumed');
         const common = ['--json', '--backend', 'wasm', '--batch', '32'];
         expect((await gm('train', 'examples/beta-vae.gm', '--steps', '12', '--out', straight, ...common)).code).toBe(0);
         expect((await gm('train', 'examples/beta-vae.gm', '--steps', '7', '--out', resumed, ...common)).code).toBe(0);

@@ -13,11 +13,14 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CORPUS = path.join(ROOT, 'test', 'corpus');
 
 function modelsIn(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return modelsIn(full);
-        return entry.name.endsWith('.gm') ? [full] : [];
-    }).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap(entry => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) return modelsIn(full);
+            return entry.name.endsWith('.gm') ? [full] : [];
+        })
+        .sort();
 }
 
 const files = modelsIn(CORPUS);
@@ -27,13 +30,16 @@ describe('the corpus of wrong models', () => {
         expect(files.length).toBeGreaterThanOrEqual(30);
     });
 
-    test.each(files.map(f => [path.relative(ROOT, f)]))('%s', async (relative) => {
+    test.each(files.map(f => [path.relative(ROOT, f)]))('%s', async relative => {
         const file = path.join(ROOT, relative);
         const [loaded] = await loadFiles([file]);
         const actual = sortDiagnostics(loaded!.diagnostics).map(d => formatDiagnostic(relative, d));
         const expectedFile = file.replace(/\.gm$/, '.expected');
         if (process.env['UPDATE_GOLDEN']) fs.writeFileSync(expectedFile, actual.join('\n') + '\n');
-        const expected = fs.readFileSync(expectedFile, 'utf-8').split('\n').filter(line => line.length > 0);
+        const expected = fs
+            .readFileSync(expectedFile, 'utf-8')
+            .split('\n')
+            .filter(line => line.length > 0);
         expect(actual.length, 'a model in the corpus of wrong models must get at least one diagnostic').toBeGreaterThan(0);
         expect(actual).toEqual(expected);
     });

@@ -33,13 +33,36 @@ const pick = <T>(items: readonly T[], random: () => number): T => items[Math.flo
 const at = (tokens: string[], random: () => number) => Math.floor(random() * tokens.length);
 
 const MUTATIONS: Record<string, Mutation> = {
-    delete: (tokens, _, r) => { const i = at(tokens, r); return [...tokens.slice(0, i), ...tokens.slice(i + 1)].join(''); },
-    duplicate: (tokens, _, r) => { const i = at(tokens, r); return [...tokens.slice(0, i + 1), tokens[i]!, ...tokens.slice(i + 1)].join(''); },
-    swap: (tokens, _, r) => { const i = at(tokens, r), j = at(tokens, r); const t = [...tokens]; [t[i], t[j]] = [t[j]!, t[i]!]; return t.join(''); },
-    replace: (tokens, _, r) => { const i = at(tokens, r); const t = [...tokens]; t[i] = pick(tokens, r); return t.join(''); },
+    delete: (tokens, _, r) => {
+        const i = at(tokens, r);
+        return [...tokens.slice(0, i), ...tokens.slice(i + 1)].join('');
+    },
+    duplicate: (tokens, _, r) => {
+        const i = at(tokens, r);
+        return [...tokens.slice(0, i + 1), tokens[i]!, ...tokens.slice(i + 1)].join('');
+    },
+    swap: (tokens, _, r) => {
+        const i = at(tokens, r),
+            j = at(tokens, r);
+        const t = [...tokens];
+        [t[i], t[j]] = [t[j]!, t[i]!];
+        return t.join('');
+    },
+    replace: (tokens, _, r) => {
+        const i = at(tokens, r);
+        const t = [...tokens];
+        t[i] = pick(tokens, r);
+        return t.join('');
+    },
     truncate: (_, text, r) => text.slice(0, Math.floor(r() * text.length)),
-    bytes: (_, text, r) => { const i = Math.floor(r() * text.length); return text.slice(0, i) + pick(BYTES, r) + text.slice(i); },
-    number: (tokens, _, r) => { const t = tokens.map(x => /^\d/.test(x) && r() < 0.3 ? pick(['0', '-1', '1e9', '0.5', '3.7', '100000'], r) : x); return t.join(''); },
+    bytes: (_, text, r) => {
+        const i = Math.floor(r() * text.length);
+        return text.slice(0, i) + pick(BYTES, r) + text.slice(i);
+    },
+    number: (tokens, _, r) => {
+        const t = tokens.map(x => (/^\d/.test(x) && r() < 0.3 ? pick(['0', '-1', '1e9', '0.5', '3.7', '100000'], r) : x));
+        return t.join('');
+    },
 };
 
 /** One to three mutations of the text. */
@@ -88,7 +111,10 @@ async function exercise(text: string, uri: URI): Promise<void> {
 }
 
 describe('the language services survive random mutations of the examples', () => {
-    const files = fs.readdirSync(EXAMPLES).filter(f => f.endsWith('.gm')).sort();
+    const files = fs
+        .readdirSync(EXAMPLES)
+        .filter(f => f.endsWith('.gm'))
+        .sort();
 
     test('there are enough cases', () => expect(files.length * PER_EXAMPLE).toBeGreaterThanOrEqual(2000));
 
@@ -102,7 +128,7 @@ describe('the language services survive random mutations of the examples', () =>
             try {
                 await exercise(text, URI.parse(`file:///fuzz/${file}-${k}.gm`));
             } catch (error) {
-                throw new Error(`${file}, case ${k} (${applied.join(', ')}): ${(error as Error).stack ?? String(error)}\n--- text ---\n${text}`);
+                throw new Error(`${file}, case ${k} (${applied.join(', ')}): ${(error as Error).stack ?? String(error)}\n--- text ---\n${text}`, { cause: error });
             }
             slowest = Math.max(slowest, performance.now() - started);
         }

@@ -17,7 +17,15 @@ let waiters: Array<() => boolean> = [];
 
 function nextDiagnostics(uri: string): Promise<Array<{ message: string }>> {
     return new Promise(resolve => {
-        const check = () => { if (diagnostics.has(uri)) { const d = diagnostics.get(uri)!; diagnostics.delete(uri); resolve(d); return true; } return false; };
+        const check = () => {
+            if (diagnostics.has(uri)) {
+                const d = diagnostics.get(uri)!;
+                diagnostics.delete(uri);
+                resolve(d);
+                return true;
+            }
+            return false;
+        };
         if (!check()) waiters.push(check);
     });
 }
@@ -33,14 +41,21 @@ beforeAll(async () => {
     connection.onRequest('client/registerCapability', () => null);
     connection.listen();
     await connection.sendRequest('initialize', {
-        processId: process.pid, rootUri: null, workspaceFolders: null,
+        processId: process.pid,
+        rootUri: null,
+        workspaceFolders: null,
         capabilities: { textDocument: { hover: { contentFormat: ['markdown'] } }, workspace: { configuration: true } },
     });
     connection.sendNotification('initialized', {});
 });
 
 afterAll(async () => {
-    try { await connection.sendRequest('shutdown'); connection.sendNotification('exit'); } catch { /* already gone */ }
+    try {
+        await connection.sendRequest('shutdown');
+        connection.sendNotification('exit');
+    } catch {
+        /* already gone */
+    }
     connection.dispose();
     server.kill();
 });
@@ -56,7 +71,10 @@ describe('the gm language server over stdio', () => {
     test('publishes no diagnostics for the VAE, then one after a mistake, then none after the fix', async () => {
         open(uri, vae);
         expect(await nextDiagnostics(uri)).toEqual([]);
-        connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: vae.replace('logits: decoder(z)', 'logits: decodr(z)') }] });
+        connection.sendNotification('textDocument/didChange', {
+            textDocument: { uri, version: 2 },
+            contentChanges: [{ text: vae.replace('logits: decoder(z)', 'logits: decodr(z)') }],
+        });
         const broken = await nextDiagnostics(uri);
         expect(broken.map(d => d.message)).toEqual(["unknown name 'decodr'; did you mean 'decoder'?"]);
         connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: vae }] });
@@ -66,12 +84,12 @@ describe('the gm language server over stdio', () => {
     test('answers hover on a variable with its declaration', async () => {
         const line = vae.split('\n').findIndex(l => l.trimStart().startsWith('p(x | z)'));
         const character = vae.split('\n')[line]!.indexOf('decoder');
-        const hover = await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } }) as { contents: { value: string } };
+        const hover = (await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as { contents: { value: string } };
         expect(hover.contents.value).toMatch(/net decoder = MLP 20 → 400 → 784 \(relu\)/);
     });
 
     test('answers gm/modelGraph with the graphical model', async () => {
-        const result = await connection.sendRequest('gm/modelGraph', { uri }) as { models: Array<{ model: string; edges: unknown[] }> };
+        const result = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: Array<{ model: string; edges: unknown[] }> };
         expect(result.models.map(m => m.model)).toEqual(['VAE']);
         expect(result.models[0]!.edges).toHaveLength(4);
     });
@@ -80,7 +98,7 @@ describe('the gm language server over stdio', () => {
         const junk = 'file:///virtual/junk.gm';
         open(junk, 'model }{ ]] p(q(( \u0000\u00ff -> -> 1..');
         expect((await nextDiagnostics(junk)).length).toBeGreaterThan(0);
-        const graph = await connection.sendRequest('gm/modelGraph', { uri }) as { models: unknown[] };
+        const graph = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: unknown[] };
         expect(graph.models).toHaveLength(1);
     });
 });

@@ -14,7 +14,7 @@ const watch = process.argv.includes('--watch');
 const outArg = process.argv.indexOf('--out');
 const out = outArg >= 0 ? path.resolve(process.argv[outArg + 1]) : path.join(here, 'out');
 // Other packages only through their public entries ("exports"); they are built before this runs.
-const resolveFile = (specifier) => fileURLToPath(import.meta.resolve(specifier));
+const resolveFile = specifier => fileURLToPath(import.meta.resolve(specifier));
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
@@ -22,12 +22,19 @@ const builds = [
     {
         ...common,
         entryPoints: { extension: path.join(here, 'src/extension.ts') },
-        outdir: out, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
+        outdir: out,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        external: ['vscode'],
     },
     {
         ...common,
         entryPoints: [resolveFile('@gm/language/server')],
-        outfile: path.join(out, 'server.cjs'), platform: 'node', format: 'cjs', target: 'node20',
+        outfile: path.join(out, 'server.cjs'),
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
         // Langium's ES modules read import.meta.url in places; give them the bundle's own URL.
         define: { 'import.meta.url': 'importMetaUrl' },
         banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
@@ -35,12 +42,18 @@ const builds = [
     {
         ...common,
         entryPoints: ['dashboard', 'derivation', 'graph'].map(n => path.join(here, `src/webviews/${n}.ts`)),
-        outdir: path.join(out, 'webviews'), platform: 'browser', format: 'iife', target: 'es2022',
+        outdir: path.join(out, 'webviews'),
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
     },
 ];
 
 function copyAssets() {
-    const copy = (from, to) => { fs.mkdirSync(path.dirname(to), { recursive: true }); fs.cpSync(from, to, { recursive: true }); };
+    const copy = (from, to) => {
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        fs.cpSync(from, to, { recursive: true });
+    };
     const katex = path.dirname(fileURLToPath(import.meta.resolve('katex/package.json')));
     copy(path.join(katex, 'dist/katex.min.css'), path.join(out, 'katex/katex.min.css'));
     // Only the woff2 fonts: every engine VS Code ships reads them, and the .vsix stays small.

@@ -75,8 +75,7 @@ export function scanFile(file: Source, packages: PackageInfo[]): Violation[] {
     const kind = /\.(c|m)?js$/.test(file.path) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
     const sf = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, kind);
     const found: Violation[] = [];
-    const report = (node: ts.Node, message: string) =>
-        found.push({ file: file.path, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, message });
+    const report = (node: ts.Node, message: string) => found.push({ file: file.path, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, message });
     const specifiers = new Set<ts.Node>();
 
     const checkSpecifier = (node: ts.StringLiteralLike) => {
@@ -104,7 +103,8 @@ export function scanFile(file: Source, packages: PackageInfo[]): Violation[] {
         }
         if (target === own) return;
         const sub = '.' + spec.slice(target.name.length);
-        if (!target.exports.includes(sub)) report(node, `imports '${spec}', which ${target.name}'s package.json "exports" does not list (it has ${target.exports.join(', ') || 'none'})`);
+        if (!target.exports.includes(sub))
+            report(node, `imports '${spec}', which ${target.name}'s package.json "exports" does not list (it has ${target.exports.join(', ') || 'none'})`);
         if (!own.declared.includes(target.name)) report(node, `imports ${target.name}, which ${own.name}'s package.json does not declare as a dependency`);
     };
 

@@ -31,13 +31,20 @@ beforeAll(async () => {
     fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'examples/vae.gm'));
     fs.copyFileSync(path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm'), path.join(workspace, 'tiny-vae.gm'));
     fs.mkdirSync(path.join(workspace, '.vscode'));
-    fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({
-        'gm.cliPath': GM_CLI,
-        'gm.nodePath': NODE,
-        'gm.backend': 'wasm',
-        'gm.previewInterval': 10,
-        'gm.outputDirectory': path.join(dir, 'runs'),
-    }, null, 2));
+    fs.writeFileSync(
+        path.join(workspace, '.vscode/settings.json'),
+        JSON.stringify(
+            {
+                'gm.cliPath': GM_CLI,
+                'gm.nodePath': NODE,
+                'gm.backend': 'wasm',
+                'gm.previewInterval': 10,
+                'gm.outputDirectory': path.join(dir, 'runs'),
+            },
+            null,
+            2,
+        ),
+    );
     wb = await startWorkbench(dir, workspace, {
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
@@ -50,7 +57,9 @@ beforeAll(async () => {
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
     });
     page = wb.page;
-    page.on('console', message => { if (/Content[- ]Security[- ]Policy|Refused to (load|apply|execute)/i.test(message.text())) cspViolations.push(message.text()); });
+    page.on('console', message => {
+        if (/Content[- ]Security[- ]Policy|Refused to (load|apply|execute)/i.test(message.text())) cspViolations.push(message.text());
+    });
 });
 
 afterAll(async () => {
@@ -60,7 +69,11 @@ afterAll(async () => {
     // Training runs are detached from the editor (they survive a reload): end those a failed step left.
     const runs = dir ? path.join(dir, 'runs') : '';
     for (const entry of runs && fs.existsSync(runs) ? fs.readdirSync(runs) : []) {
-        try { process.kill(JSON.parse(fs.readFileSync(path.join(runs, entry, 'run.json'), 'utf8')).pid, 'SIGKILL'); } catch { /* already ended */ }
+        try {
+            process.kill(JSON.parse(fs.readFileSync(path.join(runs, entry, 'run.json'), 'utf8')).pid, 'SIGKILL');
+        } catch {
+            /* already ended */
+        }
     }
 });
 
@@ -74,7 +87,10 @@ describe('gm in a real VS Code workbench', () => {
         await shot('01-opened');
         expect(await errorCount(page)).toBe(0);
         // The TextMate grammar colours keywords: `model` is not plain text.
-        const tokenClasses = await page.locator('.monaco-editor .view-line span span', { hasText: /^model$/ }).first().getAttribute('class');
+        const tokenClasses = await page
+            .locator('.monaco-editor .view-line span span', { hasText: /^model$/ })
+            .first()
+            .getAttribute('class');
         expect(tokenClasses).toMatch(/mtk\d+/);
         expect(tokenClasses).not.toBe('mtk1');
     });
@@ -93,7 +109,9 @@ describe('gm in a real VS Code workbench', () => {
             await goTo(page, latent + 1, lines[latent]!.indexOf(' z') + 2);
             await page.keyboard.press('Control+.');
             const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Add the prior' }).first();
-            await fix.waitFor({ timeout: 15_000 }).catch(() => { throw new Error('no quick fix "Add the prior …" for a latent without a prior'); });
+            await fix.waitFor({ timeout: 15_000 }).catch(() => {
+                throw new Error('no quick fix "Add the prior …" for a latent without a prior');
+            });
             await shot('03-quick-fix-menu');
             // The menu blocks pointer events around it: choose the fix with the keyboard.
             for (let i = 0; i < 6 && !(await page.locator('.action-widget .monaco-list-row.focused').first().getAttribute('aria-label'))?.startsWith('Add the prior'); i++) {
@@ -106,7 +124,7 @@ describe('gm in a real VS Code workbench', () => {
         } finally {
             // Leave the document without errors for the next steps, whether or not the fix worked.
             await page.keyboard.press('Escape');
-            if (await errorCount(page) > 0) {
+            if ((await errorCount(page)) > 0) {
                 await page.keyboard.press('Control+Z');
                 await expect.poll(() => errorCount(page), { timeout: 30_000 }).toBe(0);
             }
@@ -136,24 +154,41 @@ describe('gm in a real VS Code workbench', () => {
         await runCommand(page, 'GM: Train Model');
         const dashboard = await webviewFrame(page, '#charts', 30_000);
         // Wait for a curve and a loaded sample grid, or for the run to end without them (fail fast).
-        await dashboard.waitForFunction(() => {
-            const img = document.querySelector<HTMLImageElement>('#samples img');
-            const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
-            const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
-            return shown || (status !== undefined && status !== 'training');
-        }, undefined, { timeout: 120_000 }).catch(() => undefined);
+        await dashboard
+            .waitForFunction(
+                () => {
+                    const img = document.querySelector<HTMLImageElement>('#samples img');
+                    const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
+                    const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
+                    return shown || (status !== undefined && status !== 'training');
+                },
+                undefined,
+                { timeout: 120_000 },
+            )
+            .catch(() => undefined);
         await shot('06-dashboard');
         const status = await dashboard.locator('#stats').getAttribute('data-status');
         if (status !== 'training') {
-            const problem = await dashboard.locator('#error').innerText().catch(() => '');
+            const problem = await dashboard
+                .locator('#error')
+                .innerText()
+                .catch(() => '');
             throw new Error(`training is '${status}' instead of running with a curve and a sample grid: ${problem || 'no message'}`);
         }
         expect(await dashboard.locator('#charts .chart canvas').count(), 'loss curves').toBeGreaterThan(0);
         const images = await dashboard.locator('#samples img').count();
         if (images === 0) throw new Error("no sample grid in the dashboard after 120 s: gm train printed no 'sample' event");
         // A newer grid may be replacing the image right now: wait for one to finish loading.
-        await expect.poll(() => dashboard.locator('#samples img').first().evaluate(img => (img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0),
-            { message: 'the grid image loads', timeout: 15_000 }).toBeGreaterThan(0);
+        await expect
+            .poll(
+                () =>
+                    dashboard
+                        .locator('#samples img')
+                        .first()
+                        .evaluate(img => ((img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0)),
+                { message: 'the grid image loads', timeout: 15_000 },
+            )
+            .toBeGreaterThan(0);
 
         const terms = await dashboard.locator('#charts .chart').evaluateAll(charts => charts.map(c => (c as HTMLElement).dataset.term));
         expect(terms).toContain('loss');
@@ -186,7 +221,7 @@ describe('gm in a real VS Code workbench', () => {
         });
         await shot('08-derivation');
         expect(fontsLoaded, 'KaTeX fonts loaded in the derivation view').toBeGreaterThan(0);
-        const problem = await view.locator('#content .error').count() ? await view.locator('#content .error').innerText() : '';
+        const problem = (await view.locator('#content .error').count()) ? await view.locator('#content .error').innerText() : '';
         expect(problem, 'the derivation view reports a problem').toBe('');
         expect(await view.locator('#content .katex').count()).toBeGreaterThan(0);
         expect(await view.locator('#content .step').count()).toBeGreaterThan(0);
@@ -222,8 +257,20 @@ describe('gm in a real VS Code workbench', () => {
     test('GM: Resume Training continues from the last checkpoint in the same dashboard, and stops again', async () => {
         // The dashboard's page reloads when it starts following the new run: look it up each time.
         const dashboard = () => webviewFrame(page, '#charts', 10_000);
-        const stat = async (i: number) => { try { return await (await dashboard()).locator('#stats .stat .value').nth(i).innerText({ timeout: 2_000 }); } catch { return ''; } };
-        const status = async () => { try { return await (await dashboard()).locator('#stats').getAttribute('data-status', { timeout: 2_000 }); } catch { return ''; } };
+        const stat = async (i: number) => {
+            try {
+                return await (await dashboard()).locator('#stats .stat .value').nth(i).innerText({ timeout: 2_000 });
+            } catch {
+                return '';
+            }
+        };
+        const status = async () => {
+            try {
+                return await (await dashboard()).locator('#stats').getAttribute('data-status', { timeout: 2_000 });
+            } catch {
+                return '';
+            }
+        };
         const checkpointStep = Number((await stat(6)).replace('step ', ''));
         expect(checkpointStep).toBeGreaterThan(0);
         await runCommand(page, 'GM: Resume Training');
@@ -239,7 +286,7 @@ describe('gm in a real VS Code workbench', () => {
 
     test('GM: Sample from Model puts a grid from the last checkpoint in the dashboard', async () => {
         const dashboard = await webviewFrame(page, '#charts', 10_000);
-        const source = async () => (await dashboard.locator('#samples img').count()) ? dashboard.locator('#samples img').first().getAttribute('src') : null;
+        const source = async () => ((await dashboard.locator('#samples img').count()) ? dashboard.locator('#samples img').first().getAttribute('src') : null);
         const before = await source();
         await runCommand(page, 'GM: Sample from Model');
         // A new grid, or the extension's error notification (fail fast with its text).
@@ -247,7 +294,14 @@ describe('gm in a real VS Code workbench', () => {
         await expect.poll(async () => (await failure.count()) > 0 || (await source()) !== before, { timeout: 120_000 }).toBe(true);
         await shot('13-sampled');
         if (await failure.count()) throw new Error(`GM: Sample from Model failed: ${await failure.first().innerText()}`);
-        await dashboard.waitForFunction(() => { const img = document.querySelector<HTMLImageElement>('#samples img'); return Boolean(img?.complete && img.naturalWidth > 0); }, undefined, { timeout: 30_000 });
+        await dashboard.waitForFunction(
+            () => {
+                const img = document.querySelector<HTMLImageElement>('#samples img');
+                return Boolean(img?.complete && img.naturalWidth > 0);
+            },
+            undefined,
+            { timeout: 30_000 },
+        );
     });
 
     test('no webview broke its Content-Security-Policy', () => {

@@ -23,7 +23,10 @@ async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => { const { port } = server.address() as net.AddressInfo; server.close(() => resolve(port)); });
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
     });
 }
 
@@ -41,30 +44,61 @@ export async function startWorkbench(dir: string, workspace: string, userSetting
     must(NODE, "run 'npm ci' at the repository root");
     must(CHROMIUM, 'run test/e2e/setup.sh (apt-get install chromium)');
     must(VSIX, "run 'npm run package -w packages/extension'");
-    const data = path.join(dir, 'data'), extensions = path.join(dir, 'extensions');
+    const data = path.join(dir, 'data'),
+        extensions = path.join(dir, 'extensions');
     fs.mkdirSync(path.join(data, 'User'), { recursive: true });
     fs.writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
     const env = { ...process.env, PATH: `${path.dirname(NODE)}:${process.env.PATH ?? ''}` };
-    const install = spawnSync(NODE, [CODE_SERVER, '--user-data-dir', data, '--extensions-dir', extensions, '--install-extension', VSIX], { encoding: 'utf8', env, timeout: 120_000 });
+    const install = spawnSync(NODE, [CODE_SERVER, '--user-data-dir', data, '--extensions-dir', extensions, '--install-extension', VSIX], {
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+    });
     if (install.status !== 0 || !/successfully installed/i.test(install.stdout + install.stderr)) {
         throw new Error(`installing ${VSIX} into code-server failed (exit ${install.status}):\n${install.stdout}\n${install.stderr}`);
     }
     const port = await freePort();
     let log = '';
-    const server = spawn(NODE, [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', data, '--extensions-dir', extensions, workspace], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', d => { log += String(d); });
-    server.stderr!.on('data', d => { log += String(d); });
+    const server = spawn(
+        NODE,
+        [
+            CODE_SERVER,
+            '--auth',
+            'none',
+            '--bind-addr',
+            `127.0.0.1:${port}`,
+            '--disable-telemetry',
+            '--disable-update-check',
+            ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+            '--user-data-dir',
+            data,
+            '--extensions-dir',
+            extensions,
+            workspace,
+        ],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout!.on('data', d => {
+        log += String(d);
+    });
+    server.stderr!.on('data', d => {
+        log += String(d);
+    });
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
     const deadline = Date.now() + 60_000;
     for (;;) {
         if (server.exitCode !== null) throw new Error(`code-server exited (${server.exitCode}):\n${log}`);
-        try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+        try {
+            if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+        } catch {
+            /* not yet */
+        }
         if (Date.now() > deadline) throw new Error(`code-server did not answer on port ${port}:\n${log}`);
         await new Promise(r => setTimeout(r, 300));
     }
     const browser = await chromium.launch({
-        executablePath: CHROMIUM, headless: true,
+        executablePath: CHROMIUM,
+        headless: true,
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
@@ -73,7 +107,10 @@ export async function startWorkbench(dir: string, workspace: string, userSetting
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     return {
-        page, browser, server, serverLog: () => log,
+        page,
+        browser,
+        server,
+        serverLog: () => log,
         close: async () => {
             await browser.close().catch(() => undefined);
             server.kill('SIGTERM');
@@ -124,11 +161,20 @@ export async function webviewFrame(page: Page, selector: string, timeout = 60_00
     while (Date.now() < deadline) {
         for (const frame of page.frames()) {
             if (frame === page.mainFrame()) continue;
-            try { if (await frame.$(selector)) return frame; } catch { /* detached while looking */ }
+            try {
+                if (await frame.$(selector)) return frame;
+            } catch {
+                /* detached while looking */
+            }
         }
         await page.waitForTimeout(250);
     }
-    throw new Error(`no webview contains ${selector}; frames: ${page.frames().map(f => f.url()).join(', ')}`);
+    throw new Error(
+        `no webview contains ${selector}; frames: ${page
+            .frames()
+            .map(f => f.url())
+            .join(', ')}`,
+    );
 }
 
 /** Error squiggles in the visible editors. */

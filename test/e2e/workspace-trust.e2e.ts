@@ -20,15 +20,23 @@ beforeAll(async () => {
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
     fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'vae.gm'));
-    fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'gm.outputDirectory': path.join(dir, 'runs'), 'gm.nodePath': NODE, 'gm.cliPath': path.join(ROOT, 'packages/runtime/bin/gm.js') }));
-    wb = await startWorkbench(dir, workspace, {
-        'workbench.startupEditor': 'none',
-        'security.workspace.trust.enabled': true,
-        'security.workspace.trust.startupPrompt': 'never',
-        'security.workspace.trust.untrustedFiles': 'open',
-        'chat.disableAIFeatures': true,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    }, { workspaceTrust: true });
+    fs.writeFileSync(
+        path.join(workspace, '.vscode/settings.json'),
+        JSON.stringify({ 'gm.outputDirectory': path.join(dir, 'runs'), 'gm.nodePath': NODE, 'gm.cliPath': path.join(ROOT, 'packages/runtime/bin/gm.js') }),
+    );
+    wb = await startWorkbench(
+        dir,
+        workspace,
+        {
+            'workbench.startupEditor': 'none',
+            'security.workspace.trust.enabled': true,
+            'security.workspace.trust.startupPrompt': 'never',
+            'security.workspace.trust.untrustedFiles': 'open',
+            'chat.disableAIFeatures': true,
+            'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        },
+        { workspaceTrust: true },
+    );
     page = wb.page;
 });
 

@@ -13,7 +13,10 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
         debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
     const clientOptions: LanguageClientOptions = {
-        documentSelector: [{ language: 'gm', scheme: 'file' }, { language: 'gm', scheme: 'untitled' }],
+        documentSelector: [
+            { language: 'gm', scheme: 'file' },
+            { language: 'gm', scheme: 'untitled' },
+        ],
         outputChannel: output,
         synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.gm') },
     };

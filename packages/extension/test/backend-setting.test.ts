@@ -36,7 +36,7 @@ const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(pat
 const sample = (backend: string) => gm(sampleArgs(MODEL, 'VAE', path.join(tmp, 'no-checkpoint'), path.join(tmp, 'grid.png'), backend));
 
 describe('the gm.backend setting', () => {
-    test('offers exactly the runtime\'s backend requests, each described, auto by default', () => {
+    test("offers exactly the runtime's backend requests, each described, auto by default", () => {
         expect(setting.enum).toEqual([...BACKEND_REQUESTS]);
         expect(setting.enumDescriptions).toHaveLength(setting.enum.length);
         expect(setting.default).toBe('auto');
@@ -52,11 +52,22 @@ describe('the gm.backend setting', () => {
 
     test('every value is accepted by gm train --resume and gm sample', async () => {
         // Two at a time: each run loads the model and initializes the backend.
-        const jobs = setting.enum.flatMap(backend => [['train', backend], ['sample', backend]] as const);
+        const jobs = setting.enum.flatMap(
+            backend =>
+                [
+                    ['train', backend],
+                    ['sample', backend],
+                ] as const,
+        );
         const results: Array<{ job: string; code: number; output: string }> = [];
         for (let i = 0; i < jobs.length; i += 2) {
-            results.push(...await Promise.all(jobs.slice(i, i + 2).map(async ([command, backend]) =>
-                ({ job: `${command} --backend ${backend}`, ...await (command === 'train' ? train : sample)(backend) }))));
+            results.push(
+                ...(await Promise.all(
+                    jobs
+                        .slice(i, i + 2)
+                        .map(async ([command, backend]) => ({ job: `${command} --backend ${backend}`, ...(await (command === 'train' ? train : sample)(backend)) })),
+                )),
+            );
         }
         for (const { job, code, output } of results) {
             expect({ job, code, usage: output.includes('--backend is one of') }).toEqual({ job, code: 1, usage: false });

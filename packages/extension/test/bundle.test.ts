@@ -22,10 +22,14 @@ let connection: MessageConnection;
 const diagnostics = new Map<string, unknown[]>();
 const waiting = new Map<string, (d: unknown[]) => void>();
 
-const nextDiagnostics = (uri: string) => new Promise<unknown[]>(resolve => {
-    const d = diagnostics.get(uri);
-    if (d) { diagnostics.delete(uri); resolve(d); } else waiting.set(uri, resolve);
-});
+const nextDiagnostics = (uri: string) =>
+    new Promise<unknown[]>(resolve => {
+        const d = diagnostics.get(uri);
+        if (d) {
+            diagnostics.delete(uri);
+            resolve(d);
+        } else waiting.set(uri, resolve);
+    });
 
 beforeAll(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-bundle-'));
@@ -34,17 +38,26 @@ beforeAll(() => {
     connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
     connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: unknown[] }) => {
         const w = waiting.get(p.uri);
-        if (w) { waiting.delete(p.uri); w(p.diagnostics); } else diagnostics.set(p.uri, p.diagnostics);
+        if (w) {
+            waiting.delete(p.uri);
+            w(p.diagnostics);
+        } else diagnostics.set(p.uri, p.diagnostics);
     });
     connection.onRequest('workspace/configuration', () => [{}]);
     connection.onRequest('client/registerCapability', () => null);
     connection.listen();
-    return connection.sendRequest('initialize', { processId: process.pid, rootUri: null, workspaceFolders: null, capabilities: {} })
+    return connection
+        .sendRequest('initialize', { processId: process.pid, rootUri: null, workspaceFolders: null, capabilities: {} })
         .then(() => connection.sendNotification('initialized', {}));
 }, 120_000);
 
 afterAll(async () => {
-    try { await connection.sendRequest('shutdown'); await connection.sendNotification('exit'); } catch { /* gone */ }
+    try {
+        await connection.sendRequest('shutdown');
+        await connection.sendNotification('exit');
+    } catch {
+        /* gone */
+    }
     connection?.dispose();
     server?.kill();
     if (out) fs.rmSync(out, { recursive: true, force: true });
@@ -74,7 +87,10 @@ function crossings(d: Drawing): string[] {
                 ? { x: (1 - t) ** 2 * p0.x + 2 * (1 - t) * t * c.x + t * t * p1.x, y: (1 - t) ** 2 * p0.y + 2 * (1 - t) * t * c.y + t * t * p1.y }
                 : { x: p0.x + t * (p1.x - p0.x), y: p0.y + t * (p1.y - p0.y) };
             const hit = d.nodes.find(n => n.id !== e.from && n.id !== e.to && Math.hypot(pt.x - n.x, pt.y - n.y) < n.r);
-            if (hit) { found.push(`${e.from}->${e.to} crosses ${hit.id}`); break; }
+            if (hit) {
+                found.push(`${e.from}->${e.to} crosses ${hit.id}`);
+                break;
+            }
         }
     }
     return found;
@@ -86,7 +102,16 @@ function overlaps(d: Drawing): boolean {
 
 describe('the bundled extension', () => {
     test('ships the client, the server, the webview scripts and KaTeX fonts', () => {
-        for (const f of ['extension.js', 'server.cjs', 'webviews/dashboard.js', 'webviews/derivation.js', 'webviews/graph.js', 'webviews/uPlot.min.css', 'katex/katex.min.css', 'syntaxes/gm.tmLanguage.json']) {
+        for (const f of [
+            'extension.js',
+            'server.cjs',
+            'webviews/dashboard.js',
+            'webviews/derivation.js',
+            'webviews/graph.js',
+            'webviews/uPlot.min.css',
+            'katex/katex.min.css',
+            'syntaxes/gm.tmLanguage.json',
+        ]) {
             expect(fs.existsSync(path.join(out, f)), f).toBe(true);
         }
         const fonts = fs.readdirSync(path.join(out, 'katex/fonts'));
@@ -134,16 +159,28 @@ describe('the bundled extension', () => {
         expect(zx.kind).toBe('p');
         expect(xz.kind).toBe('q');
         // Both directions are curves and on opposite sides of the line z–x.
-        const control = (d: string) => { const m = /Q([\d.-]+),([\d.-]+)/.exec(d)!; return { x: Number(m[1]), y: Number(m[2]) }; };
+        const control = (d: string) => {
+            const m = /Q([\d.-]+),([\d.-]+)/.exec(d)!;
+            return { x: Number(m[1]), y: Number(m[2]) };
+        };
         const side = (p: { x: number; y: number }) => Math.sign((node('x').x - node('z').x) * (p.y - node('z').y) - (node('x').y - node('z').y) * (p.x - node('z').x));
         expect(side(control(zx.d)) * side(control(xz.d))).toBe(-1);
         // Edges start on the border of their source circle.
         const start = /M([\d.-]+),([\d.-]+)/.exec(zx.d)!;
         expect(Math.hypot(Number(start[1]) - node('z').x, Number(start[2]) - node('z').y)).toBeCloseTo(node('z').r + 2, 0);
         expect(drawing.width).toBeGreaterThan(0);
-        for (const n of drawing.nodes) { expect(n.x).toBeGreaterThan(0); expect(n.x).toBeLessThan(drawing.width); expect(n.y).toBeLessThan(drawing.height); }
+        for (const n of drawing.nodes) {
+            expect(n.x).toBeGreaterThan(0);
+            expect(n.x).toBeLessThan(drawing.width);
+            expect(n.y).toBeLessThan(drawing.height);
+        }
         // Each node knows its declaration, for click-to-reveal.
-        expect(node('z').range.start.line).toBe(fs.readFileSync(path.join(ROOT, 'examples/vae.gm'), 'utf8').split('\n').findIndex(l => /latent\s+z/.test(l)));
+        expect(node('z').range.start.line).toBe(
+            fs
+                .readFileSync(path.join(ROOT, 'examples/vae.gm'), 'utf8')
+                .split('\n')
+                .findIndex(l => /latent\s+z/.test(l)),
+        );
     });
 
     test('the DDPM graph is drawn as a chain from left to right, x_T first', async () => {
@@ -152,7 +189,7 @@ describe('the bundled extension', () => {
         const result = await connection.sendRequest<ModelGraphResult>(ModelGraphRequest, { uri });
         const graph = result.models[0]!;
         expect(graph.chains).toHaveLength(1);
-        
+
         const drawing = await layoutModelGraph(graph, new ELK());
         const chain = graph.chains[0]!.nodes.map(id => drawing.nodes.find(n => n.id === id)!);
         // chain order x_0, x_{t−1}, x_t, x_T: the generative direction runs x_T → x_0, left to right.
@@ -163,7 +200,12 @@ describe('the bundled extension', () => {
         expect(chain[0]!.kind).toBe('observed');
         expect(overlaps(drawing)).toBe(false);
         expect(crossings(drawing)).toEqual([]);
-        for (const n of drawing.nodes) { expect(n.x - n.r).toBeGreaterThanOrEqual(0); expect(n.y - n.r).toBeGreaterThanOrEqual(0); expect(n.x).toBeLessThan(drawing.width); expect(n.y).toBeLessThan(drawing.height); }
+        for (const n of drawing.nodes) {
+            expect(n.x - n.r).toBeGreaterThanOrEqual(0);
+            expect(n.y - n.r).toBeGreaterThanOrEqual(0);
+            expect(n.x).toBeLessThan(drawing.width);
+            expect(n.y).toBeLessThan(drawing.height);
+        }
         expect(drawing.edges.some(e => e.kind === 'q')).toBe(true);
     });
 

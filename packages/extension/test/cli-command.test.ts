@@ -24,12 +24,27 @@ describe('the gm command line the extension runs', () => {
         fs.writeFileSync(path.join(ws, 'runtime/bin/gm.js'), '');
         fs.rmSync(path.join(ws, 'node_modules/.bin/gm'));
         fs.symlinkSync('../../runtime/bin/gm.js', path.join(ws, 'node_modules/.bin/gm'));
-        expect(resolveCli({ ...base, workspaceFolders: [ws], nodePath: '/n/node' })).toEqual({ command: '/n/node', args: [fs.realpathSync(path.join(ws, 'runtime/bin/gm.js'))], env: {} });
+        expect(resolveCli({ ...base, workspaceFolders: [ws], nodePath: '/n/node' })).toEqual({
+            command: '/n/node',
+            args: [fs.realpathSync(path.join(ws, 'runtime/bin/gm.js'))],
+            env: {},
+        });
     });
 
     test('train and sample arguments carry the settings', () => {
-        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'wasm', previewInterval: 20 })).toEqual(
-            ['train', '/w/a.gm', '--model', 'VAE', '--json', '--backend', 'wasm', '--out', '/runs/1', '--sample-every', '20']);
+        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'wasm', previewInterval: 20 })).toEqual([
+            'train',
+            '/w/a.gm',
+            '--model',
+            'VAE',
+            '--json',
+            '--backend',
+            'wasm',
+            '--out',
+            '/runs/1',
+            '--sample-every',
+            '20',
+        ]);
         expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'auto', previewInterval: 5 }, true).slice(-3)).toEqual(['--sample-every', '5', '--resume']);
         expect(sampleArgs('/w/a.gm', 'VAE', '/c', '/o.png', 'cpu')).toEqual(['sample', '/w/a.gm', '--model', 'VAE', '--checkpoint', '/c', '--out', '/o.png', '--backend', 'cpu']);
     });

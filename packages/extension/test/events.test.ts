@@ -2,8 +2,12 @@ import { describe, expect, test } from 'vitest';
 import { EventLineParser, toTrainEvent, type TrainEvent } from '../src/train/events.js';
 
 function parse(chunks: string[]): { events: TrainEvent[]; text: string[] } {
-    const events: TrainEvent[] = [], text: string[] = [];
-    const parser = new EventLineParser(e => events.push(e), t => text.push(t));
+    const events: TrainEvent[] = [],
+        text: string[] = [];
+    const parser = new EventLineParser(
+        e => events.push(e),
+        t => text.push(t),
+    );
     chunks.forEach(c => parser.push(c));
     parser.end();
     return { events, text };
@@ -31,7 +35,12 @@ describe('the lines of gm train --json', () => {
             JSON.stringify({ event: 'done', step: 4, seconds: 1, reason: 'finished' }),
         ]);
         expect(events).toEqual([{ event: 'done', step: 4, seconds: 1, reason: 'finished' }]);
-        expect(text).toEqual(['Loading MNIST…', '{"event": "progress", "step": 1', JSON.stringify({ event: 'progress', step: '1', loss: 2, terms: {} }), JSON.stringify({ event: 'launch' })]);
+        expect(text).toEqual([
+            'Loading MNIST…',
+            '{"event": "progress", "step": 1',
+            JSON.stringify({ event: 'progress', step: '1', loss: 2, terms: {} }),
+            JSON.stringify({ event: 'launch' }),
+        ]);
     });
 
     test('each kind of event is recognized by its required fields', () => {

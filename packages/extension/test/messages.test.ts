@@ -13,19 +13,32 @@ describe('messages from webviews are validated', () => {
 
     test('anything else is dropped', () => {
         for (const bad of [
-            null, 'stop', 42, [], { type: 'exec', command: 'rm -rf /' }, { type: 'reveal' },
+            null,
+            'stop',
+            42,
+            [],
+            { type: 'exec', command: 'rm -rf /' },
+            { type: 'reveal' },
             { type: 'reveal', range: { start: { line: -1, character: 0 }, end: { line: 0, character: 0 } } },
             { type: 'reveal', range: { start: { line: 1.5, character: 0 }, end: { line: 2, character: 0 } } },
             { type: 'reveal', range: { start: { line: '1', character: 0 }, end: { line: 2, character: 0 } } },
-            { type: 'copyLatex', model: 7 }, { type: 'copyLatex', model: 'x'.repeat(1000) }, { type: '__proto__' },
-        ]) expect(parseWebviewMessage(bad), JSON.stringify(bad)).toBeUndefined();
+            { type: 'copyLatex', model: 7 },
+            { type: 'copyLatex', model: 'x'.repeat(1000) },
+            { type: '__proto__' },
+        ])
+            expect(parseWebviewMessage(bad), JSON.stringify(bad)).toBeUndefined();
     });
 });
 
 describe('webview pages', () => {
     test('the policy allows nothing by default and scripts only with the nonce', () => {
         const csp = contentSecurityPolicy('https://file+.vscode-resource.vscode-cdn.net', 'abc123');
-        const directives = Object.fromEntries(csp.split('; ').map(d => { const [k, ...v] = d.split(' '); return [k, v]; }));
+        const directives = Object.fromEntries(
+            csp.split('; ').map(d => {
+                const [k, ...v] = d.split(' ');
+                return [k, v];
+            }),
+        );
         expect(directives['default-src']).toEqual(["'none'"]);
         expect(directives['script-src']).toEqual(["'nonce-abc123'"]);
         expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:\/\/(?!file\+)|\*/);

@@ -15,23 +15,43 @@ function start(model: string, extra: string[] = [], previous?: { runDir: string;
     const folder = path.join(dir, runFolderName(model));
     out ??= folder;
     const run = TrainingRun.start({
-        id: path.basename(folder), file: path.join(dir, 'm.gm'), model, runDir: folder, out, cwd: dir, env: {}, previous,
-        command: process.execPath, args: [FAKE_GM, 'train', path.join(dir, 'm.gm'), '--model', model, '--json', '--out', out, ...extra],
+        id: path.basename(folder),
+        file: path.join(dir, 'm.gm'),
+        model,
+        runDir: folder,
+        out,
+        cwd: dir,
+        env: {},
+        previous,
+        command: process.execPath,
+        args: [FAKE_GM, 'train', path.join(dir, 'm.gm'), '--model', model, '--json', '--out', out, ...extra],
     });
     runs.push(run);
     return run;
 }
 
-const until = (run: TrainingRun, predicate: (e: TrainEvent) => boolean) => new Promise<TrainEvent>(resolve => {
-    const hit = run.events.find(predicate);
-    if (hit) { resolve(hit); return; }
-    const listener = (e: TrainEvent) => { if (predicate(e)) { run.off('event', listener); resolve(e); } };
-    run.on('event', listener);
-});
-const exited = (run: TrainingRun) => new Promise<{ code: number | null; signal: string | null }>(resolve => run.running ? run.once('exit', resolve) : resolve(run.exitStatus!));
+const until = (run: TrainingRun, predicate: (e: TrainEvent) => boolean) =>
+    new Promise<TrainEvent>(resolve => {
+        const hit = run.events.find(predicate);
+        if (hit) {
+            resolve(hit);
+            return;
+        }
+        const listener = (e: TrainEvent) => {
+            if (predicate(e)) {
+                run.off('event', listener);
+                resolve(e);
+            }
+        };
+        run.on('event', listener);
+    });
+const exited = (run: TrainingRun) => new Promise<{ code: number | null; signal: string | null }>(resolve => (run.running ? run.once('exit', resolve) : resolve(run.exitStatus!)));
 
 afterEach(() => {
-    for (const run of runs.splice(0)) { run.stop(0); run.dispose(); }
+    for (const run of runs.splice(0)) {
+        run.stop(0);
+        run.dispose();
+    }
 });
 
 describe('a training process followed through its run folder', () => {
@@ -93,13 +113,19 @@ describe('a training process followed through its run folder', () => {
         const resumed = start('VAE', ['--steps', '25', '--resume'], { runDir: last.run.runDir, step: last.step }, last.run.out);
         await exited(resumed);
         // The resumed run's curves continue the first run's, up to the checkpoint.
-        const history = previousEvents(resumed.record).filter(e => e.event === 'progress').map(e => e.step);
+        const history = previousEvents(resumed.record)
+            .filter(e => e.event === 'progress')
+            .map(e => e.step);
         expect(history).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
         expect(resumed.lastCheckpoint).toBe(path.join(first.record.runDir, 'checkpoint-25'));
         expect(findLastCheckpoint(dir, path.join(dir, 'm.gm'), 'VAE')).toMatchObject({ step: 25, run: { runDir: resumed.record.runDir, out: first.record.runDir } });
         const again = start('VAE', ['--steps', '30', '--resume'], { runDir: resumed.record.runDir, step: 25 }, resumed.record.out);
         await exited(again);
-        expect(previousEvents(again.record).filter(e => e.event === 'progress').map(e => e.step)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+        expect(
+            previousEvents(again.record)
+                .filter(e => e.event === 'progress')
+                .map(e => e.step),
+        ).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
         expect(resumed.events[0]).toMatchObject({ event: 'start', resumedFrom: 20 });
         expect(resumed.events.filter(e => e.event === 'progress')[0]).toMatchObject({ step: 21 });
         expect(readRunEvents(resumed.record.runDir)).toEqual(resumed.events);

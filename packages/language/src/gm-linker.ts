@@ -32,7 +32,10 @@ export class GmLinker extends DefaultLinker {
         let bestDistance = Math.min(Math.max(1, Math.floor(name.length / 3)), name.length - 1) + 1;
         for (const candidate of this.scopes.getScope(refInfo).getAllElements()) {
             const distance = candidate.name.toLowerCase() === name.toLowerCase() ? 0 : levenshtein(name, candidate.name);
-            if (distance < bestDistance) { best = candidate.name; bestDistance = distance; }
+            if (distance < bestDistance) {
+                best = candidate.name;
+                bestDistance = distance;
+            }
         }
         return { ...error, message: `unknown name '${name}'${best ? `; did you mean '${best}'?` : ''}` };
     }

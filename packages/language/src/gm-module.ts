@@ -1,7 +1,12 @@
 import { inject, type Module } from 'langium';
 import {
-    createDefaultModule, createDefaultSharedModule,
-    type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices, type PartialLangiumSharedServices
+    createDefaultModule,
+    createDefaultSharedModule,
+    type DefaultSharedModuleContext,
+    type LangiumServices,
+    type LangiumSharedServices,
+    type PartialLangiumServices,
+    type PartialLangiumSharedServices,
 } from 'langium/lsp';
 import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
 import { GmScopeComputation, GmScopeProvider } from './gm-scope.js';
@@ -29,27 +34,27 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
         LexerErrorMessageProvider: () => new GmLexerErrorMessageProvider(),
     },
     references: {
-        ScopeComputation: (services) => new GmScopeComputation(services),
-        ScopeProvider: (services) => new GmScopeProvider(services),
-        Linker: (services) => new GmLinker(services),
+        ScopeComputation: services => new GmScopeComputation(services),
+        ScopeProvider: services => new GmScopeProvider(services),
+        Linker: services => new GmLinker(services),
     },
     validation: {
-        GmValidator: (services) => new GmValidator(services),
+        GmValidator: services => new GmValidator(services),
     },
     ir: {
-        ModelCache: (services) => new GmModelCache(services),
+        ModelCache: services => new GmModelCache(services),
     },
     lsp: {
-        HoverProvider: (services) => new GmHoverProvider(services),
+        HoverProvider: services => new GmHoverProvider(services),
         Formatter: () => new GmFormatter(),
-        CodeLensProvider: (services) => new GmCodeLensProvider(services.ir.ModelCache),
+        CodeLensProvider: services => new GmCodeLensProvider(services.ir.ModelCache),
         CodeActionProvider: () => new GmCodeActionProvider(),
     },
 };
 
 export const GmSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
     workspace: {
-        WorkspaceManager: (services) => new GmWorkspaceManager(services),
+        WorkspaceManager: services => new GmWorkspaceManager(services),
     },
 };
 

@@ -1,4 +1,15 @@
-import { AstUtils, DefaultScopeComputation, DefaultScopeProvider, EMPTY_SCOPE, type AstNode, type AstNodeDescription, type LangiumDocument, type MultiMap, type ReferenceInfo, type Scope } from 'langium';
+import {
+    AstUtils,
+    DefaultScopeComputation,
+    DefaultScopeProvider,
+    EMPTY_SCOPE,
+    type AstNode,
+    type AstNodeDescription,
+    type LangiumDocument,
+    type MultiMap,
+    type ReferenceInfo,
+    type Scope,
+} from 'langium';
 import { isChainDecl, isIndexRange, isIndexVar, isModel } from './generated/ast.js';
 
 /**

@@ -1,4 +1,12 @@
-import { DefaultWorkspaceManager, URI, type LangiumDocument, type LangiumDocumentFactory, type LangiumDocuments, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
+import {
+    DefaultWorkspaceManager,
+    URI,
+    type LangiumDocument,
+    type LangiumDocumentFactory,
+    type LangiumDocuments,
+    type LangiumSharedCoreServices,
+    type WorkspaceFolder,
+} from 'langium';
 import { LIBRARY_SOURCE, LIBRARY_URI } from './library/library.js';
 
 /** Loads the built-in library into every workspace, next to the user's files. */

@@ -38,7 +38,7 @@ export async function loadFiles(files: string[]): Promise<LoadedFile[]> {
         try {
             text = await fs.readFile(absolute, 'utf-8');
         } catch (error) {
-            throw new Error(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+            throw new Error(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
         }
         const uri = URI.file(absolute);
         const langiumDocuments = gm.shared.workspace.LangiumDocuments;
@@ -52,7 +52,7 @@ export async function loadFiles(files: string[]): Promise<LoadedFile[]> {
         file: files[i]!,
         document,
         diagnostics: document.diagnostics ?? [],
-        models: document.parseResult.value.models.map(m => gm.ir.ModelCache.get(m))
+        models: document.parseResult.value.models.map(m => gm.ir.ModelCache.get(m)),
     }));
 }
 

@@ -13,12 +13,22 @@ import { Rng, meanSe } from './derivation/ir-eval.js';
 
 /** Parameter values (scalars) each family is checked at. */
 const CASES: Record<string, Array<Record<string, number>>> = {
-    Normal: [{ mean: 0.3, std: 1.7 }, { mean: -1, logvar: -0.5 }, { mean: 2, var: 0.25 }],
+    Normal: [
+        { mean: 0.3, std: 1.7 },
+        { mean: -1, logvar: -0.5 },
+        { mean: 2, var: 0.25 },
+    ],
     Bernoulli: [{ probs: 0.3 }, { logits: -1.2 }],
     Categorical: [{ logits: NaN }],
     Laplace: [{ mean: 0.5, scale: 0.8 }],
-    StudentT: [{ df: 5, mean: 0.2, scale: 1.3 }, { df: 1.5, mean: -1, scale: 0.5 }],
-    DiscretizedLogistic: [{ mean: 0.1, scale: 0.2, bins: 16, low: -1, high: 1 }, { mean: 0.95, logscale: -3, bins: 256, low: -1, high: 1 }]
+    StudentT: [
+        { df: 5, mean: 0.2, scale: 1.3 },
+        { df: 1.5, mean: -1, scale: 0.5 },
+    ],
+    DiscretizedLogistic: [
+        { mean: 0.1, scale: 0.2, bins: 16, low: -1, high: 1 },
+        { mean: 0.95, logscale: -3, bins: 256, low: -1, high: 1 },
+    ],
 };
 
 /** Categorical parameters are over three categories. */
@@ -34,16 +44,22 @@ const logP = (f: DistributionSpec, c: Canonical<Vec>, x: Vec) => f.logDensity(ve
 /** The values of a discrete family's support, each as the variable's value. */
 function supportOf(f: DistributionSpec, params: Record<string, number>): Vec[] | undefined {
     switch (f.support) {
-        case 'binary': return [[0], [1]];
-        case 'categorical': return CATEGORICAL_LOGITS.map((_, k) => CATEGORICAL_LOGITS.map((__, j) => (j === k ? 1 : 0)));
-        case 'grid': return Array.from({ length: params['bins']! }, (_, k) => [params['low']! + (k * (params['high']! - params['low']!)) / (params['bins']! - 1)]);
-        default: return undefined;
+        case 'binary':
+            return [[0], [1]];
+        case 'categorical':
+            return CATEGORICAL_LOGITS.map((_, k) => CATEGORICAL_LOGITS.map((__, j) => (j === k ? 1 : 0)));
+        case 'grid':
+            return Array.from({ length: params['bins']! }, (_, k) => [params['low']! + (k * (params['high']! - params['low']!)) / (params['bins']! - 1)]);
+        default:
+            return undefined;
     }
 }
 
 /** ∫ exp(log p(x)) dx over [lo, hi] (±∞ allowed): Simpson's rule in θ = atan x, which makes the line finite. */
 function integrate(f: DistributionSpec, c: Canonical<Vec>, lo: number, hi: number, n = 20_000): number {
-    const a = Math.atan(lo), b = Math.atan(hi), h = (b - a) / n;
+    const a = Math.atan(lo),
+        b = Math.atan(hi),
+        h = (b - a) / n;
     const g = (t: number) => (Math.abs(Math.cos(t)) < 1e-12 ? 0 : Math.exp(logP(f, c, [Math.tan(t)])) / Math.cos(t) ** 2);
     let s = g(a) + g(b);
     for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * g(a + i * h);
@@ -70,18 +86,28 @@ describe('the distribution registry', () => {
         const c = canonicalAt(f, params);
         const rng = new Rng(11);
         const n = 40_000;
-        const xs = f.sample(vectorOps, c, vectorNoise(n, () => rng.uniform()));
+        const xs = f.sample(
+            vectorOps,
+            c,
+            vectorNoise(n, () => rng.uniform()),
+        );
         const support = supportOf(f, params);
         // The fraction of draws in each of a few sets against the probability of that set.
         const sets: Array<{ contains: (x: number) => boolean; p: number }> = support
             ? support.slice(0, 6).map(([v]) => ({ contains: (x: number) => Math.abs(x - v!) < 1e-9, p: Math.exp(logP(f, c, [v!])) }))
-            : [[-Infinity, -1], [-1, 0], [0, 0.5], [0.5, 2], [2, Infinity]].map(([a, b]) => ({
-                contains: (x: number) => x > a! && x <= b!,
-                p: integrate(f, c, a!, b!)
-            }));
+            : [
+                  [-Infinity, -1],
+                  [-1, 0],
+                  [0, 0.5],
+                  [0.5, 2],
+                  [2, Infinity],
+              ].map(([a, b]) => ({
+                  contains: (x: number) => x > a! && x <= b!,
+                  p: integrate(f, c, a!, b!),
+              }));
         for (const set of sets) {
             const freq = xs.filter(set.contains).length / n;
-            expect(Math.abs(freq - set.p), `P = ${set.p}`).toBeLessThanOrEqual(5 * Math.sqrt(set.p * (1 - set.p) / n) + 1e-4);
+            expect(Math.abs(freq - set.p), `P = ${set.p}`).toBeLessThanOrEqual(5 * Math.sqrt((set.p * (1 - set.p)) / n) + 1e-4);
         }
     });
 
@@ -101,7 +127,11 @@ describe('the distribution registry', () => {
             return;
         }
         const rng = new Rng(5);
-        const xs = f.sample(vectorOps, q, vectorNoise(20_000, () => rng.uniform()));
+        const xs = f.sample(
+            vectorOps,
+            q,
+            vectorNoise(20_000, () => rng.uniform()),
+        );
         const mc = meanSe(xs.map(x => logP(f, q, [x]) - logP(f, p, [x])));
         expect(Math.abs(closed - mc.mean)).toBeLessThanOrEqual(4 * mc.se);
     });
@@ -116,7 +146,15 @@ describe('the distribution registry', () => {
             return;
         }
         const rng = new Rng(3);
-        const mc = meanSe(f.sample(vectorOps, c, vectorNoise(20_000, () => rng.uniform())).map(x => -logP(f, c, [x])));
+        const mc = meanSe(
+            f
+                .sample(
+                    vectorOps,
+                    c,
+                    vectorNoise(20_000, () => rng.uniform()),
+                )
+                .map(x => -logP(f, c, [x])),
+        );
         expect(Math.abs(h - mc.mean)).toBeLessThanOrEqual(4 * mc.se);
     });
 

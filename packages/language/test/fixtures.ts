@@ -32,5 +32,8 @@ export const TINY_DDPM = `model TinyDDPM {
 
 /** `text` with each `[from, to]` replaced in turn; each `from` must be there, so a stale edit fails loudly. */
 export function edit(text: string, ...pairs: Array<[string, string]>): string {
-    return pairs.reduce((s, [from, to]) => { expect(s).toContain(from); return s.replace(from, to); }, text);
+    return pairs.reduce((s, [from, to]) => {
+        expect(s).toContain(from);
+        return s.replace(from, to);
+    }, text);
 }

@@ -9,7 +9,9 @@ import { testServices } from './services.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../examples');
 let services: GmServices;
-beforeAll(async () => { services = await testServices(); });
+beforeAll(async () => {
+    services = await testServices();
+});
 
 async function graphOf(file: string) {
     const text = fs.readFileSync(path.join(EXAMPLES, file), 'utf-8');
@@ -20,9 +22,14 @@ async function graphOf(file: string) {
 const edgesOf = (g: Awaited<ReturnType<typeof graphOf>>) => g.edges.map(e => `${e.from} ${e.kind === 'p' ? '->' : '-->'} ${e.to}`).sort();
 
 describe('the model graph', () => {
-    test('the VAE is Kingma & Welling\'s Figure 1', async () => {
+    test("the VAE is Kingma & Welling's Figure 1", async () => {
         const g = await graphOf('vae.gm');
-        expect(g.nodes.map(n => [n.id, n.kind])).toEqual([['x', 'observed'], ['z', 'latent'], ['θ', 'parameter'], ['φ', 'parameter']]);
+        expect(g.nodes.map(n => [n.id, n.kind])).toEqual([
+            ['x', 'observed'],
+            ['z', 'latent'],
+            ['θ', 'parameter'],
+            ['φ', 'parameter'],
+        ]);
         expect(edgesOf(g)).toEqual(['x --> z', 'z -> x', 'θ -> x', 'φ --> z']);
         expect(g.plate.nodes).toEqual(['x', 'z']);
         expect(g.nodes.find(n => n.id === 'θ')!.networks).toEqual(['decoder']);
@@ -37,9 +44,7 @@ describe('the model graph', () => {
         const g = await graphOf('ddpm.gm');
         expect(g.chains).toEqual([{ name: 'x', nodes: ['x[0]', 'x[t-1]', 'x[t]', 'x[T]'] }]);
         expect(g.nodes.find(n => n.id === 'x[0]')).toMatchObject({ label: 'x₀', kind: 'observed' });
-        expect(edgesOf(g)).toEqual([
-            'x[0] --> x[t-1]', 'x[T] -> x[t]', 'x[t-1] --> x[t]', 'x[t-1] -> x[0]', 'x[t] --> x[T]', 'x[t] -> x[t-1]', 'θ -> x[t-1]'
-        ]);
+        expect(edgesOf(g)).toEqual(['x[0] --> x[t-1]', 'x[T] -> x[t]', 'x[t-1] --> x[t]', 'x[t-1] -> x[0]', 'x[t] --> x[T]', 'x[t] -> x[t-1]', 'θ -> x[t-1]']);
         expect(g.nodes.some(n => n.id === 'φ')).toBe(false); // the forward process has no parameters
     });
 });

@@ -9,8 +9,14 @@ const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 describe('auto: WebGPU or wasm by the measured rule', () => {
     it.for([
-        ['vae.gm', false], ['vae-gaussian.gm', false], ['beta-vae.gm', false], ['hvae.gm', false], ['iwae.gm', false],
-        ['ddpm-mlp.gm', true], ['ddpm.gm', true], ['ddpm-cosine.gm', true],
+        ['vae.gm', false],
+        ['vae-gaussian.gm', false],
+        ['beta-vae.gm', false],
+        ['hvae.gm', false],
+        ['iwae.gm', false],
+        ['ddpm-mlp.gm', true],
+        ['ddpm.gm', true],
+        ['ddpm-cosine.gm', true],
     ] as const)('%s: WebGPU faster = %s, and the reason quotes the figures', async ([file, faster]) => {
         const { result } = await loadModel(path.join(examples, file));
         const rule = webGpuFaster(result.model.networks);

@@ -61,19 +61,28 @@ describe('the discretized Gaussian decoder (Ho et al. eq. 13)', () => {
     it('matches the double-precision reference on interior and edge bins', () => {
         const n = 4096;
         const levels = Array.from({ length: n }, (_, i) => (i * 37) % 256);
-        const x = levels.map((l) => -1 + (2 * l) / 255);
+        const x = levels.map(l => -1 + (2 * l) / 255);
         // Scales from a fifth of a bin to many bins, means within 2σ of the data: masses well above the 1e−12 floor.
         const sd = x.map((_, i) => 0.0008 + (0.05 * ((i * 7919) % 100)) / 100);
         const mean = x.map((v, i) => v + 2 * sd[i]! * Math.sin(i));
-        const variance = sd.map((s) => s * s);
-        const got = tf.tidy(() => discretizedNormalLogLikelihood(tf.tensor2d(x, [64, 64]), tf.tensor2d(mean, [64, 64]), tf.tensor2d(variance, [64, 64]), { low: -1, high: 1, bins: 256 }).arraySync() as number[]);
+        const variance = sd.map(s => s * s);
+        const got = tf.tidy(
+            () =>
+                discretizedNormalLogLikelihood(tf.tensor2d(x, [64, 64]), tf.tensor2d(mean, [64, 64]), tf.tensor2d(variance, [64, 64]), {
+                    low: -1,
+                    high: 1,
+                    bins: 256,
+                }).arraySync() as number[],
+        );
         for (let row = 0; row < 64; row++) {
             const slice = (a: number[]) => a.slice(row * 64, row * 64 + 64);
             const want = discretizedGaussianLogLikelihood(slice(x), slice(mean), slice(variance), -1, 1, 256);
             expect(Math.abs(got[row]! - want)).toBeLessThan(1e-3 * Math.max(1, Math.abs(want)));
         }
         // The edge bins reach ±∞: a mean far beyond the data range still gives the edge pixel mass ≈ 1.
-        const edge = tf.tidy(() => discretizedNormalLogLikelihood(tf.tensor2d([[-1, 1]]), tf.tensor2d([[-3, 3]]), tf.scalar(0.01), { low: -1, high: 1, bins: 256 }).arraySync() as number[]);
+        const edge = tf.tidy(
+            () => discretizedNormalLogLikelihood(tf.tensor2d([[-1, 1]]), tf.tensor2d([[-3, 3]]), tf.scalar(0.01), { low: -1, high: 1, bins: 256 }).arraySync() as number[],
+        );
         expect(edge[0]).toBeCloseTo(0, 5);
     });
 });

@@ -40,8 +40,8 @@ async function load(source: string): Promise<{ model: ModelIR; derivation: Deriv
     writeFileSync(file, source);
     const { result } = await loadModel(file);
     const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(derived.failure.reasons.map((r) => r.message).join('; '));
-    const networks = new Map(result.model.networks.map((n) => [n.name, buildNetwork(n, 3, [1, 28, 28])]));
+    if (!derived.ok) throw new Error(derived.failure.reasons.map(r => r.message).join('; '));
+    const networks = new Map(result.model.networks.map(n => [n.name, buildNetwork(n, 3, [1, 28, 28])]));
     return { model: result.model, derivation: derived.derivation, networks };
 }
 
@@ -67,19 +67,19 @@ describe('the chain as declared', () => {
         for (const n of networks.values()) n.dispose();
     });
 
-    it("hybrid: L_vlb reaches the network only through σ_t², so with a fixed σ_t² it gives no gradient; vlb does", async () => {
+    it('hybrid: L_vlb reaches the network only through σ_t², so with a fixed σ_t² it gives no gradient; vlb does', async () => {
         const gradientNorm = async (objective: string) => {
             const { model, derivation, networks } = await load(chainModel('Normal(0, 1)', objective));
             const program = compileBound(model, derivation);
             const executor = new TfjsExecutor(program, networks, 1);
             const x = tf.randomUniform([4, 1, 28, 28], -1, 1, 'float32', 5);
-            const vlb = program.terms.filter((t) => t.inBound);
-            const params = [...networks.values()].flatMap((n) => n.parameters.map((p) => p.variable));
+            const vlb = program.terms.filter(t => t.inBound);
+            const params = [...networks.values()].flatMap(n => n.parameters.map(p => p.variable));
             const { grads } = tf.variableGrads(() => {
                 const values = executor.evaluate({ x0: x }, 3, { training: true });
-                return vlb.map((t) => tf.mul(tf.mean(values[t.id]!), t.sign)).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
+                return vlb.map(t => tf.mul(tf.mean(values[t.id]!), t.sign)).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
             }, params);
-            const norm = (await tf.addN(Object.values(grads).map((g) => tf.sum(tf.abs(g)))).data())[0]!;
+            const norm = (await tf.addN(Object.values(grads).map(g => tf.sum(tf.abs(g)))).data())[0]!;
             tf.dispose([x, ...Object.values(grads)]);
             for (const n of networks.values()) n.dispose();
             return norm;

@@ -62,7 +62,7 @@ describe('checkpoints', () => {
         expect(loaded.step).toBe(10);
         expect(loaded.weights[0].values[0]).toBe(1);
         await saveCheckpoint(dir, checkpoint(30, 3));
-        expect(readdirSync(dir).some((e) => e.startsWith('.tmp-'))).toBe(false);
+        expect(readdirSync(dir).some(e => e.startsWith('.tmp-'))).toBe(false);
     });
 
     it('a kill after the folder is renamed but before `latest` moves still loads the previous checkpoint', async () => {

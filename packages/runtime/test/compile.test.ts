@@ -23,12 +23,15 @@ function compile(model: ModelIR, derivation: Derivation, seed = 1, terms: 'loss'
 beforeAll(async () => {
     await selectBackend('wasm');
 });
-afterEach(() => compiled.splice(0).forEach((c) => c.dispose()));
+afterEach(() => compiled.splice(0).forEach(c => c.dispose()));
 
 /** A batch of binary "images" from a seeded generator. */
 function binaryBatch(n: number, d: number, seed: number): tf.Tensor2D {
     const rng = new Random(seed);
-    return tf.tensor2d(Float32Array.from({ length: n * d }, () => (rng.next() < 0.3 ? 1 : 0)), [n, d]);
+    return tf.tensor2d(
+        Float32Array.from({ length: n * d }, () => (rng.next() < 0.3 ? 1 : 0)),
+        [n, d],
+    );
 }
 
 function rows(t: tf.Tensor): number[][] {
@@ -39,9 +42,9 @@ describe('the VAE (examples/vae.gm)', () => {
     it('compiles to one encoder call, one decoder call and the two derived terms', async () => {
         const { model, derivation } = await loadExample('vae.gm');
         const c = compile(model, derivation);
-        const calls = c.program.instructions.filter((i) => i.op === 'network').map((i) => (i as { network: string }).network);
+        const calls = c.program.instructions.filter(i => i.op === 'network').map(i => (i as { network: string }).network);
         expect(calls).toEqual(['encoder', 'decoder']);
-        expect(c.program.terms.map((t) => t.id).sort()).toEqual(['ell(x)', 'kl(z)']);
+        expect(c.program.terms.map(t => t.id).sort()).toEqual(['ell(x)', 'kl(z)']);
         expect(c.parameters.length).toBe(8);
         expect(c.program.replicas).toBe(1);
         // The program is plain data: it survives JSON (a PyTorch target reads the same program).
@@ -100,10 +103,19 @@ describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
         const c = compile(model, derivation, 1, 'all');
         // Give ε_θ random weights so that its output is far from 0.
         const rng = new Random(5);
-        for (const p of c.parameters) p.variable.assign(tf.tensor(Float32Array.from({ length: p.variable.size }, () => (rng.next() - 0.5) * 0.1), p.variable.shape));
-        const x0 = tf.tensor2d(Float32Array.from({ length: 4 * 784 }, () => rng.next() * 2 - 1), [4, 784]);
+        for (const p of c.parameters)
+            p.variable.assign(
+                tf.tensor(
+                    Float32Array.from({ length: p.variable.size }, () => (rng.next() - 0.5) * 0.1),
+                    p.variable.shape,
+                ),
+            );
+        const x0 = tf.tensor2d(
+            Float32Array.from({ length: 4 * 784 }, () => rng.next() * 2 - 1),
+            [4, 784],
+        );
         const step = 3;
-        const term = derivation.terms.find((t) => t.id === 'L_t-1')!;
+        const term = derivation.terms.find(t => t.id === 'L_t-1')!;
         const comp = term.computation as { from: number; to: number; chain: string };
         const computed = tf.tidy(() => Array.from(c.executor.evaluate({ x0 }, step)['L_t-1'].dataSync()));
         // Re-draw t and ε exactly as the program does, then use the derivation's coefficients.
@@ -126,9 +138,9 @@ describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
     it('trains on L_simple only (objective simple): the loss is the mean squared ε error, and only it is computed', async () => {
         const { model, derivation } = await loadExample('ddpm-mlp.gm');
         const c = compile(model, derivation);
-        expect(c.program.terms.map((t) => t.id)).toEqual(['L_simple']);
+        expect(c.program.terms.map(t => t.id)).toEqual(['L_simple']);
         // One call of ε_θ per step: the terms with weight 0 (L_T, L_{t−1}, L_0) are not compiled for training.
-        expect(c.program.instructions.filter((i) => i.op === 'network').length).toBe(1);
+        expect(c.program.instructions.filter(i => i.op === 'network').length).toBe(1);
         const x0 = tf.randomUniform([8, 784], -1, 1, 'float32', 2);
         const out = tf.tidy(() => {
             const r = c.loss(x0, 0);
@@ -140,7 +152,7 @@ describe('the DDPM with an MLP denoiser (examples/ddpm-mlp.gm)', () => {
         expect(out.simple).toBeLessThan(1.5);
         // The whole bound is still there for evaluation.
         const all = compileBound(model, derivation);
-        expect(all.terms.map((t) => t.id).sort()).toEqual(['L_0', 'L_T', 'L_simple', 'L_t-1']);
+        expect(all.terms.map(t => t.id).sort()).toEqual(['L_0', 'L_T', 'L_simple', 'L_t-1']);
     });
 });
 
@@ -156,7 +168,8 @@ describe('the importance-weighted bound (examples/iwae.gm)', () => {
         // The k samples are the batch replicated: row r·B + n is sample r of example n.
         const eps = rows(tf.randomNormal([15, 20], 0, 1, 'float32', deriveSeed(1, step, 'eps/z')));
         const xs = rows(x);
-        const logNormal = (v: number[], mu: number[], logvar: number[]) => v.reduce((s, z, j) => s - 0.5 * (Math.log(2 * Math.PI) + logvar[j] + (z - mu[j]) ** 2 / Math.exp(logvar[j])), 0);
+        const logNormal = (v: number[], mu: number[], logvar: number[]) =>
+            v.reduce((s, z, j) => s - 0.5 * (Math.log(2 * Math.PI) + logvar[j] + (z - mu[j]) ** 2 / Math.exp(logvar[j])), 0);
         for (let n = 0; n < 3; n++) {
             const mu = h[n].slice(0, 20);
             const logvar = h[n].slice(20, 40);
@@ -175,13 +188,17 @@ describe('the importance-weighted bound (examples/iwae.gm)', () => {
 });
 
 describe('diffusion training steps on wasm', () => {
-    for (const [file, batch] of [['ddpm-mlp.gm', 8], ['ddpm-cosine.gm', 2], ['ddpm.gm', 2]] as const) {
+    for (const [file, batch] of [
+        ['ddpm-mlp.gm', 8],
+        ['ddpm-cosine.gm', 2],
+        ['ddpm.gm', 2],
+    ] as const) {
         it(`${file}: a step updates every parameter and the loss stays finite (U-Net convs use the fast gradients)`, async () => {
             const { model, derivation } = await loadExample(file);
             const c = compile(model, derivation);
             const { createOptimizer } = await import('../src/optim/index.js');
             const opt = createOptimizer(model.train, c.parameters);
-            const before = c.parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array));
+            const before = c.parameters.map(p => Float32Array.from(p.variable.dataSync() as Float32Array));
             const x0 = tf.randomUniform([batch, ...c.program.inputs[0].shape], -1, 1, 'float32', 5);
             // A step after the learning-rate warm-up (ddpm.gm warms up over 5 000 steps).
             const r = await trainStep(c, opt, model.train, x0, 10_000);
@@ -197,7 +214,7 @@ describe('diffusion training steps on wasm', () => {
             if (file === 'ddpm-mlp.gm') expect(moved.length).toBe(c.parameters.length);
             else {
                 expect(moved.length).toBeGreaterThan(0.6 * c.parameters.length);
-                expect(moved.map((p) => p.name)).toContain('eps/conv_out/kernel');
+                expect(moved.map(p => p.name)).toContain('eps/conv_out/kernel');
             }
             opt.dispose();
         });
@@ -217,7 +234,7 @@ describe('other models compile through the same path', () => {
             });
             expect(Number.isFinite(loss), `${file}: loss ${loss}`).toBe(true);
             for (const [k, v] of Object.entries(terms)) expect(Number.isFinite(v), `${file}: ${k} = ${v}`).toBe(true);
-            expect(Object.keys(terms).sort()).toEqual(derivation.terms.map((t) => t.id).sort());
+            expect(Object.keys(terms).sort()).toEqual(derivation.terms.map(t => t.id).sort());
         });
     }
 });

@@ -6,16 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataIR } from '@gm/language';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
-import {
-    encodeIdxUint8,
-    FASHION_MNIST_DIR,
-    loadDataset,
-    readFashionMnist,
-    readIdx,
-    readIdxFolder,
-    readIdxPath,
-    readMnistPackage,
-} from '../src/data/index.js';
+import { encodeIdxUint8, FASHION_MNIST_DIR, loadDataset, readFashionMnist, readIdx, readIdxFolder, readIdxPath, readMnistPackage } from '../src/data/index.js';
 
 const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -38,7 +29,15 @@ beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'gm-idx-'));
     // A folder with the standard names: 20 train images (gzipped), 6 test images (plain), 4×3 pixels.
     writeFileSync(path.join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdxUint8([20, 4, 3], images(20, 4, 3))));
-    writeFileSync(path.join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdxUint8([20], Uint8Array.from({ length: 20 }, (_, i) => i % 10))));
+    writeFileSync(
+        path.join(dir, 'train-labels-idx1-ubyte.gz'),
+        gzipSync(
+            encodeIdxUint8(
+                [20],
+                Uint8Array.from({ length: 20 }, (_, i) => i % 10),
+            ),
+        ),
+    );
     writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdxUint8([6, 4, 3], images(6, 4, 3, 100)));
 });
 
@@ -166,7 +165,7 @@ describe('loadDataset', () => {
             for (let b = 0; b < 3; b++) {
                 const x = ds.batch(epoch, b, 6);
                 const v = x.arraySync() as number[][];
-                rows.push(...v.map((r) => Math.round(r[0] * 255)));
+                rows.push(...v.map(r => Math.round(r[0] * 255)));
                 x.dispose();
             }
             return rows;
@@ -176,7 +175,7 @@ describe('loadDataset', () => {
         expect(e0).not.toEqual(e1);
         const other = await loadDataset(dataIR({ path: dir }), [12], { seed });
         const x = other.batch(0, 1, 6);
-        expect((x.arraySync() as number[][]).map((r) => Math.round(r[0] * 255))).toEqual(e0.slice(6, 12));
+        expect((x.arraySync() as number[][]).map(r => Math.round(r[0] * 255))).toEqual(e0.slice(6, 12));
         x.dispose();
         // 18 distinct images out of 20 (two are dropped with the partial batch).
         const firstPixels = Array.from({ length: 20 }, (_, i) => pixel(i, 0));

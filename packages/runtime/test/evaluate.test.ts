@@ -20,7 +20,13 @@ describe('evaluation of the VAE on the MNIST test split', () => {
         const c = compileModel(model, derivation, 1);
         // Larger encoder weights put q(z|x) far from p(z), so that importance weighting has something to gain.
         const rng = new Random(2);
-        for (const p of c.networks.get('encoder')!.parameters) p.variable.assign(tf.tensor(Float32Array.from({ length: p.variable.size }, () => (rng.next() - 0.5) * 0.3), p.variable.shape));
+        for (const p of c.networks.get('encoder')!.parameters)
+            p.variable.assign(
+                tf.tensor(
+                    Float32Array.from({ length: p.variable.size }, () => (rng.next() - 0.5) * 0.3),
+                    p.variable.shape,
+                ),
+            );
         const test = await loadDataset({ ...model.data[0], split: 'test' }, [784], { seed: 1 });
         expect(test.size).toBe(1000);
 
@@ -32,7 +38,7 @@ describe('evaluation of the VAE on the MNIST test split', () => {
 
         const program = compileImportanceEstimate(model, derivation, 64);
         expect(program.replicas).toBe(64);
-        expect(program.terms.map((t) => t.id)).toEqual(['log p(x)']);
+        expect(program.terms.map(t => t.id)).toEqual(['log p(x)']);
         const iw1 = await estimateNegativeLogLikelihood(model, derivation, c.networks, test, 1, 1, { batch: 16, limit: 40 });
         const iw64 = await estimateNegativeLogLikelihood(model, derivation, c.networks, test, 1, 64, { batch: 8, limit: 40 });
         // L_1 is an unbiased estimate of the ELBO; L_64 ≥ L_1 (Burda et al., Theorem 1).
@@ -71,7 +77,9 @@ describe('the importance-sampled log p(x) of a linear-Gaussian model', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'gm-linear-gaussian-'));
         try {
             // z ~ N(0, I₂), x | z ~ N(z W + b, 0.25 I₄): a linear decoder (one dense layer) and a learned q.
-            writeFileSync(path.join(dir, 'linear.gm'), `model LinearGaussian {
+            writeFileSync(
+                path.join(dir, 'linear.gm'),
+                `model LinearGaussian {
   data toy = images("toy")
   observed x : Real[4] from toy
   latent z : Real[2]
@@ -81,7 +89,8 @@ describe('the importance-sampled log p(x) of a linear-Gaussian model', () => {
   p(x | z) = Normal(decoder(z), var: 0.25)
   q(z | x) = Normal(mean: encoder(x)[0:2], logvar: encoder(x)[2:4])
 }
-`);
+`,
+            );
             const rng = new Random(5);
             const pixels = Uint8Array.from({ length: 6 * 4 }, () => Math.floor(rng.next() * 256));
             writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), encodeIdxUint8([6, 2, 2], pixels));
@@ -93,9 +102,9 @@ describe('the importance-sampled log p(x) of a linear-Gaussian model', () => {
 
             // The exact marginal from the decoder's weights: x ~ N(b, WᵀW + σ²I).
             const decoder = c.networks.get('decoder')!;
-            const W = decoder.parameters.find((p) => p.name.endsWith('kernel'))!.variable.arraySync() as number[][]; // [2, 4]
-            const b = decoder.parameters.find((p) => p.name.endsWith('bias'))!.variable.arraySync() as number[];
-            const cov = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => W[0]![i]! * W[0]![j]! + W[1]![i]! * W[1]![j]! + (i === j ? 0.25 : 0)));
+            const W = decoder.parameters.find(p => p.name.endsWith('kernel'))!.variable.arraySync() as number[][]; // [2, 4]
+            const b = decoder.parameters.find(p => p.name.endsWith('bias'))!.variable.arraySync() as number[];
+            const cov = [0, 1, 2, 3].map(i => [0, 1, 2, 3].map(j => W[0]![i]! * W[0]![j]! + W[1]![i]! * W[1]![j]! + (i === j ? 0.25 : 0)));
             const xs = test.slice(0, 6).arraySync() as number[][];
             const exact = -xs.reduce((a, x) => a + logNormalDensity(x, b, cov), 0) / xs.length;
 

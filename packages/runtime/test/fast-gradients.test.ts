@@ -27,19 +27,25 @@ type Inputs = { shape: number[]; data: Float32Array }[];
 /** Gradients of Σ f(inputs) ⊙ R with respect to every input, on the active backend. */
 function gradients(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Inputs, weights: Float32Array): Float32Array[] {
     return tf.tidy(() => {
-        const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+        const xs = inputs.map(i => tf.tensor(i.data, i.shape));
         const g = tf.grads((...args: tf.Tensor[]) => {
             const y = f(...args);
             return tf.sum(tf.mul(y, tf.tensor(weights.subarray(0, y.size), y.shape)));
         });
-        return g(xs).map((t) => t.dataSync() as Float32Array);
+        return g(xs).map(t => t.dataSync() as Float32Array);
     });
 }
 
 /** Stock gradients on cpu (the reference) against the fast gradients on wasm. */
 async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed: number): Promise<number[]> {
     const rng = new Random(seed);
-    const inputs = shapes.map((shape) => ({ shape, data: randomArray(shape.reduce((a, b) => a * b, 1), rng) }));
+    const inputs = shapes.map(shape => ({
+        shape,
+        data: randomArray(
+            shape.reduce((a, b) => a * b, 1),
+            rng,
+        ),
+    }));
     const weights = randomArray(1 << 16, rng);
     await selectBackend('cpu');
     const restore = installFastGradients();
@@ -79,7 +85,15 @@ describe('fast wasm gradients against the stock cpu gradients', () => {
 
     it('matMul in an MLP layer stack (the VAE shape, small)', async () => {
         const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => tf.matMul(tf.relu(tf.matMul(x, w1)), w2);
-        const errors = await compare(f, [[16, 64], [64, 32], [32, 10]], 3);
+        const errors = await compare(
+            f,
+            [
+                [16, 64],
+                [64, 32],
+                [32, 10],
+            ],
+            3,
+        );
         for (const e of errors) expect(e).toBeLessThanOrEqual(1e-5);
     });
 
@@ -125,17 +139,35 @@ describe('fast wasm gradients against the stock cpu gradients', () => {
 
     it('a U-Net (convs, group norm, attention, up/down sampling): loss and every gradient match', async () => {
         const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-        const ir: UNetIR = { architecture: 'UNet', name: 'eps', inChannels: 1, outChannels: 1, channels: 8, mults: [1, 2], timeEmbedding: 16, attention: [4], blocks: 1, dropout: 0, range: here };
+        const ir: UNetIR = {
+            architecture: 'UNet',
+            name: 'eps',
+            inChannels: 1,
+            outChannels: 1,
+            channels: 8,
+            mults: [1, 2],
+            timeEmbedding: 16,
+            attention: [4],
+            blocks: 1,
+            dropout: 0,
+            range: here,
+        };
         await selectBackend('cpu');
         const net = buildNetwork(ir, 3, [1, 8, 8]);
         const rng = new Random(4);
         // Random weights everywhere, so that no branch starts at (nearly) zero.
-        for (const p of net.parameters) p.variable.assign(tf.tensor(randomArray(p.variable.size, rng).map((v) => v * 0.2), p.variable.shape));
+        for (const p of net.parameters)
+            p.variable.assign(
+                tf.tensor(
+                    randomArray(p.variable.size, rng).map(v => v * 0.2),
+                    p.variable.shape,
+                ),
+            );
         const x = randomArray(2 * 64, rng);
         const run = () =>
             tf.tidy(() => {
                 const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(net.apply(tf.tensor(x, [2, 1, 8, 8]), tf.tensor1d([5, 600])))) as tf.Scalar, net.variables);
-                return { loss: value.dataSync()[0], grads: net.variables.map((v) => grads[v.name].dataSync() as Float32Array) };
+                return { loss: value.dataSync()[0], grads: net.variables.map(v => grads[v.name].dataSync() as Float32Array) };
             });
         installFastGradients()();
         const reference = run();

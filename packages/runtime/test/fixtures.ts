@@ -12,7 +12,7 @@ export const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export async function loadExample(file: string): Promise<{ model: ModelIR; derivation: Derivation }> {
     const { result } = await loadModel(path.resolve(examples, file));
     const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${file}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
+    if (!derived.ok) throw new Error(`${file}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
     return { model: result.model, derivation: derived.derivation };
 }
 

@@ -65,7 +65,7 @@ describe('PNG grid', () => {
 describe('trajectory strip', () => {
     it('puts one sample per row and one step per column', () => {
         // 3 frames of 2 samples of 2×2; frame k of sample i is constant (k + i) / 4.
-        const frames = [0, 1, 2].map((k) => ({ values: Float32Array.from({ length: 8 }, (_, p) => (k + Math.floor(p / 4)) / 4), shape: [2, 4] }));
+        const frames = [0, 1, 2].map(k => ({ values: Float32Array.from({ length: 8 }, (_, p) => (k + Math.floor(p / 4)) / 4), shape: [2, 4] }));
         const png = read(writeTrajectoryStrip(path.join(dir, 'strip.png'), frames, { range: [0, 1], padding: 1 }));
         expect([png.width, png.height]).toEqual([3 * 3 + 1, 2 * 3 + 1]);
         for (let k = 0; k < 3; k++) {

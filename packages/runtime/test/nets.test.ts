@@ -12,7 +12,20 @@ function mlp(name: string, layers: number[], extra: Partial<MlpIR> = {}): MlpIR 
 }
 
 function unet(extra: Partial<UNetIR> = {}): UNetIR {
-    return { architecture: 'UNet', name: 'eps', inChannels: 1, outChannels: 1, channels: 8, mults: [1, 2], timeEmbedding: 16, attention: [], blocks: 1, dropout: 0, range: here, ...extra };
+    return {
+        architecture: 'UNet',
+        name: 'eps',
+        inChannels: 1,
+        outChannels: 1,
+        channels: 8,
+        mults: [1, 2],
+        timeEmbedding: 16,
+        attention: [],
+        blocks: 1,
+        dropout: 0,
+        range: here,
+        ...extra,
+    };
 }
 
 const built: Network[] = [];
@@ -26,11 +39,11 @@ beforeAll(async () => {
     await selectBackend('cpu');
 });
 afterEach(() => {
-    built.splice(0).forEach((n) => n.dispose());
+    built.splice(0).forEach(n => n.dispose());
 });
 
 function values(net: Network, suffix: string): Float32Array {
-    const p = net.parameters.find((q) => q.name.endsWith(suffix));
+    const p = net.parameters.find(q => q.name.endsWith(suffix));
     if (!p) throw new Error(`no parameter ${suffix}`);
     return p.variable.dataSync() as Float32Array;
 }
@@ -38,23 +51,29 @@ function values(net: Network, suffix: string): Float32Array {
 /** Sets every parameter to U(−a, a), so that no branch starts at (nearly) zero. */
 function randomize(net: Network, a: number, seed: number): void {
     const rng = new Random(seed);
-    for (const p of net.parameters) p.variable.assign(tf.tensor(Float32Array.from({ length: p.variable.size }, () => (2 * rng.next() - 1) * a), p.variable.shape));
+    for (const p of net.parameters)
+        p.variable.assign(
+            tf.tensor(
+                Float32Array.from({ length: p.variable.size }, () => (2 * rng.next() - 1) * a),
+                p.variable.shape,
+            ),
+        );
 }
 
 describe('MLP', () => {
     it('computes dense layers with the activation between them and none after the last', () => {
         const net = build(mlp('f', [3, 4, 2]));
         expect(net.parameterCount).toBe(3 * 4 + 4 + 4 * 2 + 2);
-        expect(net.parameters.map((p) => p.name)).toEqual(['f/dense0/kernel', 'f/dense0/bias', 'f/dense1/kernel', 'f/dense1/bias']);
-        const [w0, b0, w1, b1] = ['dense0/kernel', 'dense0/bias', 'dense1/kernel', 'dense1/bias'].map((s) => values(net, s));
+        expect(net.parameters.map(p => p.name)).toEqual(['f/dense0/kernel', 'f/dense0/bias', 'f/dense1/kernel', 'f/dense1/bias']);
+        const [w0, b0, w1, b1] = ['dense0/kernel', 'dense0/bias', 'dense1/kernel', 'dense1/bias'].map(s => values(net, s));
         const x = [
             [0.5, -1, 2],
             [-0.3, 0.2, -0.7],
         ];
         const y = net.apply(tf.tensor2d(x)).arraySync() as number[][];
         x.forEach((row, n) => {
-            const h = [0, 1, 2, 3].map((j) => Math.max(0, b0[j] + row.reduce((s, v, i) => s + v * w0[i * 4 + j], 0)));
-            [0, 1].forEach((k) => expect(y[n][k]).toBeCloseTo(b1[k] + h.reduce((s, v, j) => s + v * w1[j * 2 + k], 0), 5));
+            const h = [0, 1, 2, 3].map(j => Math.max(0, b0[j] + row.reduce((s, v, i) => s + v * w0[i * 4 + j], 0)));
+            [0, 1].forEach(k => expect(y[n][k]).toBeCloseTo(b1[k] + h.reduce((s, v, j) => s + v * w1[j * 2 + k], 0), 5));
         });
     });
 
@@ -89,19 +108,19 @@ describe('MLP', () => {
     it('a denoiser has a skip path from its input, gated per dimension by t and starting at zero', () => {
         const ir = mlp('eps', [6, 12, 6], { timeEmbedding: 8, activation: 'silu' });
         const net = build(ir);
-        expect(net.parameters.map((p) => p.name)).toContain('eps/time/skip/kernel');
-        expect(Array.from(values(net, 'time/skip/kernel')).every((v) => v === 0)).toBe(true);
+        expect(net.parameters.map(p => p.name)).toContain('eps/time/skip/kernel');
+        expect(Array.from(values(net, 'time/skip/kernel')).every(v => v === 0)).toBe(true);
         const x = tf.randomNormal([3, 6], 0, 1, 'float32', 5);
         const t = tf.tensor1d([1, 50, 200]);
         const before = net.apply(x, t).arraySync() as number[][];
         // Gate bias g = (1, 2, …, 6), kernel 0: the output moves by g ⊙ x exactly.
-        const gate = net.parameters.find((p) => p.name === 'eps/time/skip/bias')!;
+        const gate = net.parameters.find(p => p.name === 'eps/time/skip/bias')!;
         gate.variable.assign(tf.tensor1d([1, 2, 3, 4, 5, 6]));
         const after = net.apply(x, t).arraySync() as number[][];
         const xs = x.arraySync() as number[][];
         xs.forEach((row, n) => row.forEach((v, i) => expect(after[n][i] - before[n][i]).toBeCloseTo((i + 1) * v, 5)));
         // An MLP whose output differs in size from its input (an encoder) has no such path.
-        expect(build(mlp('enc', [6, 12, 4], { timeEmbedding: 8 })).parameters.some((p) => p.name.includes('skip'))).toBe(false);
+        expect(build(mlp('enc', [6, 12, 4], { timeEmbedding: 8 })).parameters.some(p => p.name.includes('skip'))).toBe(false);
     });
 
     it('rejects inputs of the wrong size', () => {
@@ -133,7 +152,7 @@ describe('building blocks', () => {
         for (const m of mean.dataSync()) expect(Math.abs(m)).toBeLessThan(1e-4);
         for (const v of variance.dataSync()) expect(v).toBeCloseTo(1, 3);
         expect(norm(tf.ones([1, 2, 2, 8])).shape).toEqual([1, 2, 2, 8]);
-        store.parameters.forEach((p) => p.variable.dispose());
+        store.parameters.forEach(p => p.variable.dispose());
     });
 
     it('upsampling by broadcast is nearest neighbour; conv + subsampling is a stride-2 conv with padding 1', () => {
@@ -144,7 +163,12 @@ describe('building blocks', () => {
         const img = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
         const w = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 3) as tf.Tensor4D;
         const ours = subsample2x(tf.conv2d(img, w, 1, 'same'));
-        const strided = tf.conv2d(img, w, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+        const strided = tf.conv2d(img, w, 2, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+        ]);
         expect(ours.shape).toEqual([2, 4, 3, 4]);
         expect(tf.max(tf.abs(tf.sub(ours, strided))).dataSync()[0]).toBeLessThan(1e-5);
         expect(() => subsample2x(tf.zeros([1, 7, 7, 1]))).toThrow(/must be even/);
@@ -163,11 +187,11 @@ describe('U-Net', () => {
 
     it('places self-attention at the listed resolutions only', () => {
         const net = build(unet({ attention: [4] }), 1, [1, 8, 8]);
-        const names = net.parameters.map((p) => p.name);
-        expect(names.some((n) => n.startsWith('eps/down1/block0/attn/'))).toBe(true);
-        expect(names.some((n) => n.startsWith('eps/up1/block1/attn/'))).toBe(true);
-        expect(names.some((n) => n.startsWith('eps/down0/block0/attn/'))).toBe(false);
-        expect(names.some((n) => n.startsWith('eps/up0/'))).toBe(true);
+        const names = net.parameters.map(p => p.name);
+        expect(names.some(n => n.startsWith('eps/down1/block0/attn/'))).toBe(true);
+        expect(names.some(n => n.startsWith('eps/up1/block1/attn/'))).toBe(true);
+        expect(names.some(n => n.startsWith('eps/down0/block0/attn/'))).toBe(false);
+        expect(names.some(n => n.startsWith('eps/up0/'))).toBe(true);
         expect(() => build(unet({ attention: [4] }))).toThrow(/needs the input image size/);
     });
 

@@ -7,12 +7,16 @@ function normalCdf(x: number): number {
     const z = Math.abs(x) / Math.SQRT2;
     let erfc: number;
     if (z < 3) {
-        let sum = 0, term = z;
-        for (let n = 0; n < 200; n++) { sum += term / (2 * n + 1); term *= -z * z / (n + 1); }
+        let sum = 0,
+            term = z;
+        for (let n = 0; n < 200; n++) {
+            sum += term / (2 * n + 1);
+            term *= (-z * z) / (n + 1);
+        }
         erfc = 1 - (2 / Math.sqrt(Math.PI)) * sum;
     } else {
         let f = 0;
-        for (let n = 60; n >= 1; n--) f = (n / 2) / (z + f);
+        for (let n = 60; n >= 1; n--) f = n / 2 / (z + f);
         erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / (z + f);
     }
     return x >= 0 ? 1 - erfc / 2 : erfc / 2;

@@ -140,7 +140,7 @@ describe('clipping, warm-up, EMA', () => {
         run(opt, [1, 1], 3, 0.1);
         ema.update();
         const saved = await snapshotAsync({ model: 'M', sourceHash: 'h', step: 3, epoch: 0, seed: 1, parameters: ps, optimizer: opt, ema });
-        expect(saved.weights[0]!.values).toEqual(Float32Array.from(await ps[0]!.variable.data() as Float32Array));
+        expect(saved.weights[0]!.values).toEqual(Float32Array.from((await ps[0]!.variable.data()) as Float32Array));
         const ps2 = params([0, 0]);
         const opt2 = createOptimizer(train({}), ps2);
         const ema2 = new Ema(ps2, 0.9);

@@ -23,7 +23,11 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
         for (let i = 1; i < 50; i++) expect(ddim[i]).toBeLessThan(ddim[i - 1]);
     });
 
-    for (const [sampler, eta] of [['ancestral', 0], ['ddim', 0], ['ddim', 1]] as const) {
+    for (const [sampler, eta] of [
+        ['ancestral', 0],
+        ['ddim', 0],
+        ['ddim', 1],
+    ] as const) {
         it(`${sampler}${sampler === 'ddim' ? ` (η = ${eta})` : ''} with the exact denoiser of a point mass ends at that point`, async () => {
             const { model, derivation } = await loadExample('ddpm-mlp.gm');
             const c = tf.keep(tf.linspace(-0.8, 0.8, 784).reshape([1, 784]));
@@ -64,12 +68,18 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
         const dir = mkdtempSync(path.join(tmpdir(), 'gm-ddim-eta1-'));
         try {
             const source = readFileSync(path.join(examples, 'ddpm-mlp.gm'), 'utf8');
-            const tilde = source.replace('eps(x[t], t)) / sqrt(alpha[t]), var: beta[t])', 'eps(x[t], t)) / sqrt(alpha[t]), var: (1 - alphabar[t-1]) / (1 - alphabar[t]) * beta[t])');
+            const tilde = source.replace(
+                'eps(x[t], t)) / sqrt(alpha[t]), var: beta[t])',
+                'eps(x[t], t)) / sqrt(alpha[t]), var: (1 - alphabar[t-1]) / (1 - alphabar[t]) * beta[t])',
+            );
             expect(tilde).not.toBe(source);
             writeFileSync(path.join(dir, 'tilde.gm'), tilde);
             const { model, derivation } = await loadExample(path.join(dir, 'tilde.gm'));
             // An untrained network: any ε̂ will do, the identity is algebraic.
-            const net = buildNetwork(model.networks.find((n) => n.name === 'eps')!, 3);
+            const net = buildNetwork(
+                model.networks.find(n => n.name === 'eps')!,
+                3,
+            );
             const nets = new Map([['eps', net]]);
             const options = { n: 4, steps: 200, seed: 9 };
             const ancestral = await sampleChain(model, derivation, nets, { ...options, sampler: 'ancestral', eta: 0 });
@@ -87,7 +97,10 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
 
     it('leaves no tensors behind across repeated sampling calls', async () => {
         const { model, derivation } = await loadExample('ddpm-mlp.gm');
-        const net = buildNetwork(model.networks.find((n) => n.name === 'eps')!, 1);
+        const net = buildNetwork(
+            model.networks.find(n => n.name === 'eps')!,
+            1,
+        );
         const nets = new Map([['eps', net]]);
         const run = () => sampleChain(model, derivation, nets, { n: 2, sampler: 'ddim', steps: 5, eta: 0.5, seed: 2, frames: 3, clip: [-1, 1] });
         await run(); // the first call may create lasting tables
@@ -111,7 +124,7 @@ describe('reverse-chain sampling (examples/ddpm-mlp.gm)', () => {
 describe('latent-variable sampling (examples/vae.gm)', () => {
     it('draws z from the prior and shows x as the Bernoulli probabilities; reconstructs through the q and p means', async () => {
         const { model } = await loadExample('vae.gm');
-        const networks = new Map(model.networks.map((n) => [n.name, buildNetwork(n, 1)]));
+        const networks = new Map(model.networks.map(n => [n.name, buildNetwork(n, 1)]));
         const prior = new TfjsExecutor(compilePriorSampler(model), networks, 7);
         const out = tf.tidy(() => {
             const o = prior.outputs({}, 0, { batch: 6 });

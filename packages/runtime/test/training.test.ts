@@ -19,7 +19,15 @@ import type { TrainingProgram } from '../src/session/program.js';
 import { trainStep } from '../src/session/step.js';
 
 const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-const mlp = (name: string, layers: number[]): MlpIR => ({ architecture: 'MLP', name, layers, activation: 'relu', inputSize: layers[0], outputSize: layers[layers.length - 1], range: here });
+const mlp = (name: string, layers: number[]): MlpIR => ({
+    architecture: 'MLP',
+    name,
+    layers,
+    activation: 'relu',
+    inputSize: layers[0],
+    outputSize: layers[layers.length - 1],
+    range: here,
+});
 const data: DataIR = { name: 'mnist', dataset: 'mnist', split: 'train', binarize: 'stochastic', valueRange: [0, 1], limit: 512, shape: [784], range: here };
 const train: TrainIR = { optimizer: { name: 'Adam', lr: 1e-3, options: {} }, batch: 64, seed: 1, beta: 1, k: 1, samples: 1, hybridWeight: 0, optionRanges: [], epochs: 1 };
 const LATENT = 8;
@@ -107,7 +115,10 @@ describe('training steps on wasm', () => {
         const losses: number[] = [];
         for (let s = 0; s < 7; s++) losses.push(await step(first, s));
         const hash = sourceHash('model VAE { … }');
-        await saveCheckpoint(dir, await snapshotAsync({ model: 'VAE', sourceHash: hash, step: 7, epoch: 0, seed: train.seed, parameters: first.optimizer.parameters, optimizer: first.optimizer }));
+        await saveCheckpoint(
+            dir,
+            await snapshotAsync({ model: 'VAE', sourceHash: hash, step: 7, epoch: 0, seed: train.seed, parameters: first.optimizer.parameters, optimizer: first.optimizer }),
+        );
         dispose(first);
 
         const resumed = await setUp();

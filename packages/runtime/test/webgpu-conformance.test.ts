@@ -21,7 +21,9 @@ const TENSOR_TOLERANCE = 2e-3;
 const GRADIENT_FLOOR = 1e-4;
 
 /** Every file in examples/, the U-Nets (Mesa renders them slowly) at batch 1. */
-const cases: [file: string, batch: number][] = readdirSync(examples).filter((f) => f.endsWith('.gm')).sort()
+const cases: [file: string, batch: number][] = readdirSync(examples)
+    .filter(f => f.endsWith('.gm'))
+    .sort()
     .map((f): [string, number] => [f, /UNet\(/.test(readFileSync(path.join(examples, f), 'utf-8')) ? 1 : 4]);
 
 describe('WebGPU against wasm, every example', () => {
@@ -37,10 +39,16 @@ describe('WebGPU against wasm, every example', () => {
         expect(tf.getBackend()).toBe('webgpu');
         const actual = await oneStep(file, batch, reference.weights);
         const lossError = Math.abs(actual.loss - reference.loss) / Math.abs(reference.loss);
-        const floor = GRADIENT_FLOOR * Math.max(...reference.grads.map((g) => maxAbs(g.values)));
+        const floor = GRADIENT_FLOOR * Math.max(...reference.grads.map(g => maxAbs(g.values)));
         const gradErrors = actual.grads.map((g, i) => relativeError(g.values, reference.grads[i]!.values, floor));
-        const worst = gradErrors.map((e, i) => [e, actual.grads[i]!.name] as const).sort((a, b) => b[0] - a[0]).slice(0, 3).map(([e, n]) => `${n} ${e.toExponential(1)}`);
-        console.log(`${file}: loss ${reference.loss} (relative error ${lossError.toExponential(1)}); gradients, worst of ${gradErrors.length}: ${worst.join(', ')}; samples ${relativeError(actual.samples, reference.samples).toExponential(1)}`);
+        const worst = gradErrors
+            .map((e, i) => [e, actual.grads[i]!.name] as const)
+            .sort((a, b) => b[0] - a[0])
+            .slice(0, 3)
+            .map(([e, n]) => `${n} ${e.toExponential(1)}`);
+        console.log(
+            `${file}: loss ${reference.loss} (relative error ${lossError.toExponential(1)}); gradients, worst of ${gradErrors.length}: ${worst.join(', ')}; samples ${relativeError(actual.samples, reference.samples).toExponential(1)}`,
+        );
         expect(lossError, `loss ${actual.loss} vs ${reference.loss}`).toBeLessThan(LOSS_TOLERANCE);
         expect(actual.grads.length).toBe(reference.grads.length);
         gradErrors.forEach((e, i) => expect(e, `gradient of ${actual.grads[i]!.name}`).toBeLessThan(TENSOR_TOLERANCE));

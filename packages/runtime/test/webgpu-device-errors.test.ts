@@ -21,7 +21,7 @@ function manyConsumers(consumers: number): TrainingProgram {
     const w = tf.variable(tf.ones([8]), true, `w${consumers}`);
     return {
         parameters: [{ name: 'w', variable: w }],
-        loss: (batch) => {
+        loss: batch => {
             const parts = Array.from({ length: consumers }, (_, k) => tf.mean(tf.mul(tf.mul(w, batch), k + 1)));
             return { loss: tf.addN(parts) as tf.Scalar, terms: {} };
         },
@@ -37,7 +37,9 @@ async function bindingLimit(ctx: { skip(): void }): Promise<number | undefined> 
     }
     return (tf.backend() as unknown as { device: GPUDeviceLike }).device.limits.maxStorageBuffersPerShaderStage;
 }
-interface GPUDeviceLike { limits: { maxStorageBuffersPerShaderStage: number } }
+interface GPUDeviceLike {
+    limits: { maxStorageBuffersPerShaderStage: number };
+}
 
 describe('WebGPU kernels and device errors', () => {
     afterEach(() => {
@@ -51,7 +53,7 @@ describe('WebGPU kernels and device errors', () => {
     });
     let savedOverride: ReturnType<typeof tf.getKernel>;
 
-    it('sums more inputs than the device binds, exactly, and a training step gets the right gradient', async (ctx) => {
+    it('sums more inputs than the device binds, exactly, and a training step gets the right gradient', async ctx => {
         const limit = await bindingLimit(ctx);
         const n = 3 * limit! + 2;
         const sum = tf.addN(Array.from({ length: n }, (_, i) => tf.fill([5], i)));
@@ -63,13 +65,24 @@ describe('WebGPU kernels and device errors', () => {
         // Σ_k (k+1)·mean(2w) = 2·n(n+1)/2 with w = 1; the gradient of each w_i is that over 8, and SGD steps by 0.1 of it.
         expect(loss).toBeCloseTo(n * (n + 1), 3);
         const w = await program.parameters[0]!.variable.data();
-        w.forEach((v) => expect(v).toBeCloseTo(1 - (0.1 * n * (n + 1)) / 8, 4));
+        w.forEach(v => expect(v).toBeCloseTo(1 - (0.1 * n * (n + 1)) / 8, 4));
     }, 120_000);
 
-    it('pads above rank 4 (the gradient of a rank-6 slice) with the right values', async (ctx) => {
+    it('pads above rank 4 (the gradient of a rank-6 slice) with the right values', async ctx => {
         await bindingLimit(ctx);
         const x = tf.range(1, 1 + 2 * 3 * 2 * 2 * 2 * 2).reshape([2, 3, 2, 2, 2, 2]);
-        const padded = tf.pad(x, [[0, 0], [1, 0], [0, 1], [0, 0], [2, 1], [0, 0]], -1);
+        const padded = tf.pad(
+            x,
+            [
+                [0, 0],
+                [1, 0],
+                [0, 1],
+                [0, 0],
+                [2, 1],
+                [0, 0],
+            ],
+            -1,
+        );
         expect(padded.shape).toEqual([2, 4, 3, 2, 5, 2]);
         const values = await padded.data();
         const xs = await x.data();
@@ -77,11 +90,16 @@ describe('WebGPU kernels and device errors', () => {
         const [, A, B, C, D, E] = padded.shape as number[];
         for (let i = 0; i < values.length; i++) {
             let r = i;
-            const e = r % E!; r = (r - e) / E!;
-            const d = r % D!; r = (r - d) / D!;
-            const c = r % C!; r = (r - c) / C!;
-            const b = r % B!; r = (r - b) / B!;
-            const a = r % A!; const n = (r - a) / A!;
+            const e = r % E!;
+            r = (r - e) / E!;
+            const d = r % D!;
+            r = (r - d) / D!;
+            const c = r % C!;
+            r = (r - c) / C!;
+            const b = r % B!;
+            r = (r - b) / B!;
+            const a = r % A!;
+            const n = (r - a) / A!;
             const inside = a >= 1 && b < 2 && d >= 2 && d < 4;
             const expected = inside ? xs[((((n * 3 + (a - 1)) * 2 + b) * 2 + c) * 2 + (d - 2)) * 2 + e]! : -1;
             expect(values[i], `entry ${i}`).toBe(expected);
@@ -92,7 +110,7 @@ describe('WebGPU kernels and device errors', () => {
         g.forEach((v, i) => expect(v, `gradient entry ${i}`).toBe(Math.floor(i / 8) % 2 === 0 && Math.floor(i / 2) % 2 === 0 ? 1 : 0));
     }, 120_000);
 
-    it('with the stock AddN planted back, the step stops with a message naming the kernel and --backend wasm', async (ctx) => {
+    it('with the stock AddN planted back, the step stops with a message naming the kernel and --backend wasm', async ctx => {
         const limit = await bindingLimit(ctx);
         savedOverride = tf.getKernel('AddN', 'webgpu');
         expect(savedOverride).not.toBe(stockAddN());
@@ -102,7 +120,8 @@ describe('WebGPU kernels and device errors', () => {
         const optimizer = createOptimizer(train, program.parameters);
         const x = tf.fill([8], 2);
         await expect(trainStep(program, optimizer, train, x, 0)).rejects.toThrow(
-            /^WebGPU validation error in kernel AddNPackedProgram on the webgpu backend: .*storage buffers.*Use --backend wasm\.$/s);
+            /^WebGPU validation error in kernel AddNPackedProgram on the webgpu backend: .*storage buffers.*Use --backend wasm\.$/s,
+        );
         // Once an error happened, nothing more runs on the device: the next read fails the same way.
         await expect(tf.scalar(1).data()).rejects.toThrow(/kernel AddNPackedProgram/);
     }, 120_000);

@@ -27,7 +27,10 @@ async function losses(backend: 'wasm' | 'webgpu'): Promise<number[]> {
     const c = compileModel(model, derived.derivation, 1);
     const opt = createOptimizer(model.train, c.parameters);
     const rng = new Random(3);
-    const x = tf.tensor2d(Float32Array.from({ length: 16 * 784 }, () => (rng.next() < 0.3 ? 1 : 0)), [16, 784]);
+    const x = tf.tensor2d(
+        Float32Array.from({ length: 16 * 784 }, () => (rng.next() < 0.3 ? 1 : 0)),
+        [16, 784],
+    );
     expect(tf.getBackend()).toBe(backend);
     const out: number[] = [];
     for (let s = 0; s < 3; s++) out.push((await trainStep(c, opt, model.train, x, s)).loss);

@@ -25,12 +25,19 @@ export function resolveCli(settings: CliSettings): CliCommand {
     if (!cli) {
         for (const folder of settings.workspaceFolders) {
             const candidate = path.join(folder, 'node_modules', '.bin', 'gm');
-            if (fs.existsSync(candidate)) { cli = candidate; break; }
+            if (fs.existsSync(candidate)) {
+                cli = candidate;
+                break;
+            }
         }
     }
     if (!cli) return { command: 'gm', args: [], env: {} };
     // node_modules/.bin/gm is a link to the runtime's bin/gm.js: run what it points to.
-    try { cli = fs.realpathSync(cli); } catch { /* a name on PATH, or missing: spawn reports it */ }
+    try {
+        cli = fs.realpathSync(cli);
+    } catch {
+        /* a name on PATH, or missing: spawn reports it */
+    }
     // A JavaScript entry runs under Node: the configured one, else the editor's own, which in
     // desktop VS Code is Electron and must be told to behave as Node.
     if (/\.(c|m)?js$/.test(cli)) {

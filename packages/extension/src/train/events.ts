@@ -18,19 +18,19 @@ export function toTrainEvent(value: unknown): TrainEvent | undefined {
     const e = value as Record<string, unknown>;
     switch (e.event) {
         case 'start':
-            return isString(e.model) && isString(e.backend) && isString(e.out) && isNumber(e.totalSteps) ? e as unknown as TrainEvent : undefined;
+            return isString(e.model) && isString(e.backend) && isString(e.out) && isNumber(e.totalSteps) ? (e as unknown as TrainEvent) : undefined;
         case 'progress':
-            return isNumber(e.step) && isNumber(e.loss) && isTerms(e.terms) ? e as unknown as TrainEvent : undefined;
+            return isNumber(e.step) && isNumber(e.loss) && isTerms(e.terms) ? (e as unknown as TrainEvent) : undefined;
         case 'eval':
-            return isNumber(e.step) && isTerms(e.terms) ? e as unknown as TrainEvent : undefined;
+            return isNumber(e.step) && isTerms(e.terms) ? (e as unknown as TrainEvent) : undefined;
         case 'sample':
-            return isNumber(e.step) && isString(e.path) && ['samples', 'reconstructions', 'trajectory'].includes(e.kind as string) ? e as unknown as TrainEvent : undefined;
+            return isNumber(e.step) && isString(e.path) && ['samples', 'reconstructions', 'trajectory'].includes(e.kind as string) ? (e as unknown as TrainEvent) : undefined;
         case 'checkpoint':
-            return isNumber(e.step) && isString(e.path) ? e as unknown as TrainEvent : undefined;
+            return isNumber(e.step) && isString(e.path) ? (e as unknown as TrainEvent) : undefined;
         case 'done':
-            return isNumber(e.step) && (e.reason === 'finished' || e.reason === 'interrupted') ? e as unknown as TrainEvent : undefined;
+            return isNumber(e.step) && (e.reason === 'finished' || e.reason === 'interrupted') ? (e as unknown as TrainEvent) : undefined;
         case 'error':
-            return isString(e.message) ? e as unknown as TrainEvent : undefined;
+            return isString(e.message) ? (e as unknown as TrainEvent) : undefined;
         default:
             return undefined;
     }
@@ -43,7 +43,10 @@ export function toTrainEvent(value: unknown): TrainEvent | undefined {
 export class EventLineParser {
     private pending = '';
 
-    constructor(private readonly onEvent: (event: TrainEvent) => void, private readonly onText: (line: string) => void) {}
+    constructor(
+        private readonly onEvent: (event: TrainEvent) => void,
+        private readonly onText: (line: string) => void,
+    ) {}
 
     push(chunk: string): void {
         this.pending += chunk;
@@ -66,8 +69,13 @@ export class EventLineParser {
         if (line.trimStart().startsWith('{')) {
             try {
                 const event = toTrainEvent(JSON.parse(line));
-                if (event) { this.onEvent(event); return; }
-            } catch { /* not JSON: log text */ }
+                if (event) {
+                    this.onEvent(event);
+                    return;
+                }
+            } catch {
+                /* not JSON: log text */
+            }
         }
         this.onText(line);
     }

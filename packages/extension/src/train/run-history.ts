@@ -6,10 +6,18 @@ import type { RunRecord } from './training-run.js';
 /** The run folders under an output directory, newest first (by the start time they record). */
 export function listRuns(outputDir: string): RunRecord[] {
     let entries: string[];
-    try { entries = fs.readdirSync(outputDir); } catch { return []; }
+    try {
+        entries = fs.readdirSync(outputDir);
+    } catch {
+        return [];
+    }
     const runs: RunRecord[] = [];
     for (const entry of entries) {
-        try { runs.push(JSON.parse(fs.readFileSync(path.join(outputDir, entry, 'run.json'), 'utf8')) as RunRecord); } catch { /* not a run folder */ }
+        try {
+            runs.push(JSON.parse(fs.readFileSync(path.join(outputDir, entry, 'run.json'), 'utf8')) as RunRecord);
+        } catch {
+            /* not a run folder */
+        }
     }
     return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
@@ -18,8 +26,15 @@ export function listRuns(outputDir: string): RunRecord[] {
 export function readRunEvents(runDir: string): TrainEvent[] {
     const events: TrainEvent[] = [];
     let text: string;
-    try { text = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8'); } catch { return events; }
-    const parser = new EventLineParser(e => events.push(e), () => undefined);
+    try {
+        text = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    } catch {
+        return events;
+    }
+    const parser = new EventLineParser(
+        e => events.push(e),
+        () => undefined,
+    );
     parser.push(text);
     parser.end();
     return events;
@@ -38,7 +53,11 @@ export function findLastCheckpoint(outputDir: string, file: string, model: strin
 
 /** A run folder name: the model and the start time, sortable and safe on every file system. */
 export function runFolderName(model: string, date = new Date()): string {
-    const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+    const stamp = date
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')
+        .replace('T', '-');
     return `${model.replace(/[^A-Za-z0-9_-]/g, '_')}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
@@ -50,7 +69,11 @@ export function previousRuns(record: RunRecord, maxRuns = 20): Array<{ runDir: s
     while (link && links.length < maxRuns && !seen.has(link.runDir)) {
         seen.add(link.runDir);
         links.push(link);
-        try { link = (JSON.parse(fs.readFileSync(path.join(link.runDir, 'run.json'), 'utf8')) as RunRecord).previous; } catch { link = undefined; }
+        try {
+            link = (JSON.parse(fs.readFileSync(path.join(link.runDir, 'run.json'), 'utf8')) as RunRecord).previous;
+        } catch {
+            link = undefined;
+        }
     }
     return links;
 }
@@ -60,6 +83,9 @@ export function previousRuns(record: RunRecord, maxRuns = 20): Array<{ runDir: s
  * from: a resumed run's curves continue its predecessors'.
  */
 export function previousEvents(record: RunRecord): TrainEvent[] {
-    return previousRuns(record).reverse().flatMap(link => readRunEvents(link.runDir)
-        .filter(e => (e.event === 'progress' || e.event === 'eval' || e.event === 'sample' || e.event === 'checkpoint') && e.step <= link.step));
+    return previousRuns(record)
+        .reverse()
+        .flatMap(link =>
+            readRunEvents(link.runDir).filter(e => (e.event === 'progress' || e.event === 'eval' || e.event === 'sample' || e.event === 'checkpoint') && e.step <= link.step),
+        );
 }

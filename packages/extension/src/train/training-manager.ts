@@ -20,15 +20,22 @@ export class TrainingManager implements vscode.Disposable {
     private readonly statusBar = vscode.window.createStatusBarItem('gm.training', vscode.StatusBarAlignment.Left, 50);
     private readonly progress = new Map<string, string>();
 
-    constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.OutputChannel) {
+    constructor(
+        private readonly context: vscode.ExtensionContext,
+        private readonly output: vscode.OutputChannel,
+    ) {
         this.statusBar.name = 'gm training';
         this.statusBar.command = 'gm.showDashboard';
-        context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(DashboardViewType, {
-            deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
-        }));
+        context.subscriptions.push(
+            vscode.window.registerWebviewPanelSerializer(DashboardViewType, {
+                deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
+            }),
+        );
     }
 
-    get activeRuns(): TrainingRun[] { return [...this.runs.values()].map(r => r.run).filter(r => r.running); }
+    get activeRuns(): TrainingRun[] {
+        return [...this.runs.values()].map(r => r.run).filter(r => r.running);
+    }
 
     async train(target: ModelTarget, resume = false): Promise<void> {
         if (!this.trusted('train models')) return;
@@ -47,7 +54,10 @@ export class TrainingManager implements vscode.Disposable {
         let resumes: { runDir: string; step: number } | undefined;
         if (resume) {
             const last = findLastCheckpoint(outDir, file, target.model);
-            if (!last) { void vscode.window.showErrorMessage(`GM: no checkpoint of ${target.model} in ${outDir} to resume from. Train it first.`); return; }
+            if (!last) {
+                void vscode.window.showErrorMessage(`GM: no checkpoint of ${target.model} in ${outDir} to resume from. Train it first.`);
+                return;
+            }
             trainingOut = last.run.out ?? last.run.runDir;
             resumes = { runDir: last.run.runDir, step: last.step };
         }
@@ -55,7 +65,18 @@ export class TrainingManager implements vscode.Disposable {
         const cli = resolveCli(settings);
         const args = [...cli.args, ...trainArgs(file, target.model, trainingOut, settings, resume)];
         this.output.appendLine(`[${target.model}] ${cli.command} ${args.join(' ')}`);
-        const run = TrainingRun.start({ id: path.basename(runDir), file, model: target.model, runDir, out: trainingOut, command: cli.command, args, env: cli.env, cwd: path.dirname(file), previous: resumes });
+        const run = TrainingRun.start({
+            id: path.basename(runDir),
+            file,
+            model: target.model,
+            runDir,
+            out: trainingOut,
+            command: cli.command,
+            args,
+            env: cli.env,
+            cwd: path.dirname(file),
+            previous: resumes,
+        });
         // Resume continues in the dashboard of the model's previous run when it is open.
         const previous = [...this.runs.values()].reverse().find(r => r.dashboard && r.run.record.file === file && r.run.record.model === target.model);
         this.track(run);
@@ -77,39 +98,65 @@ export class TrainingManager implements vscode.Disposable {
             const own = candidates.filter(r => r.record.file === target.document.uri.fsPath && r.record.model === target.model);
             if (own.length) candidates = own;
         }
-        if (candidates.length === 0) { void vscode.window.showInformationMessage('GM: no training is running.'); return; }
+        if (candidates.length === 0) {
+            void vscode.window.showInformationMessage('GM: no training is running.');
+            return;
+        }
         let chosen = candidates;
         if (candidates.length > 1) {
-            const pick = await vscode.window.showQuickPick(candidates.map(r => ({ label: r.record.model, description: path.basename(r.record.runDir), run: r })), { placeHolder: 'Stop which run?' });
+            const pick = await vscode.window.showQuickPick(
+                candidates.map(r => ({ label: r.record.model, description: path.basename(r.record.runDir), run: r })),
+                { placeHolder: 'Stop which run?' },
+            );
             if (!pick) return;
             chosen = [pick.run];
         }
-        for (const run of chosen) { this.output.appendLine(`[${run.record.model}] stopping (SIGINT)`); run.stop(); }
+        for (const run of chosen) {
+            this.output.appendLine(`[${run.record.model}] stopping (SIGINT)`);
+            run.stop();
+        }
     }
 
     async sample(target: ModelTarget): Promise<void> {
         if (!this.trusted('sample from models')) return;
         const file = target.document.uri.fsPath;
         const last = findLastCheckpoint(outputDirectory(target.document.uri), file, target.model);
-        if (!last) { void vscode.window.showErrorMessage(`GM: ${target.model} has no checkpoint yet. Train it first.`); return; }
+        if (!last) {
+            void vscode.window.showErrorMessage(`GM: ${target.model} has no checkpoint yet. Train it first.`);
+            return;
+        }
         const settings = cliSettings();
         const cli = resolveCli(settings);
         const png = path.join(last.run.out ?? last.run.runDir, `sample-${Date.now()}.png`);
         const args = [...cli.args, ...sampleArgs(file, target.model, last.checkpoint, png, settings.backend)];
         this.output.appendLine(`[${target.model}] ${cli.command} ${args.join(' ')}`);
         const events: TrainEvent[] = [];
-        const code = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GM: sampling from ${target.model}`, cancellable: true }, (_p, token) =>
-            new Promise<number | null>(resolve => {
-                const child = spawn(cli.command, args, { cwd: path.dirname(file), env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-                const parser = new EventLineParser(e => events.push(e), line => this.output.appendLine(`[${target.model}] ${line}`));
-                child.stdout.setEncoding('utf8').on('data', (s: string) => parser.push(s));
-                child.stderr.setEncoding('utf8').on('data', (s: string) => this.output.append(s));
-                token.onCancellationRequested(() => child.kill('SIGINT'));
-                child.on('error', e => { this.output.appendLine(`[${target.model}] ${e.message}`); resolve(null); });
-                child.on('close', c => { parser.end(); resolve(c); });
-            }));
+        const code = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `GM: sampling from ${target.model}`, cancellable: true },
+            (_p, token) =>
+                new Promise<number | null>(resolve => {
+                    const child = spawn(cli.command, args, { cwd: path.dirname(file), env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+                    const parser = new EventLineParser(
+                        e => events.push(e),
+                        line => this.output.appendLine(`[${target.model}] ${line}`),
+                    );
+                    child.stdout.setEncoding('utf8').on('data', (s: string) => parser.push(s));
+                    child.stderr.setEncoding('utf8').on('data', (s: string) => this.output.append(s));
+                    token.onCancellationRequested(() => child.kill('SIGINT'));
+                    child.on('error', e => {
+                        this.output.appendLine(`[${target.model}] ${e.message}`);
+                        resolve(null);
+                    });
+                    child.on('close', c => {
+                        parser.end();
+                        resolve(c);
+                    });
+                }),
+        );
         // `gm sample` writes the grid and says so in words; a JSON sample event, when it prints one, wins.
-        const sample = events.find(e => e.event === 'sample') ?? (code === 0 && fs.existsSync(png) ? { event: 'sample' as const, step: last.step, path: png, kind: 'samples' as const } : undefined);
+        const sample =
+            events.find(e => e.event === 'sample') ??
+            (code === 0 && fs.existsSync(png) ? { event: 'sample' as const, step: last.step, path: png, kind: 'samples' as const } : undefined);
         const error = events.find(e => e.event === 'error');
         if (!sample || code !== 0) {
             void vscode.window.showErrorMessage(`GM: sampling failed${error && error.event === 'error' ? `: ${error.message}` : ` (exit ${code}); see the GM output`}.`);
@@ -117,7 +164,13 @@ export class TrainingManager implements vscode.Disposable {
             return;
         }
         let entry = [...this.runs.values()].find(r => r.run.record.runDir === last.run.runDir);
-        if (!entry) { const run = TrainingRun.attach(last.run.runDir); if (run) { this.track(run); entry = this.runs.get(run.record.id); } }
+        if (!entry) {
+            const run = TrainingRun.attach(last.run.runDir);
+            if (run) {
+                this.track(run);
+                entry = this.runs.get(run.record.id);
+            }
+        }
         if (!entry) return;
         this.showDashboard(entry.run);
         entry.dashboard?.addEvent(sample);
@@ -126,14 +179,29 @@ export class TrainingManager implements vscode.Disposable {
     /** Opens (or reveals) the dashboard of a run; without a run, of the newest one. */
     showDashboard(run?: TrainingRun): void {
         run ??= this.activeRuns[0] ?? [...this.runs.values()].pop()?.run;
-        if (!run) { void vscode.window.showInformationMessage('GM: no training run in this window.'); return; }
+        if (!run) {
+            void vscode.window.showInformationMessage('GM: no training run in this window.');
+            return;
+        }
         const entry = this.runs.get(run.record.id)!;
-        if (entry.dashboard) { entry.dashboard.panel.reveal(undefined, true); return; }
-        const panel = vscode.window.createWebviewPanel(DashboardViewType, `Training ${run.record.model}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-            enableScripts: true,
-            retainContextWhenHidden: true,
-            localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'out'), vscode.Uri.file(run.record.runDir), vscode.Uri.file(run.record.out ?? run.record.runDir)],
-        });
+        if (entry.dashboard) {
+            entry.dashboard.panel.reveal(undefined, true);
+            return;
+        }
+        const panel = vscode.window.createWebviewPanel(
+            DashboardViewType,
+            `Training ${run.record.model}`,
+            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+            {
+                enableScripts: true,
+                retainContextWhenHidden: true,
+                localResourceRoots: [
+                    vscode.Uri.joinPath(this.context.extensionUri, 'out'),
+                    vscode.Uri.file(run.record.runDir),
+                    vscode.Uri.file(run.record.out ?? run.record.runDir),
+                ],
+            },
+        );
         this.adopt(panel, run);
     }
 
@@ -141,7 +209,9 @@ export class TrainingManager implements vscode.Disposable {
         const dashboard = new DashboardPanel(panel, run, this.context.extensionUri, (m, d) => this.onDashboardMessage(m, d));
         const entry = this.runs.get(run.record.id)!;
         entry.dashboard = dashboard;
-        panel.onDidDispose(() => { for (const e of this.runs.values()) if (e.dashboard === dashboard) e.dashboard = undefined; });
+        panel.onDidDispose(() => {
+            for (const e of this.runs.values()) if (e.dashboard === dashboard) e.dashboard = undefined;
+        });
         return dashboard;
     }
 
@@ -149,7 +219,10 @@ export class TrainingManager implements vscode.Disposable {
     private async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
         const runDir = typeof state === 'object' && state !== null && typeof (state as DashboardState).runDir === 'string' ? (state as DashboardState).runDir : undefined;
         const run = runDir && fs.existsSync(runDir) ? TrainingRun.attach(runDir) : undefined;
-        if (!run) { panel.dispose(); return; }
+        if (!run) {
+            panel.dispose();
+            return;
+        }
         this.track(run);
         this.adopt(panel, run);
         if (run.running) this.showProgress(run);
@@ -157,10 +230,17 @@ export class TrainingManager implements vscode.Disposable {
 
     private onDashboardMessage(message: WebviewMessage, dashboard: DashboardPanel): void {
         switch (message.type) {
-            case 'stop': dashboard.currentRun.stop(); break;
-            case 'resume': void this.openAndRun(dashboard, doc => this.train({ document: doc, model: dashboard.model }, true)); break;
-            case 'sample': void this.openAndRun(dashboard, doc => this.sample({ document: doc, model: dashboard.model })); break;
-            default: break;
+            case 'stop':
+                dashboard.currentRun.stop();
+                break;
+            case 'resume':
+                void this.openAndRun(dashboard, doc => this.train({ document: doc, model: dashboard.model }, true));
+                break;
+            case 'sample':
+                void this.openAndRun(dashboard, doc => this.sample({ document: doc, model: dashboard.model }));
+                break;
+            default:
+                break;
         }
     }
 
@@ -182,7 +262,9 @@ export class TrainingManager implements vscode.Disposable {
             if (error && error.event === 'error') {
                 void vscode.window.showErrorMessage(`GM: training ${run.record.model} failed: ${error.message}`);
             } else if (!done && exit.code !== 0) {
-                void vscode.window.showErrorMessage(`GM: training ${run.record.model} ended without finishing (exit ${exit.code ?? exit.signal}); see the GM output.`, 'Show Output').then(a => a && this.output.show(true));
+                void vscode.window
+                    .showErrorMessage(`GM: training ${run.record.model} ended without finishing (exit ${exit.code ?? exit.signal}); see the GM output.`, 'Show Output')
+                    .then(a => a && this.output.show(true));
             }
             this.output.appendLine(`${tag} ended (${done && done.event === 'done' ? done.reason : `exit ${exit.code ?? exit.signal}`})`);
             this.updateStatus();
@@ -193,47 +275,72 @@ export class TrainingManager implements vscode.Disposable {
     private onEvent(run: TrainingRun, event: TrainEvent): void {
         const tag = `[${run.record.model}]`;
         switch (event.event) {
-            case 'start': this.output.appendLine(`${tag} ${event.backend} backend (${event.backendReason}), ${event.parameters} parameters, ${event.totalSteps} steps → ${event.out}`); break;
+            case 'start':
+                this.output.appendLine(`${tag} ${event.backend} backend (${event.backendReason}), ${event.parameters} parameters, ${event.totalSteps} steps → ${event.out}`);
+                break;
             case 'progress': {
                 const total = run.events.find(e => e.event === 'start');
                 this.progress.set(run.record.id, `${event.step}/${total && total.event === 'start' ? total.totalSteps : '?'}`);
-                if (event.step % 50 === 0) this.output.appendLine(`${tag} step ${event.step} loss ${event.loss.toFixed(4)} ${Object.entries(event.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+                if (event.step % 50 === 0)
+                    this.output.appendLine(
+                        `${tag} step ${event.step} loss ${event.loss.toFixed(4)} ${Object.entries(event.terms)
+                            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                            .join(' ')}`,
+                    );
                 this.updateStatus();
                 break;
             }
-            case 'checkpoint': this.output.appendLine(`${tag} checkpoint at step ${event.step}: ${event.path}`); break;
-            case 'eval': this.output.appendLine(`${tag} eval at step ${event.step}: ${event.nats.toFixed(2)} nats, ${event.bitsPerDim.toFixed(3)} bits/dim`); break;
-            case 'error': this.output.appendLine(`${tag} error: ${event.message}`); break;
-            case 'done': this.output.appendLine(`${tag} done at step ${event.step} (${event.reason}) in ${event.seconds.toFixed(1)} s`); break;
-            default: break;
+            case 'checkpoint':
+                this.output.appendLine(`${tag} checkpoint at step ${event.step}: ${event.path}`);
+                break;
+            case 'eval':
+                this.output.appendLine(`${tag} eval at step ${event.step}: ${event.nats.toFixed(2)} nats, ${event.bitsPerDim.toFixed(3)} bits/dim`);
+                break;
+            case 'error':
+                this.output.appendLine(`${tag} error: ${event.message}`);
+                break;
+            case 'done':
+                this.output.appendLine(`${tag} done at step ${event.step} (${event.reason}) in ${event.seconds.toFixed(1)} s`);
+                break;
+            default:
+                break;
         }
     }
 
     /** A notification per run while it trains; cancelling it stops the run. */
     private showProgress(run: TrainingRun): void {
-        void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GM: training ${run.record.model}`, cancellable: true }, (progress, token) =>
-            new Promise<void>(resolve => {
-                let last = 0;
-                let total = 0;
-                token.onCancellationRequested(() => run.stop());
-                const onEvent = (event: TrainEvent) => {
-                    if (event.event === 'start') total = event.totalSteps;
-                    if (event.event === 'progress' && total > 0) {
-                        const eta = Number.isFinite(event.etaSeconds) ? `, ETA ${formatSeconds(event.etaSeconds)}` : '';
-                        progress.report({ increment: ((event.step - last) / total) * 100, message: `step ${event.step}/${total}, loss ${event.loss.toFixed(3)}${eta}` });
-                        last = event.step;
-                    }
-                };
-                run.on('event', onEvent);
-                run.once('exit', () => { run.off('event', onEvent); resolve(); });
-                if (!run.running) resolve();
-            }));
+        void vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `GM: training ${run.record.model}`, cancellable: true },
+            (progress, token) =>
+                new Promise<void>(resolve => {
+                    let last = 0;
+                    let total = 0;
+                    token.onCancellationRequested(() => run.stop());
+                    const onEvent = (event: TrainEvent) => {
+                        if (event.event === 'start') total = event.totalSteps;
+                        if (event.event === 'progress' && total > 0) {
+                            const eta = Number.isFinite(event.etaSeconds) ? `, ETA ${formatSeconds(event.etaSeconds)}` : '';
+                            progress.report({ increment: ((event.step - last) / total) * 100, message: `step ${event.step}/${total}, loss ${event.loss.toFixed(3)}${eta}` });
+                            last = event.step;
+                        }
+                    };
+                    run.on('event', onEvent);
+                    run.once('exit', () => {
+                        run.off('event', onEvent);
+                        resolve();
+                    });
+                    if (!run.running) resolve();
+                }),
+        );
     }
 
     private updateStatus(): void {
         const active = this.activeRuns;
         void vscode.commands.executeCommand('setContext', 'gm.training', active.length > 0);
-        if (active.length === 0) { this.statusBar.hide(); return; }
+        if (active.length === 0) {
+            this.statusBar.hide();
+            return;
+        }
         const first = active[0]!;
         const step = this.progress.get(first.record.id);
         this.statusBar.text = active.length === 1 ? `$(sync~spin) GM: ${first.record.model}${step ? ` ${step}` : ''}` : `$(sync~spin) GM: ${active.length} runs`;
@@ -243,14 +350,21 @@ export class TrainingManager implements vscode.Disposable {
 
     private trusted(what: string): boolean {
         if (vscode.workspace.isTrusted) return true;
-        void vscode.window.showWarningMessage(`GM: this workspace is not trusted, so gm does not ${what}: that starts processes and reads data files. Language features keep working.`, 'Manage Workspace Trust')
+        void vscode.window
+            .showWarningMessage(
+                `GM: this workspace is not trusted, so gm does not ${what}: that starts processes and reads data files. Language features keep working.`,
+                'Manage Workspace Trust',
+            )
             .then(a => a && vscode.commands.executeCommand('workbench.trust.manage'));
         return false;
     }
 
     dispose(): void {
         // Runs keep going after the window closes (they are detached); only stop following them.
-        for (const { run, dashboard } of this.runs.values()) { dashboard?.dispose(); run.dispose(); }
+        for (const { run, dashboard } of this.runs.values()) {
+            dashboard?.dispose();
+            run.dispose();
+        }
         this.statusBar.dispose();
     }
 }

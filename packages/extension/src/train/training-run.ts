@@ -42,37 +42,84 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
     private decoders = { out: new StringDecoder('utf8'), err: new StringDecoder('utf8') };
     /** The last lines of text the process wrote (not events), for saying why it failed. */
     readonly recentLog: string[] = [];
-    private parser = new EventLineParser(e => { this.events.push(e); this.emit('event', e); }, line => this.logLine(line));
-    private errParser = new EventLineParser(() => undefined, line => this.logLine(line));
+    private parser = new EventLineParser(
+        e => {
+            this.events.push(e);
+            this.emit('event', e);
+        },
+        line => this.logLine(line),
+    );
+    private errParser = new EventLineParser(
+        () => undefined,
+        line => this.logLine(line),
+    );
     private timer: NodeJS.Timeout | undefined;
     private exited: { code: number | null; signal: string | null } | undefined;
     /** Started by this process: its exit arrives through the child handle (a zombie still looks alive). */
     private owned = false;
 
-    private constructor(readonly record: RunRecord) { super(); }
+    private constructor(readonly record: RunRecord) {
+        super();
+    }
 
-    get running(): boolean { return this.exited === undefined; }
-    get exitStatus(): { code: number | null; signal: string | null } | undefined { return this.exited; }
-    get eventsFile(): string { return path.join(this.record.runDir, 'events.jsonl'); }
-    get logFile(): string { return path.join(this.record.runDir, 'stderr.log'); }
+    get running(): boolean {
+        return this.exited === undefined;
+    }
+    get exitStatus(): { code: number | null; signal: string | null } | undefined {
+        return this.exited;
+    }
+    get eventsFile(): string {
+        return path.join(this.record.runDir, 'events.jsonl');
+    }
+    get logFile(): string {
+        return path.join(this.record.runDir, 'stderr.log');
+    }
 
     /** Starts `command args` in a new run folder `runDir` (created here). */
-    static start(opts: { id: string; file: string; model: string; runDir: string; out?: string; command: string; args: string[]; env: Record<string, string>; cwd: string; previous?: RunRecord['previous'] }): TrainingRun {
+    static start(opts: {
+        id: string;
+        file: string;
+        model: string;
+        runDir: string;
+        out?: string;
+        command: string;
+        args: string[];
+        env: Record<string, string>;
+        cwd: string;
+        previous?: RunRecord['previous'];
+    }): TrainingRun {
         fs.mkdirSync(opts.runDir, { recursive: true });
         const out = fs.openSync(path.join(opts.runDir, 'events.jsonl'), 'w');
         const err = fs.openSync(path.join(opts.runDir, 'stderr.log'), 'w');
         const child = spawn(opts.command, opts.args, { cwd: opts.cwd, detached: true, stdio: ['ignore', out, err], env: { ...process.env, ...opts.env } });
         fs.closeSync(out);
         fs.closeSync(err);
-        const record: RunRecord = { id: opts.id, file: opts.file, model: opts.model, runDir: opts.runDir, out: opts.out ?? opts.runDir, pid: child.pid ?? -1, command: opts.command, args: opts.args, startedAt: new Date().toISOString(), ...(opts.previous ? { previous: opts.previous } : {}) };
+        const record: RunRecord = {
+            id: opts.id,
+            file: opts.file,
+            model: opts.model,
+            runDir: opts.runDir,
+            out: opts.out ?? opts.runDir,
+            pid: child.pid ?? -1,
+            command: opts.command,
+            args: opts.args,
+            startedAt: new Date().toISOString(),
+            ...(opts.previous ? { previous: opts.previous } : {}),
+        };
         fs.writeFileSync(path.join(opts.runDir, 'run.json'), JSON.stringify(record, null, 2));
         const run = new TrainingRun(record);
         run.owned = true;
-        child.on('error', error => { run.logLine(`could not start ${opts.command}: ${error.message}`); run.finish({ code: null, signal: null }); });
+        child.on('error', error => {
+            run.logLine(`could not start ${opts.command}: ${error.message}`);
+            run.finish({ code: null, signal: null });
+        });
         child.on('exit', (code, signal) => {
             fs.writeFileSync(path.join(opts.runDir, 'exit.json'), JSON.stringify({ code, signal }));
             // Read what the process wrote last before saying it ended.
-            setTimeout(() => { run.poll(); run.finish({ code, signal }); }, POLL_MS);
+            setTimeout(() => {
+                run.poll();
+                run.finish({ code, signal });
+            }, POLL_MS);
         });
         child.unref();
         run.follow();
@@ -82,7 +129,11 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
     /** Follows a run started by an earlier window, from its folder; undefined when there is none. */
     static attach(runDir: string): TrainingRun | undefined {
         let record: RunRecord;
-        try { record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord; } catch { return undefined; }
+        try {
+            record = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
+        } catch {
+            return undefined;
+        }
         const run = new TrainingRun(record);
         run.follow();
         return run;
@@ -91,13 +142,27 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
     /** Asks the process to stop: SIGINT lets the runtime write a checkpoint and a `done` event. */
     stop(graceMs = 15_000): void {
         if (!this.running || this.record.pid <= 0) return;
-        try { process.kill(this.record.pid, 'SIGINT'); } catch { return; }
-        setTimeout(() => { if (this.running && isAlive(this.record.pid)) try { process.kill(this.record.pid, 'SIGKILL'); } catch { /* gone */ } }, graceMs).unref();
+        try {
+            process.kill(this.record.pid, 'SIGINT');
+        } catch {
+            return;
+        }
+        setTimeout(() => {
+            if (this.running && isAlive(this.record.pid))
+                try {
+                    process.kill(this.record.pid, 'SIGKILL');
+                } catch {
+                    /* gone */
+                }
+        }, graceMs).unref();
     }
 
     /** The last checkpoint the run wrote. */
     get lastCheckpoint(): string | undefined {
-        for (let i = this.events.length - 1; i >= 0; i--) { const e = this.events[i]!; if (e.event === 'checkpoint') return e.path; }
+        for (let i = this.events.length - 1; i >= 0; i--) {
+            const e = this.events[i]!;
+            if (e.event === 'checkpoint') return e.path;
+        }
         return undefined;
     }
 
@@ -115,7 +180,11 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
             if (this.running && !isAlive(this.record.pid) && !this.owned) {
                 this.poll();
                 let exit = { code: null as number | null, signal: null as string | null };
-                try { exit = JSON.parse(fs.readFileSync(path.join(this.record.runDir, 'exit.json'), 'utf8')); } catch { /* killed with the window */ }
+                try {
+                    exit = JSON.parse(fs.readFileSync(path.join(this.record.runDir, 'exit.json'), 'utf8'));
+                } catch {
+                    /* killed with the window */
+                }
                 this.finish(exit);
             }
         }, POLL_MS);
@@ -134,7 +203,11 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
 
     private readNew(file: string, which: 'out' | 'err', parser: EventLineParser): void {
         let size: number;
-        try { size = fs.statSync(file).size; } catch { return; }
+        try {
+            size = fs.statSync(file).size;
+        } catch {
+            return;
+        }
         if (size <= this.offsets[which]) return;
         const fd = fs.openSync(file, 'r');
         try {
@@ -142,7 +215,9 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
             const read = fs.readSync(fd, buffer, 0, buffer.length, this.offsets[which]);
             this.offsets[which] += read;
             parser.push(this.decoders[which].write(buffer.subarray(0, read)));
-        } finally { fs.closeSync(fd); }
+        } finally {
+            fs.closeSync(fd);
+        }
     }
 
     private finish(exit: { code: number | null; signal: string | null }): void {
@@ -158,5 +233,10 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
 
 function isAlive(pid: number): boolean {
     if (pid <= 0) return false;
-    try { process.kill(pid, 0); return true; } catch (error) { return (error as NodeJS.ErrnoException).code === 'EPERM'; }
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
 }

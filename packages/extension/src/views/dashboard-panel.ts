@@ -40,20 +40,34 @@ export class DashboardPanel {
         };
         panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'gm-file.svg');
         panel.webview.html = this.html();
-        this.disposables.push(panel.webview.onDidReceiveMessage(raw => {
-            const message = parseWebviewMessage(raw);
-            if (!message) return;
-            if (message.type === 'ready') { this.ready = true; this.sendAll(); return; }
-            this.onMessage(message, this);
-        }));
+        this.disposables.push(
+            panel.webview.onDidReceiveMessage(raw => {
+                const message = parseWebviewMessage(raw);
+                if (!message) return;
+                if (message.type === 'ready') {
+                    this.ready = true;
+                    this.sendAll();
+                    return;
+                }
+                this.onMessage(message, this);
+            }),
+        );
         this.watch(run);
         panel.onDidDispose(() => this.dispose(), null, this.disposables);
     }
 
-    get runDir(): string { return this.run.record.runDir; }
-    get model(): string { return this.run.record.model; }
-    get file(): string { return this.run.record.file; }
-    get currentRun(): TrainingRun { return this.run; }
+    get runDir(): string {
+        return this.run.record.runDir;
+    }
+    get model(): string {
+        return this.run.record.model;
+    }
+    get file(): string {
+        return this.run.record.file;
+    }
+    get currentRun(): TrainingRun {
+        return this.run;
+    }
 
     /** Follows another run (Resume continues in the same dashboard). */
     follow(run: TrainingRun): void {
@@ -79,11 +93,20 @@ export class DashboardPanel {
     }
 
     private watch(run: TrainingRun): void {
-        const onEvent = (event: TrainEvent) => { if (this.ready && run === this.run) void this.panel.webview.postMessage({ type: 'event', event: this.forWebview(event) }); };
-        const onExit = (exit: { code: number | null; signal: string | null }) => { if (this.ready && run === this.run) void this.panel.webview.postMessage({ type: 'exit', exit, log: run.recentLog }); };
+        const onEvent = (event: TrainEvent) => {
+            if (this.ready && run === this.run) void this.panel.webview.postMessage({ type: 'event', event: this.forWebview(event) });
+        };
+        const onExit = (exit: { code: number | null; signal: string | null }) => {
+            if (this.ready && run === this.run) void this.panel.webview.postMessage({ type: 'exit', exit, log: run.recentLog });
+        };
         run.on('event', onEvent);
         run.on('exit', onExit);
-        this.disposables.push({ dispose: () => { run.off('event', onEvent); run.off('exit', onExit); } });
+        this.disposables.push({
+            dispose: () => {
+                run.off('event', onEvent);
+                run.off('exit', onExit);
+            },
+        });
     }
 
     private sendAll(): void {

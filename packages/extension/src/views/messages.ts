@@ -5,18 +5,19 @@
 import type { SourceRange } from '@gm/language/protocol';
 
 export type WebviewMessage =
-    | { type: 'ready' }
-    | { type: 'stop' }
-    | { type: 'resume' }
-    | { type: 'sample' }
-    | { type: 'reveal'; range: SourceRange }
-    | { type: 'copyLatex'; model: string };
+    { type: 'ready' } | { type: 'stop' } | { type: 'resume' } | { type: 'sample' } | { type: 'reveal'; range: SourceRange } | { type: 'copyLatex'; model: string };
 
 const isPosition = (v: unknown): boolean => {
     if (typeof v !== 'object' || v === null) return false;
     const p = v as Record<string, unknown>;
-    return Number.isInteger(p.line) && Number.isInteger(p.character) && (p.line as number) >= 0 && (p.character as number) >= 0
-        && (p.line as number) < 10_000_000 && (p.character as number) < 10_000_000;
+    return (
+        Number.isInteger(p.line) &&
+        Number.isInteger(p.character) &&
+        (p.line as number) >= 0 &&
+        (p.character as number) >= 0 &&
+        (p.line as number) < 10_000_000 &&
+        (p.character as number) < 10_000_000
+    );
 };
 
 const isRange = (v: unknown): v is SourceRange =>
@@ -27,7 +28,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     if (typeof value !== 'object' || value === null) return undefined;
     const m = value as Record<string, unknown>;
     switch (m.type) {
-        case 'ready': case 'stop': case 'resume': case 'sample':
+        case 'ready':
+        case 'stop':
+        case 'resume':
+        case 'sample':
             return { type: m.type };
         case 'reveal':
             return isRange(m.range) ? { type: 'reveal', range: { start: { ...m.range.start }, end: { ...m.range.end } } } : undefined;

@@ -33,11 +33,16 @@ export abstract class ModelViewPanel implements vscode.Disposable {
         page: { script: string; styles: string[]; body: string },
     ) {
         this.target = target;
-        this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-            enableScripts: true,
-            retainContextWhenHidden: true,
-            localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'out')],
-        });
+        this.panel = vscode.window.createWebviewPanel(
+            viewType,
+            title,
+            { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+            {
+                enableScripts: true,
+                retainContextWhenHidden: true,
+                localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'out')],
+            },
+        );
         this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'gm-file.svg');
         const out = (p: string) => this.panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', p)).toString();
         this.panel.webview.html = webviewHtml({ title, cspSource: this.panel.webview.cspSource, scripts: [out(page.script)], styles: page.styles.map(out), body: page.body });
@@ -45,12 +50,22 @@ export abstract class ModelViewPanel implements vscode.Disposable {
             this.panel.webview.onDidReceiveMessage(raw => {
                 const message = parseWebviewMessage(raw);
                 if (!message) return;
-                if (message.type === 'ready') { this.ready = true; void this.refresh(); return; }
+                if (message.type === 'ready') {
+                    this.ready = true;
+                    void this.refresh();
+                    return;
+                }
                 void this.onMessage(message);
             }),
-            vscode.workspace.onDidChangeTextDocument(e => { if (e.document.uri.toString() === this.target.uri.toString()) this.schedule(); }),
-            vscode.window.onDidChangeTextEditorSelection(e => { if (e.textEditor.document.languageId === 'gm') this.followCursor(e.textEditor); }),
-            vscode.window.onDidChangeActiveTextEditor(e => { if (e?.document.languageId === 'gm') this.followCursor(e); }),
+            vscode.workspace.onDidChangeTextDocument(e => {
+                if (e.document.uri.toString() === this.target.uri.toString()) this.schedule();
+            }),
+            vscode.window.onDidChangeTextEditorSelection(e => {
+                if (e.textEditor.document.languageId === 'gm') this.followCursor(e.textEditor);
+            }),
+            vscode.window.onDidChangeActiveTextEditor(e => {
+                if (e?.document.languageId === 'gm') this.followCursor(e);
+            }),
         );
         this.panel.onDidDispose(() => this.dispose(), null, this.disposables);
     }
@@ -94,7 +109,11 @@ export abstract class ModelViewPanel implements vscode.Disposable {
         const generation = ++this.generation;
         let message: unknown;
         try {
-            message = { type: 'data', target: { uri: this.target.uri.toString(), model: this.target.model, file: vscode.workspace.asRelativePath(this.target.uri) }, data: await this.fetch(this.target) };
+            message = {
+                type: 'data',
+                target: { uri: this.target.uri.toString(), model: this.target.model, file: vscode.workspace.asRelativePath(this.target.uri) },
+                data: await this.fetch(this.target),
+            };
         } catch (error) {
             message = { type: 'unavailable', model: this.target.model, reason: describeRequestError(error) };
         }

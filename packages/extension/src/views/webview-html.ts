@@ -12,13 +12,9 @@ export function nonce(): string {
  * content, no inline event handlers, no eval.
  */
 export function contentSecurityPolicy(cspSource: string, nonceValue: string): string {
-    return [
-        `default-src 'none'`,
-        `img-src ${cspSource} data:`,
-        `font-src ${cspSource}`,
-        `style-src ${cspSource} 'nonce-${nonceValue}'`,
-        `script-src 'nonce-${nonceValue}'`,
-    ].join('; ');
+    return [`default-src 'none'`, `img-src ${cspSource} data:`, `font-src ${cspSource}`, `style-src ${cspSource} 'nonce-${nonceValue}'`, `script-src 'nonce-${nonceValue}'`].join(
+        '; ',
+    );
 }
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -6,7 +6,12 @@ import type { TrainEvent } from '../train/events.js';
 import { byId, el, vscodeApi } from './vscode-api.js';
 
 type DashboardEvent = TrainEvent & { uri?: string };
-interface RunInfo { model: string; file: string; runDir: string; startedAt: string }
+interface RunInfo {
+    model: string;
+    file: string;
+    runDir: string;
+    startedAt: string;
+}
 
 const api = vscodeApi<{ runDir: string }>();
 const charts = byId('charts');
@@ -15,7 +20,10 @@ const stats = byId('stats');
 const errorBox = byId('error');
 const stopButton = byId<HTMLButtonElement>('stop');
 const resumeButton = byId<HTMLButtonElement>('resume');
-stopButton.addEventListener('click', () => { stopButton.disabled = true; api.postMessage({ type: 'stop' }); });
+stopButton.addEventListener('click', () => {
+    stopButton.disabled = true;
+    api.postMessage({ type: 'stop' });
+});
 resumeButton.addEventListener('click', () => api.postMessage({ type: 'resume' }));
 byId('sample').addEventListener('click', () => api.postMessage({ type: 'sample' }));
 
@@ -26,7 +34,10 @@ class Curve {
     private plot: uPlot | undefined;
     readonly box: HTMLElement;
 
-    constructor(readonly name: string, private readonly colour: string) {
+    constructor(
+        readonly name: string,
+        private readonly colour: string,
+    ) {
         this.box = el('div', 'chart');
         this.box.dataset.term = name;
         this.box.append(el('h3', '', name));
@@ -46,13 +57,21 @@ class Curve {
         this.box.dataset.lastStep = String(this.xs[this.xs.length - 1]);
         const data: uPlot.AlignedData = [this.xs, this.ys];
         if (!this.plot) {
-            this.plot = new uPlot({
-                width, height: 150,
-                legend: { show: false },
-                scales: { x: { time: false } },
-                axes: [{ stroke: getComputedStyle(document.body).color, grid: { stroke: 'rgba(128,128,128,0.2)' } }, { stroke: getComputedStyle(document.body).color, grid: { stroke: 'rgba(128,128,128,0.2)' }, size: 60 }],
-                series: [{ label: 'step' }, { label: this.name, stroke: this.colour, width: 1.5 }],
-            }, data, this.box);
+            this.plot = new uPlot(
+                {
+                    width,
+                    height: 150,
+                    legend: { show: false },
+                    scales: { x: { time: false } },
+                    axes: [
+                        { stroke: getComputedStyle(document.body).color, grid: { stroke: 'rgba(128,128,128,0.2)' } },
+                        { stroke: getComputedStyle(document.body).color, grid: { stroke: 'rgba(128,128,128,0.2)' }, size: 60 },
+                    ],
+                    series: [{ label: 'step' }, { label: this.name, stroke: this.colour, width: 1.5 }],
+                },
+                data,
+                this.box,
+            );
         } else {
             this.plot.setData(data);
             if (Math.abs(this.plot.width - width) > 4) this.plot.setSize({ width, height: 150 });
@@ -63,7 +82,15 @@ class Curve {
 const COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
 let curves = new Map<string, Curve>();
 let exitProblem = '';
-let state = { start: undefined as Extract<TrainEvent, { event: 'start' }> | undefined, progress: undefined as Extract<TrainEvent, { event: 'progress' }> | undefined, checkpoint: undefined as Extract<TrainEvent, { event: 'checkpoint' }> | undefined, evaluation: undefined as Extract<TrainEvent, { event: 'eval' }> | undefined, done: undefined as Extract<TrainEvent, { event: 'done' }> | undefined, error: undefined as Extract<TrainEvent, { event: 'error' }> | undefined, running: true };
+let state = {
+    start: undefined as Extract<TrainEvent, { event: 'start' }> | undefined,
+    progress: undefined as Extract<TrainEvent, { event: 'progress' }> | undefined,
+    checkpoint: undefined as Extract<TrainEvent, { event: 'checkpoint' }> | undefined,
+    evaluation: undefined as Extract<TrainEvent, { event: 'eval' }> | undefined,
+    done: undefined as Extract<TrainEvent, { event: 'done' }> | undefined,
+    error: undefined as Extract<TrainEvent, { event: 'error' }> | undefined,
+    running: true,
+};
 let latestSamples = new Map<string, DashboardEvent & { event: 'sample' }>();
 let pending = false;
 
@@ -79,7 +106,9 @@ function curve(name: string): Curve {
 
 function apply(event: DashboardEvent): void {
     switch (event.event) {
-        case 'start': state.start = event; break;
+        case 'start':
+            state.start = event;
+            break;
         case 'progress':
             state.progress = event;
             curve('loss').add(event.step, event.loss);
@@ -89,10 +118,19 @@ function apply(event: DashboardEvent): void {
             state.evaluation = event;
             curve('eval: bits/dim').add(event.step, event.bitsPerDim);
             break;
-        case 'sample': latestSamples.set(event.kind, event); break;
-        case 'checkpoint': state.checkpoint = event; break;
-        case 'done': state.done = event; state.running = false; break;
-        case 'error': state.error = event; break;
+        case 'sample':
+            latestSamples.set(event.kind, event);
+            break;
+        case 'checkpoint':
+            state.checkpoint = event;
+            break;
+        case 'done':
+            state.done = event;
+            state.running = false;
+            break;
+        case 'error':
+            state.error = event;
+            break;
     }
 }
 
@@ -102,7 +140,14 @@ function stat(label: string, value: string): HTMLElement {
     return box;
 }
 
-const seconds = (s: number) => !Number.isFinite(s) ? '–' : s < 60 ? `${Math.round(s)} s` : s < 3600 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+const seconds = (s: number) =>
+    !Number.isFinite(s)
+        ? '–'
+        : s < 60
+          ? `${Math.round(s)} s`
+          : s < 3600
+            ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+            : `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 
 function render(): void {
     pending = false;
@@ -147,7 +192,10 @@ function render(): void {
     }
 }
 
-interface Exit { code: number | null; signal: string | null }
+interface Exit {
+    code: number | null;
+    signal: string | null;
+}
 
 /** Why a run ended without a `done` event: the exit status and what the process last printed. */
 function describeExit(exit: Exit, log: string[]): string {

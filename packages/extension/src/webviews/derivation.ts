@@ -10,7 +10,9 @@ const title = byId('title');
 const copy = byId<HTMLButtonElement>('copy');
 let current: string | undefined;
 copy.disabled = true;
-copy.addEventListener('click', () => { if (current) api.postMessage({ type: 'copyLatex', model: current }); });
+copy.addEventListener('click', () => {
+    if (current) api.postMessage({ type: 'copyLatex', model: current });
+});
 
 function math(latex: string, display: boolean, className = ''): HTMLElement {
     const holder = el(display ? 'div' : 'span', className);
@@ -44,7 +46,8 @@ function render(model: ModelDerivation): Node[] {
         table.append(head);
         for (const row of model.correspondence) {
             const tr = el('tr');
-            const a = el('td'), b = el('td');
+            const a = el('td'),
+                b = el('td');
             a.append(math(row.vae, false));
             b.append(math(row.model, false));
             tr.append(a, b);

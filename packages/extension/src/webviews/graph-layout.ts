@@ -60,7 +60,12 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
     const seen = new Set<string>();
     const edges = graph.edges
         .filter(e => e.kind === 'p' && !isParameter.has(e.from) && !isParameter.has(e.to) && e.from !== e.to)
-        .filter(e => { const k = `${e.from}->${e.to}`; if (seen.has(k)) return false; seen.add(k); return true; })
+        .filter(e => {
+            const k = `${e.from}->${e.to}`;
+            if (seen.has(k)) return false;
+            seen.add(k);
+            return true;
+        })
         .map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] }));
     const laid = await elk.layout({
         id: 'root',
@@ -93,12 +98,18 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
     for (const n of graph.nodes.filter(n => isParameter.has(n.id))) sides[graph.edges.some(e => e.from === n.id && e.kind === 'q') ? 'q' : 'p'].push(n);
     for (const side of ['q', 'p'] as const) {
         sides[side].forEach((n, i) => {
-            const targets = graph.edges.filter(e => e.from === n.id).map(e => centres.get(e.to)).filter((c): c is { x: number; y: number } => Boolean(c));
-            const mean = (f: (c: { x: number; y: number }) => number, fallback: number) => targets.length ? targets.reduce((a, c) => a + f(c), 0) / targets.length : fallback;
+            const targets = graph.edges
+                .filter(e => e.from === n.id)
+                .map(e => centres.get(e.to))
+                .filter((c): c is { x: number; y: number } => Boolean(c));
+            const mean = (f: (c: { x: number; y: number }) => number, fallback: number) => (targets.length ? targets.reduce((a, c) => a + f(c), 0) / targets.length : fallback);
             const offset = (i - (sides[side].length - 1) / 2) * 40;
-            centres.set(n.id, horizontal
-                ? { x: mean(c => c.x, (around.x + around.right) / 2) + offset, y: side === 'q' ? around.y - 46 : around.bottom + 46 }
-                : { x: side === 'q' ? around.x - 46 : around.right + 46, y: mean(c => c.y, (around.y + around.bottom) / 2) + offset });
+            centres.set(
+                n.id,
+                horizontal
+                    ? { x: mean(c => c.x, (around.x + around.right) / 2) + offset, y: side === 'q' ? around.y - 46 : around.bottom + 46 }
+                    : { x: side === 'q' ? around.x - 46 : around.right + 46, y: mean(c => c.y, (around.y + around.bottom) / 2) + offset },
+            );
         });
     }
 
@@ -106,9 +117,15 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
     const all = [...centres.entries()];
     const minX = Math.min(...all.map(([id, c]) => c.x - (isParameter.has(id) ? PARAMETER_R + 24 : VARIABLE_R)), plateBox?.x ?? Infinity);
     const minY = Math.min(...all.map(([id, c]) => c.y - (isParameter.has(id) ? PARAMETER_R + 24 : VARIABLE_R)), plateBox?.y ?? Infinity);
-    const dx = MARGIN - minX, dy = MARGIN - minY;
-    for (const c of centres.values()) { c.x += dx; c.y += dy; }
-    const plate = plateBox ? { x: plateBox.x + dx, y: plateBox.y + dy, width: plateBox.right - plateBox.x, height: plateBox.bottom - plateBox.y, label: graph.plate.label } : undefined;
+    const dx = MARGIN - minX,
+        dy = MARGIN - minY;
+    for (const c of centres.values()) {
+        c.x += dx;
+        c.y += dy;
+    }
+    const plate = plateBox
+        ? { x: plateBox.x + dx, y: plateBox.y + dy, width: plateBox.right - plateBox.x, height: plateBox.bottom - plateBox.y, label: graph.plate.label }
+        : undefined;
     const width = Math.max(...all.map(([id, c]) => c.x + (isParameter.has(id) ? PARAMETER_R + 24 : VARIABLE_R)), plate ? plate.x + plate.width : 0) + MARGIN;
     const height = Math.max(...all.map(([id, c]) => c.y + (isParameter.has(id) ? PARAMETER_R + 24 : VARIABLE_R)), plate ? plate.y + plate.height : 0) + MARGIN;
 
@@ -116,7 +133,7 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
         const c = centres.get(n.id) ?? { x: MARGIN, y: MARGIN };
         const title = n.kind === 'parameter' ? `${n.label}: parameters of ${(n.networks ?? []).join(', ')}` : `${n.label} (${n.kind})`;
         const side = sides.q.includes(n) ? 'q' : 'p';
-        const labelSide: DrawnNode['labelSide'] = n.kind !== 'parameter' ? 'centre' : horizontal ? (side === 'q' ? 'above' : 'below') : (side === 'q' ? 'left' : 'right');
+        const labelSide: DrawnNode['labelSide'] = n.kind !== 'parameter' ? 'centre' : horizontal ? (side === 'q' ? 'above' : 'below') : side === 'q' ? 'left' : 'right';
         return { id: n.id, label: n.label, kind: n.kind, x: c.x, y: c.y, r: n.kind === 'parameter' ? PARAMETER_R : VARIABLE_R, range: n.range, title, labelSide };
     });
     const byId = new Map(nodes.map(n => [n.id, n]));
@@ -124,7 +141,8 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
     const drawnEdges: DrawnEdge[] = [];
     const drawnKeys = new Set<string>();
     for (const e of graph.edges) {
-        const from = byId.get(e.from), to = byId.get(e.to);
+        const from = byId.get(e.from),
+            to = byId.get(e.to);
         const key = `${e.kind}:${e.from}->${e.to}`;
         if (!from || !to || from === to || drawnKeys.has(key)) continue;
         drawnKeys.add(key);
@@ -138,11 +156,14 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
 
 /** A straight or quadratic curve from the border of `a` to the border of `b`, with an arrowhead. */
 export function edgePath(a: DrawnNode, b: DrawnNode, bend: number): { d: string; arrow: string } {
-    const dx = b.x - a.x, dy = b.y - a.y;
+    const dx = b.x - a.x,
+        dy = b.y - a.y;
     const length = Math.hypot(dx, dy) || 1;
-    const nx = -dy / length, ny = dx / length;
+    const nx = -dy / length,
+        ny = dx / length;
     // Control point off the midpoint along the normal; bend 0 gives a straight line.
-    const cx = (a.x + b.x) / 2 + nx * bend * length, cy = (a.y + b.y) / 2 + ny * bend * length;
+    const cx = (a.x + b.x) / 2 + nx * bend * length,
+        cy = (a.y + b.y) / 2 + ny * bend * length;
     const towards = (p: DrawnNode, qx: number, qy: number, extra: number) => {
         const l = Math.hypot(qx - p.x, qy - p.y) || 1;
         return { x: p.x + ((qx - p.x) / l) * (p.r + extra), y: p.y + ((qy - p.y) / l) * (p.r + extra) };
@@ -150,8 +171,10 @@ export function edgePath(a: DrawnNode, b: DrawnNode, bend: number): { d: string;
     const start = towards(a, cx, cy, 2);
     const tip = towards(b, cx, cy, 1);
     const base = towards(b, cx, cy, 11);
-    const ux = (tip.x - base.x) / 10, uy = (tip.y - base.y) / 10;
-    const left = { x: base.x - uy * 4.5, y: base.y + ux * 4.5 }, right = { x: base.x + uy * 4.5, y: base.y - ux * 4.5 };
+    const ux = (tip.x - base.x) / 10,
+        uy = (tip.y - base.y) / 10;
+    const left = { x: base.x - uy * 4.5, y: base.y + ux * 4.5 },
+        right = { x: base.x + uy * 4.5, y: base.y - ux * 4.5 };
     const f = (n: number) => n.toFixed(1);
     const d = bend === 0 ? `M${f(start.x)},${f(start.y)} L${f(base.x)},${f(base.y)}` : `M${f(start.x)},${f(start.y)} Q${f(cx)},${f(cy)} ${f(base.x)},${f(base.y)}`;
     return { d, arrow: `${f(tip.x)},${f(tip.y)} ${f(left.x)},${f(left.y)} ${f(right.x)},${f(right.y)}` };

@@ -18,7 +18,14 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 }
 
 function draw(drawing: Drawing, model: string): SVGSVGElement {
-    const root = svg('svg', { class: 'graph', viewBox: `0 0 ${drawing.width} ${drawing.height}`, width: drawing.width, height: drawing.height, role: 'img', 'aria-label': `graphical model of ${model}` });
+    const root = svg('svg', {
+        class: 'graph',
+        viewBox: `0 0 ${drawing.width} ${drawing.height}`,
+        width: drawing.width,
+        height: drawing.height,
+        role: 'img',
+        'aria-label': `graphical model of ${model}`,
+    });
     if (drawing.plate) {
         const g = svg('g', { class: 'plate' }, root);
         const p = drawing.plate;
@@ -38,7 +45,9 @@ function draw(drawing: Drawing, model: string): SVGSVGElement {
         drawLabel(n, g);
         const reveal = () => api.postMessage({ type: 'reveal', range: n.range });
         g.addEventListener('click', reveal);
-        g.addEventListener('keydown', ev => { if ((ev as KeyboardEvent).key === 'Enter') reveal(); });
+        g.addEventListener('keydown', ev => {
+            if ((ev as KeyboardEvent).key === 'Enter') reveal();
+        });
     }
     return root;
 }
@@ -46,7 +55,13 @@ function draw(drawing: Drawing, model: string): SVGSVGElement {
 /** The label in the node, or beside a parameter's dot (Kingma & Welling's Figure 1), with its subscript lowered. */
 function drawLabel(n: DrawnNode, g: SVGGElement): void {
     const gap = n.r + 10;
-    const at = { centre: [n.x, n.y, 'middle'], left: [n.x - gap, n.y, 'end'], right: [n.x + gap, n.y, 'start'], above: [n.x, n.y - gap - 2, 'middle'], below: [n.x, n.y + gap + 2, 'middle'] }[n.labelSide] as [number, number, string];
+    const at = {
+        centre: [n.x, n.y, 'middle'],
+        left: [n.x - gap, n.y, 'end'],
+        right: [n.x + gap, n.y, 'start'],
+        above: [n.x, n.y - gap - 2, 'middle'],
+        below: [n.x, n.y + gap + 2, 'middle'],
+    }[n.labelSide] as [number, number, string];
     const text = svg('text', { x: at[0], y: at[1], 'text-anchor': at[2] }, g);
     const { base, sub } = labelParts(n.label);
     text.textContent = base;

@@ -35,27 +35,35 @@ export function affineForm(expr: IRExpr, env: EvaluationEnv): AffineForm | undef
         return Number.isFinite(value) ? { constant: value, coefs: new Map() } : undefined;
     }
     switch (expr.kind) {
-        case 'variable': return { constant: 0, coefs: new Map([[variableKey(expr, env), 1]]) };
-        case 'network': return { constant: 0, coefs: new Map([[`net:${expr.name}`, 1]]) };
+        case 'variable':
+            return { constant: 0, coefs: new Map([[variableKey(expr, env), 1]]) };
+        case 'network':
+            return { constant: 0, coefs: new Map([[`net:${expr.name}`, 1]]) };
         case 'neg': {
             const a = affineForm(expr.operand, env);
             return a && scale(a, -1);
         }
         case 'binary': {
-            const l = affineForm(expr.left, env), r = affineForm(expr.right, env);
+            const l = affineForm(expr.left, env),
+                r = affineForm(expr.right, env);
             if (!l || !r) return undefined;
             switch (expr.op) {
-                case '+': return add(l, r, 1);
-                case '-': return add(l, r, -1);
+                case '+':
+                    return add(l, r, 1);
+                case '-':
+                    return add(l, r, -1);
                 case '*':
                     if (l.coefs.size === 0) return scale(r, l.constant);
                     if (r.coefs.size === 0) return scale(l, r.constant);
                     return undefined;
-                case '/': return r.coefs.size === 0 ? scale(l, 1 / r.constant) : undefined;
-                default: return undefined;
+                case '/':
+                    return r.coefs.size === 0 ? scale(l, 1 / r.constant) : undefined;
+                default:
+                    return undefined;
             }
         }
-        default: return undefined;
+        default:
+            return undefined;
     }
 }
 

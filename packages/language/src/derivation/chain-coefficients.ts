@@ -12,17 +12,22 @@ import type { ChainCoefficients } from './types.js';
 /** Arrays indexed by t − lower; entry 0 (t = lower) holds m = 1, s = 0 and NaN elsewhere. */
 export function chainCoefficients(forwardCoef: number[], forwardVar: number[]): ChainCoefficients {
     const n = forwardCoef.length;
-    const marginalMean = [1], marginalVar = [0];
-    const posteriorMeanX0 = [NaN], posteriorMeanXt = [NaN], posteriorVar = [NaN];
+    const marginalMean = [1],
+        marginalVar = [0];
+    const posteriorMeanX0 = [NaN],
+        posteriorMeanXt = [NaN],
+        posteriorVar = [NaN];
     for (let i = 1; i < n; i++) {
-        const a = forwardCoef[i]!, v = forwardVar[i]!;
-        const mPrev = marginalMean[i - 1]!, sPrev = marginalVar[i - 1]!;
+        const a = forwardCoef[i]!,
+            v = forwardVar[i]!;
+        const mPrev = marginalMean[i - 1]!,
+            sPrev = marginalVar[i - 1]!;
         const s = a * a * sPrev + v;
         marginalMean.push(a * mPrev);
         marginalVar.push(s);
-        posteriorMeanX0.push(v * mPrev / s);
-        posteriorMeanXt.push(a * sPrev / s);
-        posteriorVar.push(sPrev * v / s);
+        posteriorMeanX0.push((v * mPrev) / s);
+        posteriorMeanXt.push((a * sPrev) / s);
+        posteriorVar.push((sPrev * v) / s);
     }
     return { forwardCoef, forwardVar, marginalMean, marginalVar, posteriorMeanX0, posteriorMeanXt, posteriorVar };
 }

@@ -48,8 +48,11 @@ export function discretizedGaussianLogLikelihood(x: number[], mean: number[], va
     const half = (high - low) / (bins - 1) / 2;
     let total = 0;
     for (let i = 0; i < x.length; i++) {
-        const sd = Math.sqrt(variance[i]!), m = mean[i]!, xi = x[i]!;
-        const upper = (xi + half - m) / sd, lower = (xi - half - m) / sd;
+        const sd = Math.sqrt(variance[i]!),
+            m = mean[i]!,
+            xi = x[i]!;
+        const upper = (xi + half - m) / sd,
+            lower = (xi - half - m) / sd;
         if (xi - half <= low) total += logNormalCdf(upper);
         else if (xi + half >= high) total += logNormalCdf(-lower);
         else {

@@ -74,8 +74,13 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         const f = qFactor(name);
         const rep = isReparameterized(f.distribution);
         return {
-            kind: 'factor', variable: { name }, factor: factorRef(f), distribution: f.distribution,
-            reparameterized: rep, gradient: rep ? 'reparameterization' : 'score-function', samples: L
+            kind: 'factor',
+            variable: { name },
+            factor: factorRef(f),
+            distribution: f.distribution,
+            reparameterized: rep,
+            gradient: rep ? 'reparameterization' : 'score-function',
+            samples: L,
         };
     });
     const qHeads = order.map(n => factorHead(qFactor(n), 'text'));
@@ -111,7 +116,9 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
     const klWeight: TermWeight = {
         value: beta,
         ...(model.train.klWarmup ? { warmup: { steps: model.train.klWarmup } } : {}),
-        ...(beta !== 1 || model.train.klWarmup ? { reason: [beta !== 1 ? `β = ${beta}` : '', model.train.klWarmup ? `KL warm-up over ${model.train.klWarmup} steps` : ''].filter(Boolean).join(', ') } : {})
+        ...(beta !== 1 || model.train.klWarmup
+            ? { reason: [beta !== 1 ? `β = ${beta}` : '', model.train.klWarmup ? `KL warm-up over ${model.train.klWarmup} steps` : ''].filter(Boolean).join(', ') }
+            : {}),
     };
 
     // Generative factors in the order of the bound: observed first (reconstruction), then latents top-down.
@@ -122,45 +129,65 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         const form = likelihoodForm(f.distribution, dims);
         const e = expectation(parents);
         const head = factorHead(f, 'text');
-        const detail = [{
-            text: `Monte Carlo, L = ${L} sample${L > 1 ? 's' : ''}${parents.length ? ', ' + reparamNote(parents).join('; ') : ''}`,
-            latex: `\\text{Monte Carlo, } L = ${L}`
-        }];
+        const detail = [
+            {
+                text: `Monte Carlo, L = ${L} sample${L > 1 ? 's' : ''}${parents.length ? ', ' + reparamNote(parents).join('; ') : ''}`,
+                latex: `\\text{Monte Carlo, } L = ${L}`,
+            },
+        ];
         detail.push(likelihoodDetail(f, form));
         terms.push({
-            id: `ell(${v.name})`, kind: 'expected-log-likelihood', estimator: parents.length ? 'monte-carlo' : 'closed-form',
-            sign: 1, inBound: true, weight: { value: 1 }, learned: learned([f]), variable: { name: v.name },
+            id: `ell(${v.name})`,
+            kind: 'expected-log-likelihood',
+            estimator: parents.length ? 'monte-carlo' : 'closed-form',
+            sign: 1,
+            inBound: true,
+            weight: { value: 1 },
+            learned: learned([f]),
+            variable: { name: v.name },
             factors: [factorRef(f)],
             computation: { kind: 'log-likelihood', variable: { name: v.name }, distribution: f.distribution, form },
             text: e.text ? `E_${e.text}[log ${head}]` : `log ${head}`,
             latex: e.latex ? `\\mathbb{E}_{${e.latex}}\\left[\\log ${factorHead(f, 'latex')}\\right]` : `\\log ${factorHead(f, 'latex')}`,
-            detail
+            detail,
         });
     }
     // Top-down: the latent sampled last in q is first in p (the prior of the deepest layer).
     for (const name of [...order].reverse()) {
-        const p = pOf(name)[0]!, q = qFactor(name);
+        const p = pOf(name)[0]!,
+            q = qFactor(name);
         const pq = [p, q];
         const closed = klFormula(q.distribution, p.distribution);
-        const parentNames = new Set([...p.given, ...q.given].map(g => g.name)
-            .concat([...namesIn([...Object.values(p.distribution.params), ...Object.values(q.distribution.params)], 'variable')]));
+        const parentNames = new Set(
+            [...p.given, ...q.given].map(g => g.name).concat([...namesIn([...Object.values(p.distribution.params), ...Object.values(q.distribution.params)], 'variable')]),
+        );
         parentNames.delete(name);
         // A parent drawn after this latent depends on it: the KL cannot integrate it out.
         const later = [...parentNames].filter(n => latentNames.has(n) && position.get(n)! > position.get(name)!);
         const outer = expectation([...parentNames].filter(n => latentNames.has(n)));
-        const kl = { text: `KL(${factorHead(q, 'text')} ‖ ${factorHead(p, 'text')})`, latex: `D_{\\mathrm{KL}}\\left[${factorHead(q, 'latex')} \\,\\|\\, ${factorHead(p, 'latex')}\\right]` };
-        const wrap = (s: { text: string; latex: string }) => outer.text
-            ? { text: `E_${outer.text}[${s.text}]`, latex: `\\mathbb{E}_{${outer.latex}}\\left[${s.latex}\\right]` }
-            : s;
+        const kl = {
+            text: `KL(${factorHead(q, 'text')} ‖ ${factorHead(p, 'text')})`,
+            latex: `D_{\\mathrm{KL}}\\left[${factorHead(q, 'latex')} \\,\\|\\, ${factorHead(p, 'latex')}\\right]`,
+        };
+        const wrap = (s: { text: string; latex: string }) =>
+            outer.text ? { text: `E_${outer.text}[${s.text}]`, latex: `\\mathbb{E}_{${outer.latex}}\\left[${s.latex}\\right]` } : s;
         const learnedPair = learned(pq);
         if (closed && later.length === 0) {
             const w = wrap(kl);
             terms.push({
-                id: `kl(${name})`, kind: 'kl', estimator: 'closed-form', sign: -1, inBound: true,
-                weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef),
+                id: `kl(${name})`,
+                kind: 'kl',
+                estimator: 'closed-form',
+                sign: -1,
+                inBound: true,
+                weight: klWeight,
+                learned: learnedPair,
+                variable: { name },
+                factors: pq.map(factorRef),
                 computation: { kind: 'kl-closed-form', family: q.distribution.family, variable: { name }, q: q.distribution, p: p.distribution, formula: closed.formula },
-                text: `−${w.text}`, latex: `-${w.latex}`,
-                detail: closed.detail(q.distribution, p.distribution, outer.text ? `, conditioned on the sampled ${outer.text}` : '', renderExpr)
+                text: `−${w.text}`,
+                latex: `-${w.latex}`,
+                detail: closed.detail(q.distribution, p.distribution, outer.text ? `, conditioned on the sampled ${outer.text}` : '', renderExpr),
             });
         } else {
             const why = closed
@@ -168,30 +195,44 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
                 : `no closed form for KL(${q.distribution.family} ‖ ${p.distribution.family})`;
             const e = expectation([name, ...parentNames]);
             terms.push({
-                id: `kl(${name})`, kind: 'monte-carlo', estimator: 'monte-carlo', sign: -1, inBound: true,
-                weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef),
+                id: `kl(${name})`,
+                kind: 'monte-carlo',
+                estimator: 'monte-carlo',
+                sign: -1,
+                inBound: true,
+                weight: klWeight,
+                learned: learnedPair,
+                variable: { name },
+                factors: pq.map(factorRef),
                 computation: { kind: 'log-ratio', variable: { name }, q: q.distribution, p: p.distribution },
                 text: `−E_${e.text}[log ${factorHead(q, 'text')} − log ${factorHead(p, 'text')}]`,
                 latex: `-\\mathbb{E}_{${e.latex}}\\left[\\log ${factorHead(q, 'latex')} - \\log ${factorHead(p, 'latex')}\\right]`,
                 detail: [
                     { text: `Monte Carlo, L = ${L} sample${L > 1 ? 's' : ''}: ${why}`, latex: `\\text{Monte Carlo, } L = ${L}` },
-                    ...reparamNote([name]).map(t => ({ text: t, latex: textToLatex(t) }))
-                ]
+                    ...reparamNote([name]).map(t => ({ text: t, latex: textToLatex(t) })),
+                ],
             });
         }
     }
-    const discrete = sampling.flatMap(s => s.kind === 'factor' && !s.reparameterized ? [s] : []);
+    const discrete = sampling.flatMap(s => (s.kind === 'factor' && !s.reparameterized ? [s] : []));
     if (discrete.length) notes.push(`discrete latents (${discrete.map(s => s.variable.name).join(', ')}): gradients through them use the score-function estimator`);
     let isBound = true;
-    if (beta < 1) { isBound = false; notes.push(`β = ${beta} < 1: the objective is not a lower bound on log p(x)`); }
-    else if (beta > 1) notes.push(`β = ${beta} > 1 (Higgins et al. 2017): a looser lower bound than the ELBO`);
+    if (beta < 1) {
+        isBound = false;
+        notes.push(`β = ${beta} < 1: the objective is not a lower bound on log p(x)`);
+    } else if (beta > 1) notes.push(`β = ${beta} > 1 (Higgins et al. 2017): a looser lower bound than the ELBO`);
     if (model.train.klWarmup) {
         isBound = false;
         notes.push(`KL warm-up: the KL weight rises linearly from 0 to ${beta} over ${model.train.klWarmup} steps; while it is below 1 the objective is not a bound`);
     }
     return {
-        terms, sampling, dimensions: observed.reduce((a, v) => a + size(v.shape), 0), qText, notes, isBound,
-        objectiveKind: beta !== 1 || model.train.klWarmup ? 'beta-elbo' : 'elbo'
+        terms,
+        sampling,
+        dimensions: observed.reduce((a, v) => a + size(v.shape), 0),
+        qText,
+        notes,
+        isBound,
+        objectiveKind: beta !== 1 || model.train.klWarmup ? 'beta-elbo' : 'elbo',
     };
 }
 
@@ -201,18 +242,22 @@ function likelihoodDetail(f: FactorIR, form: ReturnType<typeof likelihoodForm>):
     const d = f.distribution;
     switch (form.kind) {
         case 'bernoulli-cross-entropy': {
-            const pi = d.params['logits'] ? `π = sigmoid(${renderDistribution(d, 'text').replace(/^Bernoulli\(sigmoid\((.*)\)\)$/, '$1')})` : `π = ${renderDistribution(d, 'text').replace(/^Bernoulli\((.*)\)$/, '$1')}`;
+            const pi = d.params['logits']
+                ? `π = sigmoid(${renderDistribution(d, 'text').replace(/^Bernoulli\(sigmoid\((.*)\)\)$/, '$1')})`
+                : `π = ${renderDistribution(d, 'text').replace(/^Bernoulli\((.*)\)$/, '$1')}`;
             return {
                 text: `binary cross-entropy: log ${factorHead(f, 'text')} = Σ_i ${x}_i log π_i + (1 − ${x}_i) log(1 − π_i),  ${pi}`,
-                latex: `\\log ${factorHead(f, 'latex')} = \\sum_i ${xl}_i \\log \\pi_i + (1 - ${xl}_i) \\log(1 - \\pi_i)`
+                latex: `\\log ${factorHead(f, 'latex')} = \\sum_i ${xl}_i \\log \\pi_i + (1 - ${xl}_i) \\log(1 - \\pi_i)`,
             };
         }
         case 'normal-squared-error': {
             const mean = describeNormal(d, 'text', 'θ', renderExpr).split(', ')[0]!.replace(/^μ = /, '');
-            const meanL = describeNormal(d, 'latex', 'θ', renderExpr).split(', ')[0]!.replace(/^\\mu = /, '');
+            const meanL = describeNormal(d, 'latex', 'θ', renderExpr)
+                .split(', ')[0]!
+                .replace(/^\\mu = /, '');
             return {
                 text: `scaled squared error: log ${factorHead(f, 'text')} = −${fmt(form.scale)} ‖${x} − ${mean}‖² ${form.constant < 0 ? '−' : '+'} ${fmt(Math.abs(form.constant))} (constant: −D/2 · log 2πσ²)`,
-                latex: `\\log ${factorHead(f, 'latex')} = -${fmt(form.scale)} \\left\\| ${xl} - ${meanL} \\right\\|^2 ${form.constant < 0 ? '-' : '+'} ${fmt(Math.abs(form.constant))}`
+                latex: `\\log ${factorHead(f, 'latex')} = -${fmt(form.scale)} \\left\\| ${xl} - ${meanL} \\right\\|^2 ${form.constant < 0 ? '-' : '+'} ${fmt(Math.abs(form.constant))}`,
             };
         }
         default:
@@ -224,30 +269,44 @@ export function fmt(v: number): string {
     return String(Number(v.toPrecision(6)));
 }
 
-function iwae(
-    model: ModelIR, order: string[], qFactor: (n: string) => FactorIR,
-    sampling: SamplingStep[], qText: { text: string; latex: string }, k: number
-): LatentDerivation {
+function iwae(model: ModelIR, order: string[], qFactor: (n: string) => FactorIR, sampling: SamplingStep[], qText: { text: string; latex: string }, k: number): LatentDerivation {
     const ps = model.factors.filter(f => f.kind === 'p' && !f.target.index);
     const qs = order.map(qFactor);
     const latent = order.map(n => variableName(n, 'text')).join(', ');
     const joint = ps.map(f => factorHead(f, 'text')).join(' ');
     const jointL = ps.map(f => factorHead(f, 'latex')).join(' ');
     const term: BoundTerm = {
-        id: 'iwae', kind: 'iwae', estimator: 'monte-carlo', sign: 1, inBound: true, weight: { value: 1 },
-        learned: true, factors: [...ps, ...qs].map(factorRef),
+        id: 'iwae',
+        kind: 'iwae',
+        estimator: 'monte-carlo',
+        sign: 1,
+        inBound: true,
+        weight: { value: 1 },
+        learned: true,
+        factors: [...ps, ...qs].map(factorRef),
         computation: { kind: 'importance-weighted', k, p: ps.map(factorRef), q: qs.map(factorRef) },
         text: `E[log (1/${k}) Σ_{i=1..${k}} ${joint} / ${qText.text}]`,
         latex: `\\mathbb{E}\\left[\\log \\frac{1}{${k}} \\sum_{i=1}^{${k}} \\frac{${jointL}}{${qText.latex}}\\right]`,
         detail: [
-            { text: `importance-weighted bound (Burda et al. 2015, eq. 8) with k = ${k} samples of ${latent} per example, ${latent}^(i) ~ ${qText.text} i.i.d.`, latex: `k = ${k}` },
-            { text: 'evaluated as log-mean-exp of the log-weights log p(x, z⁽ⁱ⁾) − log q(z⁽ⁱ⁾ | x); L_k ≥ ELBO, and L_k → log p(x) as k → ∞', latex: '\\log \\frac{1}{k}\\sum_i w_i \\ge \\mathrm{ELBO}' }
-        ]
+            {
+                text: `importance-weighted bound (Burda et al. 2015, eq. 8) with k = ${k} samples of ${latent} per example, ${latent}^(i) ~ ${qText.text} i.i.d.`,
+                latex: `k = ${k}`,
+            },
+            {
+                text: 'evaluated as log-mean-exp of the log-weights log p(x, z⁽ⁱ⁾) − log q(z⁽ⁱ⁾ | x); L_k ≥ ELBO, and L_k → log p(x) as k → ∞',
+                latex: '\\log \\frac{1}{k}\\sum_i w_i \\ge \\mathrm{ELBO}',
+            },
+        ],
     };
     const notes = [`k = ${k}: the importance-weighted bound replaces the ELBO (it is tighter: log p(x) ≥ L_k ≥ L_1 = ELBO)`];
     if (model.train.beta !== 1) notes.push(`β = ${model.train.beta} is ignored: the importance-weighted bound has no separate KL term`);
     return {
-        terms: [term], sampling, dimensions: model.variables.filter(v => v.role === 'observed').reduce((a, v) => a + size(v.shape), 0),
-        qText, notes, isBound: true, objectiveKind: 'iwae'
+        terms: [term],
+        sampling,
+        dimensions: model.variables.filter(v => v.role === 'observed').reduce((a, v) => a + size(v.shape), 0),
+        qText,
+        notes,
+        isBound: true,
+        objectiveKind: 'iwae',
     };
 }

@@ -19,12 +19,19 @@ export function deriveBound(model: ModelIR, options: DeriveOptions = {}): Deriva
     if (chain) {
         const latents = model.variables.filter(v => v.role === 'latent');
         if (latents.length) {
-            return { ok: false, failure: { model: model.name, reasons: [{ message: `a model with a chain cannot also declare latent '${latents[0]!.name}'`, range: latents[0]!.range }] } };
+            return {
+                ok: false,
+                failure: { model: model.name, reasons: [{ message: `a model with a chain cannot also declare latent '${latents[0]!.name}'`, range: latents[0]!.range }] },
+            };
         }
         const r = deriveChain(model, chain);
         if ('reasons' in r) return { ok: false, failure: { model: model.name, reasons: r.reasons } };
         const derivation: Derivation = {
-            model: model.name, structure: 'markov-chain', terms: r.terms, sampling: r.sampling, chains: [r.chain],
+            model: model.name,
+            structure: 'markov-chain',
+            terms: r.terms,
+            sampling: r.sampling,
+            chains: [r.chain],
             objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
             dimensions: r.dimensions,
             summary: summarize(r.terms, `−log p(${r.chain.start.replace(/^([a-z]+)(\d+)$/, '$1_$2')}) ≤ `),
@@ -33,20 +40,24 @@ export function deriveBound(model: ModelIR, options: DeriveOptions = {}): Deriva
                 { vae: 'z', model: `${r.chain.chain}_1:T`, note: 'the latents are the noisy versions of the data' },
                 { vae: 'q_φ(z | x)', model: `q(${r.chain.chain}_1:T | ${r.chain.start.replace(/^([a-z]+)(\d+)$/, '$1_$2')})`, note: 'fixed forward process, no φ' },
                 { vae: 'p_θ(x, z)', model: `p_θ(${r.chain.chain}_0:T)`, note: 'the reverse (generative) process' },
-                { vae: 'p_θ(z)', model: `p(${r.chain.chain}_T)`, note: 'the prior at the end of the chain' }
-            ]
+                { vae: 'p_θ(z)', model: `p(${r.chain.chain}_T)`, note: 'the prior at the end of the chain' },
+            ],
         };
         return { ok: true, derivation };
     }
     const r = deriveLatent(model, options);
     if ('reasons' in r) return { ok: false, failure: { model: model.name, reasons: r.reasons } };
     const derivation: Derivation = {
-        model: model.name, structure: 'latent-variable', terms: r.terms, sampling: r.sampling, chains: [],
+        model: model.name,
+        structure: 'latent-variable',
+        terms: r.terms,
+        sampling: r.sampling,
+        chains: [],
         objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
         dimensions: r.dimensions,
         summary: summarize(r.terms, r.objectiveKind === 'iwae' ? 'L_k(x) = ' : 'ELBO(x) = '),
         steps: r.objectiveKind === 'iwae' ? [...latentSteps(model, r.qText), iwaeStep(options.importanceSamples ?? model.train.k)] : latentSteps(model, r.qText),
-        correspondence: []
+        correspondence: [],
     };
     return { ok: true, derivation };
 }
@@ -56,11 +67,13 @@ export function deriveFromLowering(result: LoweringResult): DerivationResult {
     const errors = result.problems.filter(p => p.severity === 'error');
     if (result.incomplete || errors.length) {
         return {
-            ok: false, failure: {
+            ok: false,
+            failure: {
                 model: result.model.name,
-                reasons: errors.length ? errors.map(e => ({ message: `the model does not validate: ${e.message}`, range: e.range }))
-                    : [{ message: 'the model has syntax errors', range: result.model.range }]
-            }
+                reasons: errors.length
+                    ? errors.map(e => ({ message: `the model does not validate: ${e.message}`, range: e.range }))
+                    : [{ message: 'the model has syntax errors', range: result.model.range }],
+            },
         };
     }
     return deriveBound(result.model);
@@ -76,7 +89,8 @@ function summarize(terms: BoundTerm[], lhs: string): { text: string; latex: stri
         const start = lhs.replace(/^−log p\((.*)\) ≤ $/, '$1');
         return { text: lhs + parts.join(' + '), latex: `-\\log p_\\theta(${start}) \\le ` + partsL.join(' + ') };
     }
-    let text = lhs, latex = lhs.replace('ELBO', '\\mathrm{ELBO}').replace('L_k', 'L_k');
+    let text = lhs,
+        latex = lhs.replace('ELBO', '\\mathrm{ELBO}').replace('L_k', 'L_k');
     inBound.forEach((t, i) => {
         const neg = t.text.startsWith('−');
         const body = neg ? t.text.slice(1) : t.text;

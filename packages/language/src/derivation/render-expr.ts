@@ -10,9 +10,19 @@ export type { Notation } from '../distributions/family.js';
 import type { Notation } from '../distributions/family.js';
 
 const GREEK: Record<string, [string, string]> = {
-    alpha: ['α', '\\alpha'], beta: ['β', '\\beta'], gamma: ['γ', '\\gamma'], delta: ['δ', '\\delta'],
-    sigma: ['σ', '\\sigma'], lambda: ['λ', '\\lambda'], mu: ['μ', '\\mu'], eps: ['ε', '\\epsilon'],
-    epsilon: ['ε', '\\epsilon'], theta: ['θ', '\\theta'], phi: ['φ', '\\phi'], tau: ['τ', '\\tau'], rho: ['ρ', '\\rho']
+    alpha: ['α', '\\alpha'],
+    beta: ['β', '\\beta'],
+    gamma: ['γ', '\\gamma'],
+    delta: ['δ', '\\delta'],
+    sigma: ['σ', '\\sigma'],
+    lambda: ['λ', '\\lambda'],
+    mu: ['μ', '\\mu'],
+    eps: ['ε', '\\epsilon'],
+    epsilon: ['ε', '\\epsilon'],
+    theta: ['θ', '\\theta'],
+    phi: ['φ', '\\phi'],
+    tau: ['τ', '\\tau'],
+    rho: ['ρ', '\\rho'],
 };
 
 /** A sequence or network name as a symbol: alphabar → ᾱ, betatilde → β̃, sigma2 → σ2. */
@@ -57,14 +67,22 @@ function render(e: IRExpr, n: Notation, ns: string, outer: number): string {
     const r = (x: IRExpr, p = 0) => render(x, n, ns, p);
     const minus = n === 'text' ? '−' : '-';
     switch (e.kind) {
-        case 'number': return formatNumber(e.value);
-        case 'string': return JSON.stringify(e.value);
-        case 'bool': return String(e.value);
-        case 'symbol': return e.name;
-        case 'constant': return e.name;
-        case 'index': return e.name;
-        case 'variable': return e.index ? e.name + sub(r(e.index), n) : variableName(e.name, n);
-        case 'sequence': return e.index ? symbolName(e.name, n) + sub(r(e.index), n) : symbolName(e.name, n);
+        case 'number':
+            return formatNumber(e.value);
+        case 'string':
+            return JSON.stringify(e.value);
+        case 'bool':
+            return String(e.value);
+        case 'symbol':
+            return e.name;
+        case 'constant':
+            return e.name;
+        case 'index':
+            return e.name;
+        case 'variable':
+            return e.index ? e.name + sub(r(e.index), n) : variableName(e.name, n);
+        case 'sequence':
+            return e.index ? symbolName(e.name, n) + sub(r(e.index), n) : symbolName(e.name, n);
         case 'network': {
             const name = symbolName(e.name, n);
             const param = n === 'text' ? `_${ns}` : `_{\\${ns === 'θ' ? 'theta' : 'phi'}}`;
@@ -81,7 +99,7 @@ function render(e: IRExpr, n: Notation, ns: string, outer: number): string {
             }
             if ((e.fn === 'prod' || e.fn === 'sum') && e.args[0]?.kind === 'range') {
                 const g = e.args[0];
-                const big = n === 'text' ? (e.fn === 'prod' ? 'Π' : 'Σ') : (e.fn === 'prod' ? '\\prod' : '\\sum');
+                const big = n === 'text' ? (e.fn === 'prod' ? 'Π' : 'Σ') : e.fn === 'prod' ? '\\prod' : '\\sum';
                 return `${big}${n === 'text' ? `_{s=${r(g.lower)}..${r(g.upper)}}` : `_{s=${r(g.lower)}}^{${r(g.upper)}}`} ${symbolName(g.base, n)}_s`;
             }
             const fn = n === 'latex' ? functionSpec(e.fn).latex : e.fn;
@@ -104,9 +122,12 @@ function render(e: IRExpr, n: Notation, ns: string, outer: number): string {
             const s = left + op + right;
             return p < outer ? (n === 'latex' ? `\\left(${s}\\right)` : `(${s})`) : s;
         }
-        case 'slice': return `${r(e.base, 5)}[${e.lower}:${e.upper}]`;
-        case 'range': return `${symbolName(e.base, n)}[${r(e.lower)}..${r(e.upper)}]`;
-        case 'list': return `[${e.items.map(a => r(a)).join(', ')}]`;
+        case 'slice':
+            return `${r(e.base, 5)}[${e.lower}:${e.upper}]`;
+        case 'range':
+            return `${symbolName(e.base, n)}[${r(e.lower)}..${r(e.upper)}]`;
+        case 'list':
+            return `[${e.items.map(a => r(a)).join(', ')}]`;
     }
 }
 
@@ -134,18 +155,43 @@ export function renderDistribution(d: DistributionIR, n: Notation, ns = 'θ'): s
 }
 
 const UNICODE_LATEX: [RegExp, string][] = [
-    [/β̃/g, '\\tilde\\beta'], [/ᾱ/g, '\\bar\\alpha'], [/μ̃/g, '\\tilde\\mu'], [/α/g, '\\alpha'], [/β/g, '\\beta'],
-    [/σ/g, '\\sigma'], [/ε/g, '\\epsilon'], [/μ/g, '\\mu'], [/θ/g, '\\theta'], [/φ/g, '\\phi'], [/λ/g, '\\lambda'], [/π/g, '\\pi'],
-    [/⊙/g, '\\odot'], [/𝒩/g, '\\mathcal{N}'], [/≤/g, '\\le'], [/≥/g, '\\ge'], [/‖/g, '\\|'], [/Σ/g, '\\sum'], [/Π/g, '\\prod'],
-    [/→/g, '\\to'], [/↔/g, '\\leftrightarrow'], [/∞/g, '\\infty'], [/·/g, '\\cdot'], [/²/g, '^2'], [/½/g, '\\tfrac12'], [/√/g, '\\sqrt{}']
+    [/β̃/g, '\\tilde\\beta'],
+    [/ᾱ/g, '\\bar\\alpha'],
+    [/μ̃/g, '\\tilde\\mu'],
+    [/α/g, '\\alpha'],
+    [/β/g, '\\beta'],
+    [/σ/g, '\\sigma'],
+    [/ε/g, '\\epsilon'],
+    [/μ/g, '\\mu'],
+    [/θ/g, '\\theta'],
+    [/φ/g, '\\phi'],
+    [/λ/g, '\\lambda'],
+    [/π/g, '\\pi'],
+    [/⊙/g, '\\odot'],
+    [/𝒩/g, '\\mathcal{N}'],
+    [/≤/g, '\\le'],
+    [/≥/g, '\\ge'],
+    [/‖/g, '\\|'],
+    [/Σ/g, '\\sum'],
+    [/Π/g, '\\prod'],
+    [/→/g, '\\to'],
+    [/↔/g, '\\leftrightarrow'],
+    [/∞/g, '\\infty'],
+    [/·/g, '\\cdot'],
+    [/²/g, '^2'],
+    [/½/g, '\\tfrac12'],
+    [/√/g, '\\sqrt{}'],
 ];
 
 /** A sentence with Unicode math as LaTeX text with inline math: "σ_1² = 0" → \text{$\sigma_1^2$ = 0}. */
 export function textToLatex(s: string): string {
-    let out = s.replace(/\\/g, '\\textbackslash{}').replace(/([&%#])/g, '\\$1').replace(/−/g, '-');
-    // Symbols with their subscripts and superscripts become one inline formula.
-    out = out.replace(/([A-Za-zβ̃ᾱμ̃αβσεμθφλπ⊙𝒩≤≥‖ΣΠ→↔∞·²½√]+)((?:_\{[^}]*\}|_[A-Za-z0-9]+|²)*)/gu, (match, head: string, scripts: string) => {
-        if (!/[^\x00-\x7f]/.test(head) && !scripts) return match;
+    let out = s
+        .replace(/\\/g, '\\textbackslash{}')
+        .replace(/([&%#])/g, '\\$1')
+        .replace(/−/g, '-');
+    // Symbols with their subscripts and superscripts become one inline formula (\u0303 is the combining tilde of β̃ and μ̃).
+    out = out.replace(/([\u0303A-Za-zᾱαβσεμθφλπ⊙𝒩≤≥‖ΣΠ→↔∞·²½√]+)((?:_\{[^}]*\}|_[A-Za-z0-9]+|²)*)/gu, (match, head: string, scripts: string) => {
+        if (!/\P{ASCII}/u.test(head) && !scripts) return match;
         let body = head + scripts.replace(/²/g, '^2');
         for (const [re, cmd] of UNICODE_LATEX) body = body.replace(re, cmd + ' ');
         return `$${body.replace(/ $/, '').replace(/ (?=[_^])/g, '')}$`;

@@ -85,7 +85,9 @@ export function renderFactorMarkdown(d: Derivation, factorId: string): string | 
     for (const t of terms) lines.push(`- \`${t.text}\` — ${estimatorText(t)}${weightText(t).replace(/^\s+/, ' ')}${t.detail[0] ? `: ${t.detail[0].text}` : ''}`);
     const sample = d.sampling.find(s => s.kind === 'factor' && s.factor.id === factorId);
     if (sample && sample.kind === 'factor') {
-        lines.push(`- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : 'not reparameterized: score-function gradient'})`);
+        lines.push(
+            `- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : 'not reparameterized: score-function gradient'})`,
+        );
     }
     return lines.join('\n');
 }
@@ -94,7 +96,9 @@ export function renderFactorMarkdown(d: Derivation, factorId: string): string | 
 export function renderLatex(d: Derivation): string {
     const lines = [`% ${d.model}`, '\\begin{align*}', `  & ${d.summary.latex} \\\\`];
     for (const t of d.terms) {
-        lines.push(`  & ${t.latex} && \\text{${estimatorText(t)}${t.inBound ? '' : ', surrogate'}${t.weight.value !== 1 ? `, weight ${t.weight.display ?? t.weight.value}` : ''}} \\\\`);
+        lines.push(
+            `  & ${t.latex} && \\text{${estimatorText(t)}${t.inBound ? '' : ', surrogate'}${t.weight.value !== 1 ? `, weight ${t.weight.display ?? t.weight.value}` : ''}} \\\\`,
+        );
         for (const detail of t.detail) lines.push(`  & \\quad ${detail.latex} \\\\`);
     }
     lines.push('\\end{align*}');
@@ -114,18 +118,37 @@ export function toJson(result: DerivationResult): unknown {
     if (!result.ok) return { model: result.failure.model, ok: false, reasons: result.failure.reasons };
     const d = result.derivation;
     return {
-        model: d.model, ok: true, structure: d.structure, summary: d.summary,
-        objective: d.objective, dimensions: d.dimensions,
+        model: d.model,
+        ok: true,
+        structure: d.structure,
+        summary: d.summary,
+        objective: d.objective,
+        dimensions: d.dimensions,
         terms: d.terms.map(t => ({
-            id: t.id, kind: t.kind, estimator: t.estimator, sign: t.sign, inBound: t.inBound, weight: t.weight,
-            learned: t.learned, text: t.text, latex: t.latex, detail: t.detail,
-            factors: t.factors, computation: t.computation, ...(t.variable ? { variable: t.variable } : {})
+            id: t.id,
+            kind: t.kind,
+            estimator: t.estimator,
+            sign: t.sign,
+            inBound: t.inBound,
+            weight: t.weight,
+            learned: t.learned,
+            text: t.text,
+            latex: t.latex,
+            detail: t.detail,
+            factors: t.factors,
+            computation: t.computation,
+            ...(t.variable ? { variable: t.variable } : {}),
         })),
-        sampling: d.sampling, chains: d.chains, steps: d.steps, correspondence: d.correspondence
+        sampling: d.sampling,
+        chains: d.chains,
+        steps: d.steps,
+        correspondence: d.correspondence,
     };
 }
 
 /** Why a model has no bound, as text. */
 export function renderFailure(result: Extract<DerivationResult, { ok: false }>): string {
-    return `model ${result.failure.model}: no bound\n` + result.failure.reasons.map(r => `  ${r.range.start.line + 1}:${r.range.start.character + 1}: ${r.message}`).join('\n') + '\n';
+    return (
+        `model ${result.failure.model}: no bound\n` + result.failure.reasons.map(r => `  ${r.range.start.line + 1}:${r.range.start.character + 1}: ${r.message}`).join('\n') + '\n'
+    );
 }

@@ -13,36 +13,82 @@ const step = (text: string, latex: string, reason: string): DerivationStep => ({
 export function latentSteps(model: ModelIR, q: { text: string; latex: string }): DerivationStep[] {
     const zs = model.variables.filter(v => v.role === 'latent').map(v => v.name);
     const xs = model.variables.filter(v => v.role === 'observed').map(v => v.name);
-    const z = zs.map(n => variableName(n, 'text')).join(', '), zl = zs.map(n => variableName(n, 'latex')).join(', ');
-    const x = xs.map(n => variableName(n, 'text')).join(', '), xl = xs.map(n => variableName(n, 'latex')).join(', ');
-    const Q = `q(${z} | ${x})`, Ql = `q_\\phi(${zl} \\mid ${xl})`;
-    const E = `E_${Q}`, El = `\\mathbb{E}_{${Ql}}`;
-    const KLpost = `KL(${Q} ‖ p(${z} | ${x}))`, KLpostL = `D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl} \\mid ${xl})]`;
+    const z = zs.map(n => variableName(n, 'text')).join(', '),
+        zl = zs.map(n => variableName(n, 'latex')).join(', ');
+    const x = xs.map(n => variableName(n, 'text')).join(', '),
+        xl = xs.map(n => variableName(n, 'latex')).join(', ');
+    const Q = `q(${z} | ${x})`,
+        Ql = `q_\\phi(${zl} \\mid ${xl})`;
+    const E = `E_${Q}`,
+        El = `\\mathbb{E}_{${Ql}}`;
+    const KLpost = `KL(${Q} ‖ p(${z} | ${x}))`,
+        KLpostL = `D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl} \\mid ${xl})]`;
     const p = model.factors.filter(f => f.kind === 'p');
     return [
         step(`${KLpost} = ${E}[log ${Q} − log p(${z} | ${x})]`, `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${zl} \\mid ${xl})]`, 'definition of the KL divergence'),
-        step(`${KLpost} = ${E}[log ${Q} − log (p(${x} | ${z}) p(${z}) / p(${x}))]`, `${KLpostL} = ${El}\\left[\\log ${Ql} - \\log \\frac{p_\\theta(${xl} \\mid ${zl}) p_\\theta(${zl})}{p_\\theta(${xl})}\\right]`, "Bayes' rule"),
-        step(`${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z}) + log p(${x})]`, `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl}) + \\log p_\\theta(${xl})]`, 'log rules'),
-        step(`${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z})] + log p(${x})`, `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl})] + \\log p_\\theta(${xl})`, `log p(${x}) does not depend on ${z}: it leaves the expectation`),
-        step(`log p(${x}) − ${KLpost} = ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`, `\\log p_\\theta(${xl}) - ${KLpostL} = ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`, 'rearrange; definition of the KL divergence'),
-        step(`log p(${x}) ≥ ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`, `\\log p_\\theta(${xl}) \\ge ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`, 'the KL divergence is ≥ 0: the evidence lower bound (ELBO)'),
-        step(`with p(${x}, ${z}) = ${p.map(f => factorHead(f, 'text')).join(' ')} and ${Q} = ${q.text}: each latent's factors pair into a KL term, each observed factor into an expected log-likelihood`,
-            `p_\\theta(${xl}, ${zl}) = ${p.map(f => factorHead(f, 'latex')).join('\\,')},\\; ${Ql} = ${q.latex}`, 'the factorization declared in the model')
+        step(
+            `${KLpost} = ${E}[log ${Q} − log (p(${x} | ${z}) p(${z}) / p(${x}))]`,
+            `${KLpostL} = ${El}\\left[\\log ${Ql} - \\log \\frac{p_\\theta(${xl} \\mid ${zl}) p_\\theta(${zl})}{p_\\theta(${xl})}\\right]`,
+            "Bayes' rule",
+        ),
+        step(
+            `${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z}) + log p(${x})]`,
+            `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl}) + \\log p_\\theta(${xl})]`,
+            'log rules',
+        ),
+        step(
+            `${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z})] + log p(${x})`,
+            `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl})] + \\log p_\\theta(${xl})`,
+            `log p(${x}) does not depend on ${z}: it leaves the expectation`,
+        ),
+        step(
+            `log p(${x}) − ${KLpost} = ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`,
+            `\\log p_\\theta(${xl}) - ${KLpostL} = ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`,
+            'rearrange; definition of the KL divergence',
+        ),
+        step(
+            `log p(${x}) ≥ ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`,
+            `\\log p_\\theta(${xl}) \\ge ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`,
+            'the KL divergence is ≥ 0: the evidence lower bound (ELBO)',
+        ),
+        step(
+            `with p(${x}, ${z}) = ${p.map(f => factorHead(f, 'text')).join(' ')} and ${Q} = ${q.text}: each latent's factors pair into a KL term, each observed factor into an expected log-likelihood`,
+            `p_\\theta(${xl}, ${zl}) = ${p.map(f => factorHead(f, 'latex')).join('\\,')},\\; ${Ql} = ${q.latex}`,
+            'the factorization declared in the model',
+        ),
     ];
 }
 
 export function chainSteps(c: ChainDerivation): DerivationStep[] {
-    const x = c.chain, x0 = variableName(c.start, 'text'), x0l = variableName(c.start, 'latex');
+    const x = c.chain,
+        x0 = variableName(c.start, 'text'),
+        x0l = variableName(c.start, 'latex');
     return [
-        step(`log p(x) ≥ E_q(z|x)[log p(x, z) / q(z | x)]`, `\\log p_\\theta(\\mathbf{x}) \\ge \\mathbb{E}_{q_\\phi}\\left[\\log \\frac{p_\\theta(\\mathbf{x}, \\mathbf{z})}{q_\\phi(\\mathbf{z} \\mid \\mathbf{x})}\\right]`, 'the ELBO of a VAE, log rules and Bayes\' rule: p(x | z) p(z) = p(x, z)'),
-        step(`−log p(${x0}) ≤ E_q[−log p(${x}_0:T) / q(${x}_1:T | ${x0})]`, `-\\log p_\\theta(${x0l}) \\le \\mathbb{E}_q\\left[-\\log \\frac{p_\\theta(${x}_{0:T})}{q(${x}_{1:T} \\mid ${x0l})}\\right]`, `z = ${x}_1:T, p_θ(x, z) = p_θ(${x}_0:T), q_φ(z | x) = q(${x}_1:T | ${x0}); negate both sides: "the usual variational bound" (Ho et al. eq. 3)`),
-        step(`= E_q[−log p(${x}_T) − Σ_{t≥1} log p(${x}_{t−1} | ${x}_t) / q(${x}_t | ${x}_{t−1})]`, `= \\mathbb{E}_q\\left[-\\log p(${x}_T) - \\sum_{t \\ge 1} \\log \\frac{p_\\theta(${x}_{t-1} \\mid ${x}_t)}{q(${x}_t \\mid ${x}_{t-1})}\\right]`, 'the Markov factorizations of p and q; log rules'),
-        step(`= E_q[−log p(${x}_T) − Σ_{t>1} log (p(${x}_{t−1} | ${x}_t) / q(${x}_{t−1} | ${x}_t, ${x0}) · q(${x}_{t−1} | ${x0}) / q(${x}_t | ${x0})) − log p(${x0} | ${x}_1) / q(${x}_1 | ${x0})]`,
+        step(
+            `log p(x) ≥ E_q(z|x)[log p(x, z) / q(z | x)]`,
+            `\\log p_\\theta(\\mathbf{x}) \\ge \\mathbb{E}_{q_\\phi}\\left[\\log \\frac{p_\\theta(\\mathbf{x}, \\mathbf{z})}{q_\\phi(\\mathbf{z} \\mid \\mathbf{x})}\\right]`,
+            "the ELBO of a VAE, log rules and Bayes' rule: p(x | z) p(z) = p(x, z)",
+        ),
+        step(
+            `−log p(${x0}) ≤ E_q[−log p(${x}_0:T) / q(${x}_1:T | ${x0})]`,
+            `-\\log p_\\theta(${x0l}) \\le \\mathbb{E}_q\\left[-\\log \\frac{p_\\theta(${x}_{0:T})}{q(${x}_{1:T} \\mid ${x0l})}\\right]`,
+            `z = ${x}_1:T, p_θ(x, z) = p_θ(${x}_0:T), q_φ(z | x) = q(${x}_1:T | ${x0}); negate both sides: "the usual variational bound" (Ho et al. eq. 3)`,
+        ),
+        step(
+            `= E_q[−log p(${x}_T) − Σ_{t≥1} log p(${x}_{t−1} | ${x}_t) / q(${x}_t | ${x}_{t−1})]`,
+            `= \\mathbb{E}_q\\left[-\\log p(${x}_T) - \\sum_{t \\ge 1} \\log \\frac{p_\\theta(${x}_{t-1} \\mid ${x}_t)}{q(${x}_t \\mid ${x}_{t-1})}\\right]`,
+            'the Markov factorizations of p and q; log rules',
+        ),
+        step(
+            `= E_q[−log p(${x}_T) − Σ_{t>1} log (p(${x}_{t−1} | ${x}_t) / q(${x}_{t−1} | ${x}_t, ${x0}) · q(${x}_{t−1} | ${x0}) / q(${x}_t | ${x0})) − log p(${x0} | ${x}_1) / q(${x}_1 | ${x0})]`,
             `= \\mathbb{E}_q\\left[-\\log p(${x}_T) - \\sum_{t>1} \\log \\frac{p_\\theta(${x}_{t-1} \\mid ${x}_t)}{q(${x}_{t-1} \\mid ${x}_t, ${x0l})} \\frac{q(${x}_{t-1} \\mid ${x0l})}{q(${x}_t \\mid ${x0l})} - \\log \\frac{p_\\theta(${x0l} \\mid ${x}_1)}{q(${x}_1 \\mid ${x0l})}\\right]`,
-            `Bayes' rule on q(${x}_t | ${x}_{t−1}) = q(${x}_t | ${x}_{t−1}, ${x0}) (Markov)`),
-        step(`= E_q[KL(q(${x}_T | ${x0}) ‖ p(${x}_T)) + Σ_{t>1} KL(q(${x}_{t−1} | ${x}_t, ${x0}) ‖ p(${x}_{t−1} | ${x}_t)) − log p(${x0} | ${x}_1)] = L_T + Σ_{t>1} L_{t−1} + L_0`,
+            `Bayes' rule on q(${x}_t | ${x}_{t−1}) = q(${x}_t | ${x}_{t−1}, ${x0}) (Markov)`,
+        ),
+        step(
+            `= E_q[KL(q(${x}_T | ${x0}) ‖ p(${x}_T)) + Σ_{t>1} KL(q(${x}_{t−1} | ${x}_t, ${x0}) ‖ p(${x}_{t−1} | ${x}_t)) − log p(${x0} | ${x}_1)] = L_T + Σ_{t>1} L_{t−1} + L_0`,
             `= \\mathbb{E}_q\\left[D_{\\mathrm{KL}}(q(${x}_T \\mid ${x0l}) \\| p(${x}_T)) + \\sum_{t>1} D_{\\mathrm{KL}}(q(${x}_{t-1} \\mid ${x}_t, ${x0l}) \\| p_\\theta(${x}_{t-1} \\mid ${x}_t)) - \\log p_\\theta(${x0l} \\mid ${x}_1)\\right]`,
-            'the ratios q(x_{t−1} | x_0)/q(x_t | x_0) telescope; definition of the KL divergence (Ho et al. eq. 5)')
+            'the ratios q(x_{t−1} | x_0)/q(x_t | x_0) telescope; definition of the KL divergence (Ho et al. eq. 5)',
+        ),
     ];
 }
 
@@ -51,6 +97,6 @@ export function iwaeStep(k: number): DerivationStep {
     return step(
         `log p(x) = log E[(1/${k}) Σ_i p(x, z_i) / q(z_i | x)] ≥ E[log (1/${k}) Σ_i p(x, z_i) / q(z_i | x)] = L_${k} ≥ ELBO`,
         `\\log p_\\theta(x) = \\log \\mathbb{E}\\left[\\frac{1}{${k}}\\sum_{i=1}^{${k}} \\frac{p_\\theta(x, z_i)}{q_\\phi(z_i \\mid x)}\\right] \\ge \\mathbb{E}\\left[\\log \\frac{1}{${k}}\\sum_{i=1}^{${k}} \\frac{p_\\theta(x, z_i)}{q_\\phi(z_i \\mid x)}\\right] = L_{${k}}`,
-        `k = ${k} independent samples z_i ~ q: their average weight is an unbiased estimate of p(x); Jensen's inequality (Burda et al. 2015, eq. 8)`
+        `k = ${k} independent samples z_i ~ q: their average weight is an unbiased estimate of p(x); Jensen's inequality (Burda et al. 2015, eq. 8)`,
     );
 }

@@ -118,19 +118,28 @@ export type Computation =
      * mass on each of `bins` levels of [low, high]) for bits/dim comparable with the papers.
      */
     | {
-        kind: 'chain-decoder'; chain: string; variable: VariableRef; distribution: DistributionIR; form: LikelihoodForm;
-        discretized?: { bins: number; low: number; high: number };
-        stopGradient?: StopGradient;
-    }
+          kind: 'chain-decoder';
+          chain: string;
+          variable: VariableRef;
+          distribution: DistributionIR;
+          form: LikelihoodForm;
+          discretized?: { bins: number; low: number; high: number };
+          stopGradient?: StopGradient;
+      }
     /**
      * L_simple: E_{t ~ Uniform{from..to}, ε} ‖target − net(x_t, t)‖², averaged (not summed) over
      * dimensions as in Ho et al.'s code; x_t = sqrt(ᾱ_t)·x_0 + sqrt(1 − ᾱ_t)·ε.
      */
     | {
-        kind: 'chain-simple'; chain: string; from: number; to: number; network: string; target: 'epsilon' | 'x0' | 'mean';
-        /** The network call as written in the reverse mean (`eps(x[t], t)`): its arguments, with x[t] the sampled x_t. */
-        call: Extract<IRExpr, { kind: 'network' }>;
-    };
+          kind: 'chain-simple';
+          chain: string;
+          from: number;
+          to: number;
+          network: string;
+          target: 'epsilon' | 'x0' | 'mean';
+          /** The network call as written in the reverse mean (`eps(x[t], t)`): its arguments, with x[t] the sampled x_t. */
+          call: Extract<IRExpr, { kind: 'network' }>;
+      };
 
 /**
  * Which closed form of the KL applies: a registry id (`normal-standard-normal`, `normal-normal`,
@@ -173,31 +182,31 @@ export interface BoundTerm {
 /** One step of drawing the latents from q, in order (parents before children). */
 export type SamplingStep =
     | {
-        kind: 'factor';
-        variable: VariableRef;
-        factor: FactorRef;
-        distribution: DistributionIR;
-        /** z = μ + σ ⊙ ε (Normal, Laplace); false for discrete families. */
-        reparameterized: boolean;
-        /** The gradient estimator through this sample. */
-        gradient: 'reparameterization' | 'score-function';
-        /** Samples per example (L, or k for the importance-weighted bound). */
-        samples: number;
-    }
+          kind: 'factor';
+          variable: VariableRef;
+          factor: FactorRef;
+          distribution: DistributionIR;
+          /** z = μ + σ ⊙ ε (Normal, Laplace); false for discrete families. */
+          reparameterized: boolean;
+          /** The gradient estimator through this sample. */
+          gradient: 'reparameterization' | 'score-function';
+          /** Samples per example (L, or k for the importance-weighted bound). */
+          samples: number;
+      }
     | {
-        /**
-         * x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, t ~ Uniform{from..to} (t = from when from = to), from the
-         * derived marginal. The chain terms read the step whose range is theirs.
-         */
-        kind: 'chain-marginal';
-        chain: string;
-        from: number;
-        to: number;
-        /** Coefficient arrays (indexed by t − lower) in `ChainDerivation.coefficients`. */
-        mean: 'marginalMean';
-        variance: 'marginalVar';
-        reparameterized: true;
-    };
+          /**
+           * x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε, t ~ Uniform{from..to} (t = from when from = to), from the
+           * derived marginal. The chain terms read the step whose range is theirs.
+           */
+          kind: 'chain-marginal';
+          chain: string;
+          from: number;
+          to: number;
+          /** Coefficient arrays (indexed by t − lower) in `ChainDerivation.coefficients`. */
+          mean: 'marginalMean';
+          variance: 'marginalVar';
+          reparameterized: true;
+      };
 
 // ---------------------------------------------------------------- chains
 

@@ -15,7 +15,7 @@ export const bernoulli: DistributionSpec = {
     doc: 'Bernoulli distribution on {0, 1}. Give probs (in [0, 1]) or logits.',
     parameters: [
         { name: 'probs', positional: true, domain: 'probability', doc: 'the probability π of a 1' },
-        { name: 'logits', domain: 'real', doc: 'the log-odds log π/(1 − π)' }
+        { name: 'logits', domain: 'real', doc: 'the log-odds log π/(1 − π)' },
     ],
     alternatives: [{ names: ['probs', 'logits'] }],
     support: 'binary',
@@ -35,21 +35,28 @@ export const bernoulli: DistributionSpec = {
         const p = o.exp(logP);
         return o.neg(o.add(o.mul(p, logP), o.mul(o.sub(o.constant(1), p), log1mP)));
     },
-    kl: [{
-        formula: 'bernoulli-bernoulli', p: 'Bernoulli',
-        // π_q (log π_q − log π_p) + (1 − π_q)(log(1 − π_q) − log(1 − π_p))
-        compute(o, q, p) {
-            const lq = logs(o, q), lp = logs(o, p);
-            const piQ = o.exp(lq.logP);
-            return o.add(o.mul(piQ, o.sub(lq.logP, lp.logP)), o.mul(o.sub(o.constant(1), piQ), o.sub(lq.log1mP, lp.log1mP)));
+    kl: [
+        {
+            formula: 'bernoulli-bernoulli',
+            p: 'Bernoulli',
+            // π_q (log π_q − log π_p) + (1 − π_q)(log(1 − π_q) − log(1 − π_p))
+            compute(o, q, p) {
+                const lq = logs(o, q),
+                    lp = logs(o, p);
+                const piQ = o.exp(lq.logP);
+                return o.add(o.mul(piQ, o.sub(lq.logP, lp.logP)), o.mul(o.sub(o.constant(1), piQ), o.sub(lq.log1mP, lp.log1mP)));
+            },
+            detail: (_q, _p, cond) => [
+                {
+                    text: `closed form (Bernoulli ‖ Bernoulli)${cond}: Σ_j [π_q log(π_q/π_p) + (1 − π_q) log((1 − π_q)/(1 − π_p))]`,
+                    latex: '\\sum_j \\left[\\pi_q \\log\\frac{\\pi_q}{\\pi_p} + (1 - \\pi_q)\\log\\frac{1 - \\pi_q}{1 - \\pi_p}\\right]',
+                },
+            ],
         },
-        detail: (_q, _p, cond) => [{
-            text: `closed form (Bernoulli ‖ Bernoulli)${cond}: Σ_j [π_q log(π_q/π_p) + (1 − π_q) log((1 − π_q)/(1 − π_p))]`,
-            latex: '\\sum_j \\left[\\pi_q \\log\\frac{\\pi_q}{\\pi_p} + (1 - \\pi_q)\\log\\frac{1 - \\pi_q}{1 - \\pi_p}\\right]'
-        }]
-    }],
+    ],
     likelihoodForm: () => ({ kind: 'bernoulli-cross-entropy' }),
-    render: (d, n, r) => (d.params['logits']
-        ? `Bernoulli(${n === 'text' ? 'sigmoid' : '\\mathrm{sigmoid}'}(${r(d.params['logits'])}))`
-        : `Bernoulli(${d.params['probs'] ? r(d.params['probs']) : '?'})`)
+    render: (d, n, r) =>
+        d.params['logits']
+            ? `Bernoulli(${n === 'text' ? 'sigmoid' : '\\mathrm{sigmoid}'}(${r(d.params['logits'])}))`
+            : `Bernoulli(${d.params['probs'] ? r(d.params['probs']) : '?'})`,
 };

@@ -10,7 +10,7 @@ export const categorical: DistributionSpec = {
     doc: 'Categorical distribution over the last axis. Give logits or probs.',
     parameters: [
         { name: 'logits', positional: true, domain: 'real', doc: 'unnormalized log-probabilities of the categories' },
-        { name: 'probs', domain: 'probability', doc: 'the probabilities of the categories (summing to 1)' }
+        { name: 'probs', domain: 'probability', doc: 'the probabilities of the categories (summing to 1)' },
     ],
     alternatives: [{ names: ['logits', 'probs'] }],
     support: 'categorical',
@@ -28,19 +28,25 @@ export const categorical: DistributionSpec = {
         const lp = logProbs(o, c);
         return o.neg(o.mul(o.exp(lp), lp));
     },
-    kl: [{
-        formula: 'categorical-categorical', p: 'Categorical',
-        compute(o, q, p) {
-            const lq = logProbs(o, q);
-            return o.mul(o.exp(lq), o.sub(lq, logProbs(o, p)));
+    kl: [
+        {
+            formula: 'categorical-categorical',
+            p: 'Categorical',
+            compute(o, q, p) {
+                const lq = logProbs(o, q);
+                return o.mul(o.exp(lq), o.sub(lq, logProbs(o, p)));
+            },
+            detail: (_q, _p, cond) => [
+                {
+                    text: `closed form (Categorical ‖ Categorical)${cond}: Σ_k π_q,k log(π_q,k/π_p,k)`,
+                    latex: '\\sum_k \\pi_{q,k} \\log\\frac{\\pi_{q,k}}{\\pi_{p,k}}',
+                },
+            ],
         },
-        detail: (_q, _p, cond) => [{
-            text: `closed form (Categorical ‖ Categorical)${cond}: Σ_k π_q,k log(π_q,k/π_p,k)`,
-            latex: '\\sum_k \\pi_{q,k} \\log\\frac{\\pi_{q,k}}{\\pi_{p,k}}'
-        }]
-    }],
+    ],
     likelihoodForm: () => ({ kind: 'categorical' }),
-    render: (d, n, r) => (d.params['logits']
-        ? `Categorical(${n === 'text' ? 'softmax' : '\\mathrm{softmax}'}(${r(d.params['logits'])}))`
-        : `Categorical(${d.params['probs'] ? r(d.params['probs']) : '?'})`)
+    render: (d, n, r) =>
+        d.params['logits']
+            ? `Categorical(${n === 'text' ? 'softmax' : '\\mathrm{softmax}'}(${r(d.params['logits'])}))`
+            : `Categorical(${d.params['probs'] ? r(d.params['probs']) : '?'})`,
 };

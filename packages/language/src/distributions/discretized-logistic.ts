@@ -7,19 +7,18 @@ import type { Canonical, DistributionSpec } from './family.js';
 import { logSigmoid, type TensorOps } from './ops.js';
 
 /** Half the distance between two levels. */
-const halfBin = <T>(o: TensorOps<T>, c: Canonical<T>): T =>
-    o.div(o.div(o.sub(c['high']!, c['low']!), o.sub(c['bins']!, o.constant(1))), o.constant(2));
+const halfBin = <T>(o: TensorOps<T>, c: Canonical<T>): T => o.div(o.div(o.sub(c['high']!, c['low']!), o.sub(c['bins']!, o.constant(1))), o.constant(2));
 
 export const discretizedLogistic: DistributionSpec = {
     name: 'DiscretizedLogistic',
-    doc: 'Discretized logistic (Salimans et al. 2017): a logistic with location mean and scale (or logscale), binned to `bins` levels of [low, high] (the observed data\'s range by default).',
+    doc: "Discretized logistic (Salimans et al. 2017): a logistic with location mean and scale (or logscale), binned to `bins` levels of [low, high] (the observed data's range by default).",
     parameters: [
         { name: 'mean', positional: true, domain: 'real', doc: 'the location μ' },
         { name: 'scale', positional: true, domain: 'positive', doc: 'the scale s' },
         { name: 'logscale', domain: 'real', doc: 'the log-scale' },
         { name: 'bins', domain: 'count', default: 256, doc: 'the number of levels (256 for 8-bit data)' },
         { name: 'low', domain: 'real', fromData: 'low', doc: 'the lowest level' },
-        { name: 'high', domain: 'real', fromData: 'high', doc: 'the highest level' }
+        { name: 'high', domain: 'real', fromData: 'high', doc: 'the highest level' },
     ],
     alternatives: [{ names: ['mean'] }, { names: ['scale', 'logscale'] }, { names: ['low'] }, { names: ['high'] }],
     support: 'grid',
@@ -28,8 +27,12 @@ export const discretizedLogistic: DistributionSpec = {
     canonical(o, p) {
         const logScale = p.has('logscale') ? p.get('logscale') : o.log(p.get('scale'));
         return {
-            mean: p.get('mean'), logScale, invScale: o.exp(o.neg(logScale)),
-            bins: p.has('bins') ? p.get('bins') : o.constant(256), low: p.get('low'), high: p.get('high')
+            mean: p.get('mean'),
+            logScale,
+            invScale: o.exp(o.neg(logScale)),
+            bins: p.has('bins') ? p.get('bins') : o.constant(256),
+            low: p.get('low'),
+            high: p.get('high'),
         };
     },
     // First bin log σ(plus), last bin log(1 − σ(minus)), else log(σ(plus) − σ(minus)) floored at 1e−12.
@@ -55,7 +58,7 @@ export const discretizedLogistic: DistributionSpec = {
         const p = d.params;
         const scale = p['scale'] ? r(p['scale']) : p['logscale'] ? `${n === 'text' ? 'exp' : '\\exp'}(${r(p['logscale'])})` : '?';
         return `${n === 'text' ? 'DiscretizedLogistic' : '\\mathrm{DiscretizedLogistic}'}(${p['mean'] ? r(p['mean']) : '?'}, ${scale})`;
-    }
+    },
 };
 
 /** The level nearest to y, inside [low, high]. */

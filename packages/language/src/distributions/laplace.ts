@@ -6,7 +6,7 @@ export const laplace: DistributionSpec = {
     doc: 'Laplace distribution with location (mean) and scale.',
     parameters: [
         { name: 'mean', positional: true, domain: 'real', doc: 'the location μ (the mean)' },
-        { name: 'scale', positional: true, domain: 'positive', doc: 'the scale b' }
+        { name: 'scale', positional: true, domain: 'positive', doc: 'the scale b' },
     ],
     alternatives: [{ names: ['mean'] }, { names: ['scale'] }],
     support: 'real',
@@ -27,5 +27,5 @@ export const laplace: DistributionSpec = {
     entropy: (o, c) => o.add(o.constant(1), o.log(o.mul(o.constant(2), c['scale']!))),
     kl: [],
     likelihoodForm: () => ({ kind: 'laplace' }),
-    render: (d, _n, r) => `Laplace(${d.params['mean'] ? r(d.params['mean']) : '0'}, ${d.params['scale'] ? r(d.params['scale']) : '1'})`
+    render: (d, _n, r) => `Laplace(${d.params['mean'] ? r(d.params['mean']) : '0'}, ${d.params['scale'] ? r(d.params['scale']) : '1'})`,
 };

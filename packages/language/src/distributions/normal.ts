@@ -47,7 +47,7 @@ export const normal: DistributionSpec = {
         { name: 'mean', positional: true, domain: 'real', doc: 'the mean μ' },
         { name: 'std', positional: true, domain: 'positive', doc: 'the standard deviation σ' },
         { name: 'var', domain: 'positive', doc: 'the variance σ²' },
-        { name: 'logvar', domain: 'real', doc: 'the log-variance' }
+        { name: 'logvar', domain: 'real', doc: 'the log-variance' },
     ],
     alternatives: [{ names: ['mean'] }, { names: ['std', 'var', 'logvar'], default: { name: 'std', value: 1 } }],
     support: 'real',
@@ -78,23 +78,34 @@ export const normal: DistributionSpec = {
     entropy: (o, c) => o.mul(o.constant(0.5), o.add(o.constant(Math.log(2 * Math.PI) + 1), c['logVariance']!)),
     kl: [
         {
-            formula: 'normal-standard-normal', p: 'Normal',
+            formula: 'normal-standard-normal',
+            p: 'Normal',
             applies: isStandardNormal,
             // ½ (μ² + σ² − 1 − log σ²) (Kingma & Welling 2013, appendix B)
             compute: (o, q) => o.mul(o.constant(0.5), o.sub(o.sub(o.add(o.square(q['mean']!), q['variance']!), o.constant(1)), q['logVariance']!)),
             detail: (q, _p, cond, r) => [
-                { text: `closed form (diagonal Normal ‖ standard Normal)${cond}: −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²)`, latex: '-\\tfrac{1}{2} \\sum_j \\left(1 + \\log\\sigma_j^2 - \\mu_j^2 - \\sigma_j^2\\right)' },
-                { text: `where ${describeNormal(q, 'text', 'φ', r)}`, latex: describeNormal(q, 'latex', 'φ', r) }
-            ]
+                {
+                    text: `closed form (diagonal Normal ‖ standard Normal)${cond}: −½ Σ_j (1 + log σ_j² − μ_j² − σ_j²)`,
+                    latex: '-\\tfrac{1}{2} \\sum_j \\left(1 + \\log\\sigma_j^2 - \\mu_j^2 - \\sigma_j^2\\right)',
+                },
+                { text: `where ${describeNormal(q, 'text', 'φ', r)}`, latex: describeNormal(q, 'latex', 'φ', r) },
+            ],
         },
         {
-            formula: 'normal-normal', p: 'Normal',
+            formula: 'normal-normal',
+            p: 'Normal',
             compute: klNormalNormal,
             detail: (q, p, cond, r) => [
-                { text: `closed form (diagonal Normal ‖ Normal)${cond}: ½ Σ_j [log σ_p,j²/σ_q,j² + (σ_q,j² + (μ_q,j − μ_p,j)²)/σ_p,j² − 1]`, latex: '\\tfrac{1}{2} \\sum_j \\left[\\log\\frac{\\sigma_{p,j}^2}{\\sigma_{q,j}^2} + \\frac{\\sigma_{q,j}^2 + (\\mu_{q,j} - \\mu_{p,j})^2}{\\sigma_{p,j}^2} - 1\\right]' },
-                { text: `q: ${describeNormal(q, 'text', 'φ', r)};  p: ${describeNormal(p, 'text', 'θ', r)}`, latex: `q: ${describeNormal(q, 'latex', 'φ', r)};\\; p: ${describeNormal(p, 'latex', 'θ', r)}` }
-            ]
-        }
+                {
+                    text: `closed form (diagonal Normal ‖ Normal)${cond}: ½ Σ_j [log σ_p,j²/σ_q,j² + (σ_q,j² + (μ_q,j − μ_p,j)²)/σ_p,j² − 1]`,
+                    latex: '\\tfrac{1}{2} \\sum_j \\left[\\log\\frac{\\sigma_{p,j}^2}{\\sigma_{q,j}^2} + \\frac{\\sigma_{q,j}^2 + (\\mu_{q,j} - \\mu_{p,j})^2}{\\sigma_{p,j}^2} - 1\\right]',
+                },
+                {
+                    text: `q: ${describeNormal(q, 'text', 'φ', r)};  p: ${describeNormal(p, 'text', 'θ', r)}`,
+                    latex: `q: ${describeNormal(q, 'latex', 'φ', r)};\\; p: ${describeNormal(p, 'latex', 'θ', r)}`,
+                },
+            ],
+        },
     ],
     likelihoodForm(d, dimensions, known) {
         const v = normalVariance(d, known);
@@ -106,9 +117,17 @@ export const normal: DistributionSpec = {
         const p = d.params;
         const mean = p['mean'] ? r(p['mean']) : '0';
         const std = p['std'];
-        const variance = p['var'] ? r(p['var'])
-            : std ? (std.kind === 'number' && std.value === 1 ? '1' : `${r(std).includes(' ') ? `(${r(std)})` : r(std)}${n === 'text' ? '²' : '^2'}`)
-                : p['logvar'] ? (n === 'text' ? `exp(${r(p['logvar'])})` : `\\exp(${r(p['logvar'])})`) : '1';
+        const variance = p['var']
+            ? r(p['var'])
+            : std
+              ? std.kind === 'number' && std.value === 1
+                  ? '1'
+                  : `${r(std).includes(' ') ? `(${r(std)})` : r(std)}${n === 'text' ? '²' : '^2'}`
+              : p['logvar']
+                ? n === 'text'
+                    ? `exp(${r(p['logvar'])})`
+                    : `\\exp(${r(p['logvar'])})`
+                : '1';
         return `${n === 'text' ? '𝒩' : '\\mathcal{N}'}(${mean}, ${variance})`;
-    }
+    },
 };

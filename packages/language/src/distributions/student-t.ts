@@ -9,7 +9,7 @@ export const studentT: DistributionSpec = {
     parameters: [
         { name: 'df', positional: true, domain: 'positive', doc: 'the degrees of freedom ν' },
         { name: 'mean', positional: true, domain: 'real', default: 0, doc: 'the location μ (the mean when ν > 1)' },
-        { name: 'scale', positional: true, domain: 'positive', default: 1, doc: 'the scale σ' }
+        { name: 'scale', positional: true, domain: 'positive', default: 1, doc: 'the scale σ' },
     ],
     alternatives: [{ names: ['df'] }],
     support: 'real',
@@ -20,11 +20,12 @@ export const studentT: DistributionSpec = {
     canonical: (o, p) => ({
         df: p.get('df'),
         mean: p.has('mean') ? p.get('mean') : o.constant(0),
-        scale: p.has('scale') ? p.get('scale') : o.constant(1)
+        scale: p.has('scale') ? p.get('scale') : o.constant(1),
     }),
     // log Γ((ν+1)/2) − log Γ(ν/2) − ½ log νπ − log σ − (ν+1)/2 · log(1 + z²/ν),  z = (x − μ)/σ
     logDensity(o, c, x) {
-        const nu = c['df']!, half = o.constant(0.5);
+        const nu = c['df']!,
+            half = o.constant(0.5);
         const z = o.div(o.sub(x, c['mean']!), c['scale']!);
         const normalizer = o.sub(o.sub(lgamma(o, o.mul(half, o.add(nu, o.constant(1)))), lgamma(o, o.mul(half, nu))), o.mul(half, o.log(o.mul(nu, o.constant(Math.PI)))));
         const tail = o.mul(o.mul(half, o.add(nu, o.constant(1))), log1p(o, o.div(o.square(z), nu)));
@@ -40,5 +41,6 @@ export const studentT: DistributionSpec = {
     mean: (_o, c) => c['mean']!,
     kl: [],
     likelihoodForm: () => ({ kind: 'student-t' }),
-    render: (d, n, r) => `${n === 'text' ? 'StudentT' : '\\mathrm{StudentT}'}(${d.params['df'] ? r(d.params['df']) : 'ν'}, ${d.params['mean'] ? r(d.params['mean']) : '0'}, ${d.params['scale'] ? r(d.params['scale']) : '1'})`
+    render: (d, n, r) =>
+        `${n === 'text' ? 'StudentT' : '\\mathrm{StudentT}'}(${d.params['df'] ? r(d.params['df']) : 'ν'}, ${d.params['mean'] ? r(d.params['mean']) : '0'}, ${d.params['scale'] ? r(d.params['scale']) : '1'})`,
 };

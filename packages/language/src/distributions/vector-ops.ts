@@ -16,8 +16,15 @@ function zip(a: Vec, b: Vec, f: (x: number, y: number) => number): Vec {
 export function erfc(x: number): number {
     const z = Math.abs(x);
     const t = 1 / (1 + 0.5 * z);
-    const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-        + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    const r =
+        t *
+        Math.exp(
+            -z * z -
+                1.26551223 +
+                t *
+                    (1.00002368 +
+                        t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        );
     return x >= 0 ? r : 2 - r;
 }
 
@@ -26,8 +33,17 @@ export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** The scalar functions of the registry's algebra, for constant folding anywhere. */
 export const SCALAR = {
-    exp: Math.exp, log: Math.log, sqrt: Math.sqrt, square: (x: number) => x * x, abs: Math.abs, neg: (x: number) => -x,
-    sigmoid, softplus, tanh: Math.tanh, erf: (x: number) => 1 - erfc(x), round: Math.round
+    exp: Math.exp,
+    log: Math.log,
+    sqrt: Math.sqrt,
+    square: (x: number) => x * x,
+    abs: Math.abs,
+    neg: (x: number) => -x,
+    sigmoid,
+    softplus,
+    tanh: Math.tanh,
+    erf: (x: number) => 1 - erfc(x),
+    round: Math.round,
 } as const;
 
 export const vectorOps: TensorOps<Vec> = {
@@ -52,14 +68,19 @@ export const vectorOps: TensorOps<Vec> = {
     tanh: x => x.map(SCALAR.tanh),
     erf: x => x.map(SCALAR.erf),
     round: x => x.map(SCALAR.round),
-    where: (cond, a, b) => zip(cond, zip(a, b, () => 0), c => c).map((c, i) => (c !== 0 ? a[a.length === 1 ? 0 : i]! : b[b.length === 1 ? 0 : i]!)),
+    where: (cond, a, b) =>
+        zip(
+            cond,
+            zip(a, b, () => 0),
+            c => c,
+        ).map((c, i) => (c !== 0 ? a[a.length === 1 ? 0 : i]! : b[b.length === 1 ? 0 : i]!)),
     logSoftmax(x) {
         const m = Math.max(...x);
         const z = Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0)) + m;
         return x.map(v => v - z);
     },
     sumEvent: x => [x.reduce((s, v) => s + v, 0)],
-    stopGradient: x => x
+    stopGradient: x => x,
 };
 
 /** Noise from a source of uniforms (tests give a seeded generator). */
@@ -68,14 +89,15 @@ export function vectorNoise(n: number, uniform: () => number): NoiseSource<Vec> 
     return {
         normal: () => each(() => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())),
         uniform: (low = 0, high = 1) => each(() => low + (high - low) * uniform()),
-        gamma: alpha => each(() => gammaDraw(alpha, uniform))
+        gamma: alpha => each(() => gammaDraw(alpha, uniform)),
     };
 }
 
 /** Gamma(α, 1) by Marsaglia and Tsang (2000), with the α < 1 boost. */
 function gammaDraw(alpha: number, uniform: () => number): number {
     if (alpha < 1) return gammaDraw(alpha + 1, uniform) * uniform() ** (1 / alpha);
-    const d = alpha - 1 / 3, c = 1 / Math.sqrt(9 * d);
+    const d = alpha - 1 / 3,
+        c = 1 / Math.sqrt(9 * d);
     for (;;) {
         const x = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
         const v = (1 + c * x) ** 3;

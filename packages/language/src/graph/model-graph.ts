@@ -43,7 +43,7 @@ export interface ModelGraph {
 }
 
 const SUBSCRIPT: Record<string, string> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉' };
-const subscript = (s: string) => [...s].every(c => SUBSCRIPT[c]) ? [...s].map(c => SUBSCRIPT[c]).join('') : `_${s}`;
+const subscript = (s: string) => ([...s].every(c => SUBSCRIPT[c]) ? [...s].map(c => SUBSCRIPT[c]).join('') : `_${s}`);
 
 /** The offset of a chain index expression relative to the chain's index: `t-1` → -1, `t` → 0, `T` → undefined. */
 function indexOffset(index: IRExpr | undefined, name: string): number | undefined {
@@ -65,8 +65,16 @@ export function modelGraph(model: ModelIR): ModelGraph {
     for (const chain of model.chains) {
         const start = model.variables.find(v => v.name === chain.start);
         const ids: string[] = [];
-        const add = (id: string, label: string, kind: GraphNode['kind'], range: SourceRange) => { nodes.set(id, { id, label, kind, range }); ids.push(id); };
-        add(chainNodeId(chain.name, 0), start ? start.name.replace(/(\d+)$/, (_, d: string) => subscript(d)) : `${chain.name}₀`, start ? 'observed' : 'latent', start?.range ?? chain.range);
+        const add = (id: string, label: string, kind: GraphNode['kind'], range: SourceRange) => {
+            nodes.set(id, { id, label, kind, range });
+            ids.push(id);
+        };
+        add(
+            chainNodeId(chain.name, 0),
+            start ? start.name.replace(/(\d+)$/, (_, d: string) => subscript(d)) : `${chain.name}₀`,
+            start ? 'observed' : 'latent',
+            start?.range ?? chain.range,
+        );
         add(chainNodeId(chain.name, -1), `${chain.name}_{${chain.index}−1}`, 'latent', chain.range);
         add(chainNodeId(chain.name, 1), `${chain.name}_${chain.index}`, 'latent', chain.range);
         add(chainNodeId(chain.name, 'T'), `${chain.name}_${String(chain.upper).length > 2 ? 'T' : subscript(String(chain.upper))}`, 'latent', chain.range);

@@ -23,19 +23,28 @@ export function lowerExpr(expr: ast.Expr | ast.IndexArg, report: ProblemSink, co
     const range = rangeOf(expr);
     const lower = (e: ast.Expr | ast.IndexArg) => lowerExpr(e, report, constants);
     switch (expr.$type) {
-        case ast.NumberLiteral.$type: return { kind: 'number', value: (expr as ast.NumberLiteral).value, range };
-        case ast.StringLiteral.$type: return { kind: 'string', value: (expr as ast.StringLiteral).value, range };
-        case ast.BooleanLiteral.$type: return { kind: 'bool', value: (expr as ast.BooleanLiteral).value, range };
-        case ast.ParenExpr.$type: return lower((expr as ast.ParenExpr).inner);
-        case ast.ListLiteral.$type: return { kind: 'list', items: (expr as ast.ListLiteral).items.map(lower), range };
-        case ast.UnaryExpr.$type: return { kind: 'neg', operand: lower((expr as ast.UnaryExpr).operand), range };
+        case ast.NumberLiteral.$type:
+            return { kind: 'number', value: (expr as ast.NumberLiteral).value, range };
+        case ast.StringLiteral.$type:
+            return { kind: 'string', value: (expr as ast.StringLiteral).value, range };
+        case ast.BooleanLiteral.$type:
+            return { kind: 'bool', value: (expr as ast.BooleanLiteral).value, range };
+        case ast.ParenExpr.$type:
+            return lower((expr as ast.ParenExpr).inner);
+        case ast.ListLiteral.$type:
+            return { kind: 'list', items: (expr as ast.ListLiteral).items.map(lower), range };
+        case ast.UnaryExpr.$type:
+            return { kind: 'neg', operand: lower((expr as ast.UnaryExpr).operand), range };
         case ast.BinaryExpr.$type: {
             const b = expr as ast.BinaryExpr;
             return { kind: 'binary', op: b.operator, left: lower(b.left), right: lower(b.right), range };
         }
-        case ast.NameRef.$type: return lowerName(expr as ast.NameRef, undefined, range, report, constants);
-        case ast.IndexExpr.$type: return lowerIndexExpr(expr as ast.IndexExpr, report, constants);
-        case ast.CallExpr.$type: return lowerCall(expr as ast.CallExpr, report, constants);
+        case ast.NameRef.$type:
+            return lowerName(expr as ast.NameRef, undefined, range, report, constants);
+        case ast.IndexExpr.$type:
+            return lowerIndexExpr(expr as ast.IndexExpr, report, constants);
+        case ast.CallExpr.$type:
+            return lowerCall(expr as ast.CallExpr, report, constants);
         case ast.LayerList.$type:
             report('a layer list (a -> b) is only allowed as the first argument of a network', expr, Code.LayersMisplaced);
             return { kind: 'list', items: (expr as ast.LayerList).items.map(lower), range };
@@ -77,8 +86,11 @@ function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: Rea
             return { kind: 'number', value: NaN, range };
         }
         return {
-            kind: 'range', base: expr.base.ref.$refText,
-            lower: lowerExpr(first.lower, report, constants), upper: lowerExpr(first.upper, report, constants), range
+            kind: 'range',
+            base: expr.base.ref.$refText,
+            lower: lowerExpr(first.lower, report, constants),
+            upper: lowerExpr(first.upper, report, constants),
+            range,
         };
     }
     const index = first ? lowerExpr(first as ast.Expr, report, constants) : undefined;
@@ -127,25 +139,39 @@ export interface EvaluationEnv {
 export function evaluate(expr: IRExpr, env: EvaluationEnv): number {
     const ev = (e: IRExpr) => evaluate(e, env);
     switch (expr.kind) {
-        case 'number': return expr.value;
-        case 'constant': return expr.value;
-        case 'bool': return expr.value ? 1 : 0;
-        case 'index': return env.indices?.[expr.name] ?? NaN;
-        case 'sequence': return env.sequenceAt?.(expr.name, expr.index ? ev(expr.index) : undefined) ?? NaN;
-        case 'neg': return -ev(expr.operand);
+        case 'number':
+            return expr.value;
+        case 'constant':
+            return expr.value;
+        case 'bool':
+            return expr.value ? 1 : 0;
+        case 'index':
+            return env.indices?.[expr.name] ?? NaN;
+        case 'sequence':
+            return env.sequenceAt?.(expr.name, expr.index ? ev(expr.index) : undefined) ?? NaN;
+        case 'neg':
+            return -ev(expr.operand);
         case 'binary': {
-            const a = ev(expr.left), b = ev(expr.right);
+            const a = ev(expr.left),
+                b = ev(expr.right);
             switch (expr.op) {
-                case '+': return a + b;
-                case '-': return a - b;
-                case '*': return a * b;
-                case '/': return a / b;
-                case '^': return Math.pow(a, b);
+                case '+':
+                    return a + b;
+                case '-':
+                    return a - b;
+                case '*':
+                    return a * b;
+                case '/':
+                    return a / b;
+                case '^':
+                    return Math.pow(a, b);
             }
             return NaN;
         }
-        case 'call': return evaluateCall(expr.fn, expr.args, env);
-        default: return NaN;
+        case 'call':
+            return evaluateCall(expr.fn, expr.args, env);
+        default:
+            return NaN;
     }
 }
 
@@ -155,13 +181,17 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
     if (!first) return NaN;
     if (spec.reduce) {
         if (first.kind !== 'range') return NaN;
-        const lo = evaluate(first.lower, env), hi = evaluate(first.upper, env);
+        const lo = evaluate(first.lower, env),
+            hi = evaluate(first.upper, env);
         if (!Number.isInteger(lo) || !Number.isInteger(hi)) return NaN;
         const product = spec.reduce === 'prod';
         // prefix[k] = the product (sum) of base[lo .. lo + k − 1]; prefix[0] is the empty one.
         const key = `${fn}:${first.base}:${lo}`;
         let prefix = env.prefixes?.get(key);
-        if (!prefix) { prefix = [product ? 1 : 0]; env.prefixes?.set(key, prefix); }
+        if (!prefix) {
+            prefix = [product ? 1 : 0];
+            env.prefixes?.set(key, prefix);
+        }
         for (let k = prefix.length; k <= hi - lo + 1; k++) {
             const v = env.sequenceAt?.(first.base, lo + k - 1) ?? NaN;
             prefix.push(product ? prefix[k - 1]! * v : prefix[k - 1]! + v);
@@ -169,7 +199,12 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
         return hi < lo ? prefix[0]! : prefix[hi - lo + 1]!;
     }
     if (!spec.apply || args.length < spec.params.length) return NaN;
-    return spec.apply(vectorOps, args.map(a => [evaluate(a, env)]))[0] ?? NaN;
+    return (
+        spec.apply(
+            vectorOps,
+            args.map(a => [evaluate(a, env)]),
+        )[0] ?? NaN
+    );
 }
 
 /** The value of a sequence at an index (the scalar when index is undefined), NaN where it is not defined. */

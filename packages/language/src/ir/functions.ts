@@ -16,7 +16,10 @@ export interface FunctionSpec {
 }
 
 const unary = (doc: string, latex: string, f: <T>(o: TensorOps<T>, x: T) => T): FunctionSpec => ({
-    params: ['x'], doc, latex, apply: (o, [x]) => f(o, x!)
+    params: ['x'],
+    doc,
+    latex,
+    apply: (o, [x]) => f(o, x!),
 });
 
 export const FUNCTIONS = {
@@ -29,7 +32,7 @@ export const FUNCTIONS = {
     prod: { params: ['x'], doc: 'Product over an index range: prod(alpha[1..t]).', latex: '\\mathrm{prod}', reduce: 'prod' },
     sum: { params: ['x'], doc: 'Sum over an index range: sum(beta[1..t]).', latex: '\\mathrm{sum}', reduce: 'sum' },
     min: { params: ['a', 'b'], doc: 'Smaller of two values.', latex: '\\min', apply: (o, [a, b]) => o.min(a!, b!) },
-    max: { params: ['a', 'b'], doc: 'Larger of two values.', latex: '\\max', apply: (o, [a, b]) => o.max(a!, b!) }
+    max: { params: ['a', 'b'], doc: 'Larger of two values.', latex: '\\max', apply: (o, [a, b]) => o.max(a!, b!) },
 } satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -44,5 +47,7 @@ export function functionSpec(name: FunctionName): FunctionSpec {
 
 /** The library declarations (`builtin function sqrt(x)`), with their docs. */
 export function functionDeclarations(): string {
-    return Object.entries(FUNCTIONS).map(([name, f]) => `/** ${f.doc} */\nbuiltin function ${name}(${f.params.join(', ')})`).join('\n');
+    return Object.entries(FUNCTIONS)
+        .map(([name, f]) => `/** ${f.doc} */\nbuiltin function ${name}(${f.params.join(', ')})`)
+        .join('\n');
 }

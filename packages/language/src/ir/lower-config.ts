@@ -26,8 +26,11 @@ function symbolOption<T, S extends string>(allowed: readonly S[], set: (target: 
 
 /** Reads a block's options through a table of readers; unknown options are reported with the known ones. */
 function readOptions<T extends { optionRanges: OptionValueRange[] }>(
-    block: ast.ConfigBlock | undefined, target: T, readers: Record<string, OptionReader<T>>,
-    report: ProblemSink, constants: ReadonlyMap<string, number>
+    block: ast.ConfigBlock | undefined,
+    target: T,
+    readers: Record<string, OptionReader<T>>,
+    report: ProblemSink,
+    constants: ReadonlyMap<string, number>,
 ): T {
     if (!block) return target;
     const seen = new Set<string>();
@@ -57,41 +60,84 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
         if (!ast.isCallExpr(call)) return;
         for (const arg of call.args) {
             const n = evaluate(lowerExpr(arg.value, report, new Map()), {});
-            if (!arg.name) { report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, Code.OptimizerOption); continue; }
+            if (!arg.name) {
+                report('optimizer options are named, e.g. Adam(lr: 1e-3)', arg, Code.OptimizerOption);
+                continue;
+            }
             if (arg.name === 'lr') t.optimizer.lr = n;
             else t.optimizer.options[arg.name] = n;
         }
     },
-    lr: numberOption((t, n) => { t.optimizer.lr = n; }),
-    batch: numberOption((t, n) => { t.batch = n; }),
-    epochs: numberOption((t, n) => { t.epochs = n; }),
-    steps: numberOption((t, n) => { t.steps = n; }),
-    seed: numberOption((t, n) => { t.seed = n; }),
-    beta: numberOption((t, n) => { t.beta = n; }),
-    kl_warmup: numberOption((t, n) => { t.klWarmup = n; }),
-    k: numberOption((t, n) => { t.k = n; }),
-    samples: numberOption((t, n) => { t.samples = n; }),
-    objective: symbolOption(OBJECTIVES, (t, s) => { t.objective = s; }),
-    lambda: numberOption((t, n) => { t.hybridWeight = n; }),
-    ema: numberOption((t, n) => { t.ema = n; }),
-    clip: numberOption((t, n) => { t.clip = n; }),
-    lr_warmup: numberOption((t, n) => { t.lrWarmup = n; }),
+    lr: numberOption((t, n) => {
+        t.optimizer.lr = n;
+    }),
+    batch: numberOption((t, n) => {
+        t.batch = n;
+    }),
+    epochs: numberOption((t, n) => {
+        t.epochs = n;
+    }),
+    steps: numberOption((t, n) => {
+        t.steps = n;
+    }),
+    seed: numberOption((t, n) => {
+        t.seed = n;
+    }),
+    beta: numberOption((t, n) => {
+        t.beta = n;
+    }),
+    kl_warmup: numberOption((t, n) => {
+        t.klWarmup = n;
+    }),
+    k: numberOption((t, n) => {
+        t.k = n;
+    }),
+    samples: numberOption((t, n) => {
+        t.samples = n;
+    }),
+    objective: symbolOption(OBJECTIVES, (t, s) => {
+        t.objective = s;
+    }),
+    lambda: numberOption((t, n) => {
+        t.hybridWeight = n;
+    }),
+    ema: numberOption((t, n) => {
+        t.ema = n;
+    }),
+    clip: numberOption((t, n) => {
+        t.clip = n;
+    }),
+    lr_warmup: numberOption((t, n) => {
+        t.lrWarmup = n;
+    }),
 };
 
 /** The `train { … }` block, with the defaults of the Kingma & Welling and Ho et al. setups. */
 export function lowerTrain(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): TrainIR {
     const train: TrainIR = {
         optimizer: { name: 'Adam', lr: 1e-3, options: {} },
-        batch: 128, seed: 0, beta: 1, k: 1, samples: 1, hybridWeight: 0.001,
-        optionRanges: [], ...(block ? { range: rangeOf(block) } : {})
+        batch: 128,
+        seed: 0,
+        beta: 1,
+        k: 1,
+        samples: 1,
+        hybridWeight: 0.001,
+        optionRanges: [],
+        ...(block ? { range: rangeOf(block) } : {}),
     };
     return readOptions(block, train, TRAIN_OPTIONS, report, constants);
 }
 
 const EVAL_OPTIONS: Record<string, OptionReader<EvalIR>> = {
-    every: numberOption((e, n) => { e.every = n; }),
-    iw: numberOption((e, n) => { e.iw = n; }),
-    batch: numberOption((e, n) => { e.batch = n; }),
+    every: numberOption((e, n) => {
+        e.every = n;
+    }),
+    iw: numberOption((e, n) => {
+        e.iw = n;
+    }),
+    batch: numberOption((e, n) => {
+        e.batch = n;
+    }),
 };
 
 export function lowerEval(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): EvalIR {
@@ -100,11 +146,21 @@ export function lowerEval(block: ast.ConfigBlock | undefined, report: ProblemSin
 }
 
 const SAMPLE_OPTIONS: Record<string, OptionReader<SampleIR>> = {
-    n: numberOption((s, n) => { s.n = n; }),
-    every: numberOption((s, n) => { s.every = n; }),
-    sampler: symbolOption(['ancestral', 'ddim'] as const, (s, v) => { s.sampler = v; }),
-    steps: numberOption((s, n) => { s.steps = n; }),
-    eta: numberOption((s, n) => { s.eta = n; }),
+    n: numberOption((s, n) => {
+        s.n = n;
+    }),
+    every: numberOption((s, n) => {
+        s.every = n;
+    }),
+    sampler: symbolOption(['ancestral', 'ddim'] as const, (s, v) => {
+        s.sampler = v;
+    }),
+    steps: numberOption((s, n) => {
+        s.steps = n;
+    }),
+    eta: numberOption((s, n) => {
+        s.eta = n;
+    }),
     clip: (s, value, option, report) => {
         if (value.kind === 'bool') s.clip = value.value;
         else report("'clip' is true or false", option.value, Code.OptionValue);

@@ -17,8 +17,14 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
     const named = new Map<string, ast.Argument>();
     call.args.forEach((arg, i) => {
         const name = arg.name ?? (i === 0 && builtin.name === 'MLP' ? 'layers' : undefined);
-        if (!name) { report(`${builtin.name} takes named arguments (${known.join(', ')})`, arg, Code.NetworkPositional); return; }
-        if (!known.includes(name)) { report(`${builtin.name} has no option '${name}'; its options are ${known.join(', ')}`, arg, Code.NetworkOption); return; }
+        if (!name) {
+            report(`${builtin.name} takes named arguments (${known.join(', ')})`, arg, Code.NetworkPositional);
+            return;
+        }
+        if (!known.includes(name)) {
+            report(`${builtin.name} has no option '${name}'; its options are ${known.join(', ')}`, arg, Code.NetworkOption);
+            return;
+        }
         named.set(name, arg);
     });
     const num = (name: string, fallback: number) => {
@@ -29,15 +35,16 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
         const arg = named.get(name);
         if (!arg) return [];
         const value = lowerExpr(arg.value, report, constants);
-        if (value.kind !== 'list') { report(`${name} is a list, e.g. [1, 2, 2]`, arg.value, Code.NetworkList); return []; }
+        if (value.kind !== 'list') {
+            report(`${name} is a list, e.g. [1, 2, 2]`, arg.value, Code.NetworkList);
+            return [];
+        }
         return value.items.map(item => evaluate(item, {}));
     };
     const range = rangeOf(decl);
     if (builtin.name === 'MLP') {
         const layersArg = named.get('layers');
-        const layers = layersArg && ast.isLayerList(layersArg.value)
-            ? layersArg.value.items.map(item => evaluateConstant(item, report, constants))
-            : [];
+        const layers = layersArg && ast.isLayerList(layersArg.value) ? layersArg.value.items.map(item => evaluateConstant(item, report, constants)) : [];
         if (layers.length < 2) report('an MLP needs at least its input and output widths: MLP(784 -> 400 -> 20)', layersArg ?? call, Code.NetworkLayers);
         const activationArg = named.get('activation');
         let activation: Activation = 'relu';
@@ -48,22 +55,30 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
         }
         const timeEmbedding = named.has('time_embedding') ? num('time_embedding', 0) : undefined;
         return {
-            architecture: 'MLP', name: decl.name, layers, activation,
+            architecture: 'MLP',
+            name: decl.name,
+            layers,
+            activation,
             ...(timeEmbedding !== undefined ? { timeEmbedding } : {}),
-            inputSize: layers[0] ?? NaN, outputSize: layers[layers.length - 1] ?? NaN, range
+            inputSize: layers[0] ?? NaN,
+            outputSize: layers[layers.length - 1] ?? NaN,
+            range,
         };
     }
     const inChannels = num('in', NaN);
     if (!named.has('in')) report('a UNet needs its input channels: UNet(in: 1, channels: 64)', call, Code.NetworkOption);
     const channels = num('channels', 64);
     return {
-        architecture: 'UNet', name: decl.name,
-        inChannels, outChannels: num('out', inChannels), channels,
+        architecture: 'UNet',
+        name: decl.name,
+        inChannels,
+        outChannels: num('out', inChannels),
+        channels,
         mults: named.has('mults') ? list('mults') : [1, 2, 2],
         timeEmbedding: num('time_embedding', 4 * channels),
         attention: list('attention'),
         blocks: num('blocks', 2),
         dropout: num('dropout', 0),
-        range
+        range,
     };
 }

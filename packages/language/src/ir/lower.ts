@@ -6,8 +6,19 @@ import { lowerNetwork } from './lower-network.js';
 import { evaluateSchedule } from './schedules.js';
 import { familyNames, findFamily, positionalParameters } from '../distributions/registry.js';
 import type {
-    ChainIR, ConstantIR, DataIR, DistributionIR, FactorIR, FactorVarIR, IRExpr,
-    LoweringProblem, LoweringResult, ModelIR, NetworkIR, SequenceIR, VariableIR
+    ChainIR,
+    ConstantIR,
+    DataIR,
+    DistributionIR,
+    FactorIR,
+    FactorVarIR,
+    IRExpr,
+    LoweringProblem,
+    LoweringResult,
+    ModelIR,
+    NetworkIR,
+    SequenceIR,
+    VariableIR,
 } from './types.js';
 import { Code } from '../validation/codes.js';
 
@@ -15,7 +26,12 @@ import { Code } from '../validation/codes.js';
 export function docOf(node: AstNode): string | undefined {
     const comment = CstUtils.findCommentNode(node.$cstNode, ['ML_COMMENT']);
     if (!comment || !isJSDoc(comment)) return undefined;
-    const text = parseJSDoc(comment).toMarkdown().split('\n').map(line => line.trim()).join('\n').trim();
+    const text = parseJSDoc(comment)
+        .toMarkdown()
+        .split('\n')
+        .map(line => line.trim())
+        .join('\n')
+        .trim();
     return text || undefined;
 }
 
@@ -38,11 +54,20 @@ export function lowerModel(model: ast.Model, uri: string): LoweringResult {
 export function emptyModel(name: string, uri: string, range: ReturnType<typeof rangeOf>): ModelIR {
     const none = (): never[] => [];
     return {
-        name, uri, range, nameRange: range,
-        constants: none(), sequences: none(), data: none(), variables: none(), chains: none(), networks: none(), factors: none(),
+        name,
+        uri,
+        range,
+        nameRange: range,
+        constants: none(),
+        sequences: none(),
+        data: none(),
+        variables: none(),
+        chains: none(),
+        networks: none(),
+        factors: none(),
         train: lowerTrain(undefined, () => undefined, new Map()),
         eval: lowerEval(undefined, () => undefined, new Map()),
-        sample: lowerSample(undefined, () => undefined, new Map())
+        sample: lowerSample(undefined, () => undefined, new Map()),
     };
 }
 
@@ -92,7 +117,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
                     shape: v.type.dims.map(constant),
                     ...(v.data ? { data: v.data.$refText } : {}),
                     ...withDoc(v),
-                    range: rangeOf(v)
+                    range: rangeOf(v),
                 });
                 break;
             }
@@ -138,7 +163,7 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
         factors,
         train: lowerTrain(block('train'), report, constants),
         eval: lowerEval(block('eval'), report, constants),
-        sample: lowerSample(block('sample'), report, constants)
+        sample: lowerSample(block('sample'), report, constants),
     };
     return { model: ir, problems };
 }
@@ -162,8 +187,11 @@ function nameRangeOf(node: AstNode): ReturnType<typeof rangeOf> {
  * an empty range is 1 or 0, so `prod(alpha[1..t])` is also defined at t = 0 (ᾱ₀ = 1).
  */
 function lowerSequence(
-    seq: ast.Sequence, report: ProblemSink, constants: ReadonlyMap<string, number>,
-    sequences: readonly SequenceIR[], sequenceAt: (name: string, index: number | undefined) => number
+    seq: ast.Sequence,
+    report: ProblemSink,
+    constants: ReadonlyMap<string, number>,
+    sequences: readonly SequenceIR[],
+    sequenceAt: (name: string, index: number | undefined) => number,
 ): SequenceIR {
     const expr = lowerExpr(seq.value, report, constants);
     const base: SequenceIR = { name: seq.name, kind: 'let', expr, ...withDoc(seq), range: rangeOf(seq) };
@@ -196,11 +224,17 @@ function lowerSequence(
 
 function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyMap<string, number>): DataIR {
     const result: DataIR = {
-        name: decl.name, dataset: 'mnist', split: 'train', binarize: 'none', valueRange: [0, 1], shape: [1, 28, 28], range: rangeOf(decl)
+        name: decl.name,
+        dataset: 'mnist',
+        split: 'train',
+        binarize: 'none',
+        valueRange: [0, 1],
+        shape: [1, 28, 28],
+        range: rangeOf(decl),
     };
     const call = decl.source;
     if (!ast.isCallExpr(call) || !ast.isNameRef(call.callee) || call.callee.ref.$refText !== 'images') {
-        report("a dataset is declared as images(\"mnist\" | \"fashion-mnist\" | \"path/to/idx\", …)", decl.source, Code.DataSource);
+        report('a dataset is declared as images("mnist" | "fashion-mnist" | "path/to/idx", …)', decl.source, Code.DataSource);
         return result;
     }
     for (const [i, arg] of call.args.entries()) {
@@ -208,9 +242,16 @@ function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyM
         const value = lowerExpr(arg.value, report, constants);
         switch (key) {
             case 'name':
-                if (value.kind !== 'string') { report('the dataset is named by a string', arg.value, Code.DataName); break; }
+                if (value.kind !== 'string') {
+                    report('the dataset is named by a string', arg.value, Code.DataName);
+                    break;
+                }
                 if (value.value === 'mnist' || value.value === 'fashion-mnist') result.dataset = value.value;
-                else { result.dataset = 'idx'; result.path = value.value; result.shape = []; }
+                else {
+                    result.dataset = 'idx';
+                    result.path = value.value;
+                    result.shape = [];
+                }
                 break;
             case 'split':
                 if (value.kind === 'symbol' && (value.name === 'train' || value.name === 'test')) result.split = value.name;
@@ -246,9 +287,9 @@ function lowerChain(chain: ast.ChainDecl, constant: (e: ast.Expr) => number, var
         lower: constant(chain.range.lower),
         upper: constant(chain.range.upper),
         ...(start ? { start } : {}),
-        shape: chain.type ? chain.type.dims.map(constant) : startVar?.shape ?? [],
+        shape: chain.type ? chain.type.dims.map(constant) : (startVar?.shape ?? []),
         ...withDoc(chain),
-        range: rangeOf(chain)
+        range: rangeOf(chain),
     };
 }
 
@@ -265,7 +306,7 @@ function lowerFactor(factor: ast.Factor, report: ProblemSink, constants: Readonl
         distribution: lowerDistribution(factor.distribution, report, constants),
         text: factor.$cstNode?.text ?? id,
         ...withDoc(factor),
-        range: rangeOf(factor)
+        range: rangeOf(factor),
     };
 }
 
@@ -283,7 +324,7 @@ function lowerFactorVar(v: ast.FactorVar, report: ProblemSink, constants: Readon
     return {
         name: v.variable.$refText,
         ...(v.index ? { index: lowerExpr(v.index, report, constants) } : {}),
-        range: rangeOf(v)
+        range: rangeOf(v),
     };
 }
 
@@ -301,9 +342,18 @@ function lowerDistribution(expr: ast.Expr, report: ProblemSink, constants: Reado
     const positional = positionalParameters(spec);
     expr.args.forEach((arg, i) => {
         const name = arg.name ?? positional[i];
-        if (!name) { report(`${family} takes at most ${positional.length} positional arguments`, arg, Code.TooManyArguments); return; }
-        if (!known.includes(name)) { report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, Code.UnknownParameter); return; }
-        if (params[name]) { report(`parameter '${name}' is given twice`, arg, Code.DuplicateParameter); return; }
+        if (!name) {
+            report(`${family} takes at most ${positional.length} positional arguments`, arg, Code.TooManyArguments);
+            return;
+        }
+        if (!known.includes(name)) {
+            report(`${family} has no parameter '${name}'; its parameters are ${known.join(', ')}`, arg, Code.UnknownParameter);
+            return;
+        }
+        if (params[name]) {
+            report(`parameter '${name}' is given twice`, arg, Code.DuplicateParameter);
+            return;
+        }
         params[name] = lowerExpr(arg.value, report, constants);
     });
     return { family, params, range };

@@ -44,12 +44,16 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
     }
     for (const [i, arg] of (ast.isCallExpr(call) ? call.args : []).entries()) {
         const name = arg.name ?? positional[kind]![i];
-        if (!name || !positional[kind]!.includes(name)) { report(`${kind} has no parameter '${arg.name ?? i + 1}'`, arg, Code.ScheduleParameter); continue; }
+        if (!name || !positional[kind]!.includes(name)) {
+            report(`${kind} has no parameter '${arg.name ?? i + 1}'`, arg, Code.ScheduleParameter);
+            continue;
+        }
         args.set(name, evaluateConstant(arg.value, report, constants));
     }
     const values: number[] = [];
     if (kind === 'linear' || kind === 'quadratic') {
-        const start = args.get('start'), end = args.get('end');
+        const start = args.get('start'),
+            end = args.get('end');
         if (start === undefined || end === undefined) {
             report(`${kind} needs a start and an end value`, schedule.value, Code.ScheduleParameter);
             return base;
@@ -59,8 +63,9 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
             values.push(kind === 'linear' ? start + (end - start) * u : (Math.sqrt(start) + (Math.sqrt(end) - Math.sqrt(start)) * u) ** 2);
         }
     } else {
-        const s = args.get('s') ?? 0.008, max = args.get('max') ?? 0.999;
-        const f = (k: number) => Math.cos(((k / n + s) / (1 + s)) * Math.PI / 2) ** 2;
+        const s = args.get('s') ?? 0.008,
+            max = args.get('max') ?? 0.999;
+        const f = (k: number) => Math.cos((((k / n + s) / (1 + s)) * Math.PI) / 2) ** 2;
         for (let k = 1; k <= n; k++) values.push(Math.min(1 - f(k) / f(k - 1), max));
     }
     return { ...base, scheduleKind: kind as ScheduleKind, values };

@@ -9,14 +9,24 @@ import type { IRExpr } from './types.js';
 /** The direct sub-expressions of a node, in source order. */
 export function children(expr: IRExpr): IRExpr[] {
     switch (expr.kind) {
-        case 'variable': case 'sequence': return expr.index ? [expr.index] : [];
-        case 'network': case 'call': return expr.args;
-        case 'binary': return [expr.left, expr.right];
-        case 'neg': return [expr.operand];
-        case 'slice': return [expr.base];
-        case 'range': return [expr.lower, expr.upper];
-        case 'list': return expr.items;
-        default: return [];
+        case 'variable':
+        case 'sequence':
+            return expr.index ? [expr.index] : [];
+        case 'network':
+        case 'call':
+            return expr.args;
+        case 'binary':
+            return [expr.left, expr.right];
+        case 'neg':
+            return [expr.operand];
+        case 'slice':
+            return [expr.base];
+        case 'range':
+            return [expr.lower, expr.upper];
+        case 'list':
+            return expr.items;
+        default:
+            return [];
     }
 }
 
@@ -51,16 +61,35 @@ export function mapExpr(expr: IRExpr, f: (e: IRExpr) => IRExpr): IRExpr {
     const m = (e: IRExpr) => mapExpr(e, f);
     let rebuilt: IRExpr;
     switch (expr.kind) {
-        case 'variable': rebuilt = expr.index ? { ...expr, index: m(expr.index) } : expr; break;
-        case 'sequence': rebuilt = expr.index ? { ...expr, index: m(expr.index) } : expr; break;
-        case 'network': rebuilt = { ...expr, args: expr.args.map(m) }; break;
-        case 'call': rebuilt = { ...expr, args: expr.args.map(m) }; break;
-        case 'binary': rebuilt = { ...expr, left: m(expr.left), right: m(expr.right) }; break;
-        case 'neg': rebuilt = { ...expr, operand: m(expr.operand) }; break;
-        case 'slice': rebuilt = { ...expr, base: m(expr.base) }; break;
-        case 'range': rebuilt = { ...expr, lower: m(expr.lower), upper: m(expr.upper) }; break;
-        case 'list': rebuilt = { ...expr, items: expr.items.map(m) }; break;
-        default: rebuilt = expr;
+        case 'variable':
+            rebuilt = expr.index ? { ...expr, index: m(expr.index) } : expr;
+            break;
+        case 'sequence':
+            rebuilt = expr.index ? { ...expr, index: m(expr.index) } : expr;
+            break;
+        case 'network':
+            rebuilt = { ...expr, args: expr.args.map(m) };
+            break;
+        case 'call':
+            rebuilt = { ...expr, args: expr.args.map(m) };
+            break;
+        case 'binary':
+            rebuilt = { ...expr, left: m(expr.left), right: m(expr.right) };
+            break;
+        case 'neg':
+            rebuilt = { ...expr, operand: m(expr.operand) };
+            break;
+        case 'slice':
+            rebuilt = { ...expr, base: m(expr.base) };
+            break;
+        case 'range':
+            rebuilt = { ...expr, lower: m(expr.lower), upper: m(expr.upper) };
+            break;
+        case 'list':
+            rebuilt = { ...expr, items: expr.items.map(m) };
+            break;
+        default:
+            rebuilt = expr;
     }
     return f(rebuilt);
 }

@@ -24,8 +24,10 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
     if (ast.isChainDecl(node)) {
         const c = model?.chains.find(x => x.name === node.name);
         if (!c) return `chain ${node.name}`;
-        return `chain ${c.name}[${c.index} in ${c.lower}..${c.upper}] : Real${shape(c.shape)}` +
-            (c.start ? `\n// ${c.name}[${c.lower}] = ${c.start} (observed); ${c.name}[${c.lower + 1}..${c.upper}] latent` : '');
+        return (
+            `chain ${c.name}[${c.index} in ${c.lower}..${c.upper}] : Real${shape(c.shape)}` +
+            (c.start ? `\n// ${c.name}[${c.lower}] = ${c.start} (observed); ${c.name}[${c.lower + 1}..${c.upper}] latent` : '')
+        );
     }
     if (ast.isNetDecl(node)) {
         const n = model?.networks.find(x => x.name === node.name);
@@ -34,8 +36,10 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
             const time = n.timeEmbedding ? `, time embedding ${n.timeEmbedding}; called as ${n.name}(x, t)` : '';
             return `net ${n.name} = MLP ${n.layers.join(' → ')} (${n.activation}${time})\n// ${mlpParameterCount(n)?.toLocaleString('en-US')} parameters`;
         }
-        return `net ${n.name} = UNet(in: ${n.inChannels}, channels: ${n.channels}, mults: [${n.mults.join(', ')}], ` +
-            `time_embedding: ${n.timeEmbedding}, attention: [${n.attention.join(', ')}])`;
+        return (
+            `net ${n.name} = UNet(in: ${n.inChannels}, channels: ${n.channels}, mults: [${n.mults.join(', ')}], ` +
+            `time_embedding: ${n.timeEmbedding}, attention: [${n.attention.join(', ')}])`
+        );
     }
     if (ast.isConstant(node)) {
         const c = model?.constants.find(x => x.name === node.name);
@@ -47,7 +51,8 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
         if (!s) return head;
         if (s.values && s.lower !== undefined && s.upper !== undefined) {
             const fmt = (v: number) => Number(v.toPrecision(6)).toString();
-            const first = s.values[0]!, last = s.values[s.values.length - 1]!;
+            const first = s.values[0]!,
+                last = s.values[s.values.length - 1]!;
             return `${head}[${s.index} in ${s.lower}..${s.upper}] = ${s.expr.range ? node.value.$cstNode?.text : ''}\n// ${node.name}[${s.lower}] = ${fmt(first)}, …, ${node.name}[${s.upper}] = ${fmt(last)}`;
         }
         return `${head} = ${node.value.$cstNode?.text ?? ''}${s.value !== undefined ? `  // = ${s.value}` : ''}`;
@@ -56,8 +61,7 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
         const d = model?.data.find(x => x.name === node.name);
         if (!d) return `data ${node.name}`;
         const what = d.dataset === 'idx' ? `IDX files at ${d.path}` : d.dataset;
-        return `data ${d.name}: ${what}, split ${d.split}, values in [${d.valueRange.join(', ')}]` +
-            (d.binarize !== 'none' ? `, binarized (${d.binarize})` : '');
+        return `data ${d.name}: ${what}, split ${d.split}, values in [${d.valueRange.join(', ')}]` + (d.binarize !== 'none' ? `, binarized (${d.binarize})` : '');
     }
     if (ast.isIndexVar(node)) return `index ${node.name}`;
     if (ast.isBuiltin(node)) {

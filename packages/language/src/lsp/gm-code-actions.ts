@@ -29,12 +29,17 @@ export class GmCodeActionProvider implements CodeActionProvider {
             case Code.LatentWithoutPrior:
                 return this.insertFactor(document, model, diagnostic, `Add the prior p(${data['variable']}) = Normal(0, 1)`, [`p(${data['variable']}) = Normal(0, 1)`]);
             case Code.ChainWithoutPrior:
-                return this.insertFactor(document, model, diagnostic, `Add the terminal prior p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`, [`p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`]);
+                return this.insertFactor(document, model, diagnostic, `Add the terminal prior p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`, [
+                    `p(${data['chain']}[${data['upper']}]) = Normal(0, 1)`,
+                ]);
             case Code.LatentWithoutQ:
                 return this.addPosterior(document, model, diagnostic, data);
             case Code.RawScale:
                 return this.wrapScale(document, model, diagnostic, data);
-            case Code.NetworkInputSize: case Code.NetworkOutputSize: case Code.SliceRange: case Code.NetworkOutputUnused:
+            case Code.NetworkInputSize:
+            case Code.NetworkOutputSize:
+            case Code.SliceRange:
+            case Code.NetworkOutputUnused:
                 return this.resizeNetwork(document, model, diagnostic, data);
             default:
                 return [];
@@ -52,7 +57,9 @@ export class GmCodeActionProvider implements CodeActionProvider {
      */
     private addPosterior(document: LangiumDocument, model: ast.Model, diagnostic: Diagnostic, data: Data): CodeAction[] {
         const variable = String(data['variable']);
-        const given = String(data['given'] ?? '').split(',').filter(Boolean);
+        const given = String(data['given'] ?? '')
+            .split(',')
+            .filter(Boolean);
         const size = Number(data['size']);
         const givenSize = Number(data['givenSize']);
         if (given.length !== 1 || !Number.isInteger(size) || !Number.isInteger(givenSize)) return [];
@@ -62,7 +69,7 @@ export class GmCodeActionProvider implements CodeActionProvider {
         const [x] = given as [string];
         const lines = [
             `net ${net} = MLP(${givenSize} -> 400 -> 2 * ${size}, activation: relu)`,
-            `q(${variable} | ${x}) = Normal(mean: ${net}(${x})[0:${size}], logvar: ${net}(${x})[${size}:${2 * size}])`
+            `q(${variable} | ${x}) = Normal(mean: ${net}(${x})[0:${size}], logvar: ${net}(${x})[${size}:${2 * size}])`,
         ];
         return [action(`Add q(${variable} | ${x}) with a Gaussian encoder '${net}'`, diagnostic, document, [insertAfterFactors(document, model, lines)], true)];
     }
@@ -70,9 +77,10 @@ export class GmCodeActionProvider implements CodeActionProvider {
     /** softplus(…) or exp(…) around a raw network output, or the same output read as the family's unconstrained alternative (logvar). */
     private wrapScale(document: LangiumDocument, model: ast.Model, diagnostic: Diagnostic, data: Data): CodeAction[] {
         const text = document.textDocument.getText(diagnostic.range);
-        const actions = ['softplus', 'exp'].map((fn, i) =>
-            action(`Wrap in ${fn}(…)`, diagnostic, document, [{ range: diagnostic.range, newText: `${fn}(${text})` }], i === 0));
-        const argument = AstUtils.streamAst(model).find((n): n is ast.Argument => ast.isArgument(n) && n.name === data['parameter'] && sameRange(n.value.$cstNode?.range, diagnostic.range));
+        const actions = ['softplus', 'exp'].map((fn, i) => action(`Wrap in ${fn}(…)`, diagnostic, document, [{ range: diagnostic.range, newText: `${fn}(${text})` }], i === 0));
+        const argument = AstUtils.streamAst(model).find(
+            (n): n is ast.Argument => ast.isArgument(n) && n.name === data['parameter'] && sameRange(n.value.$cstNode?.range, diagnostic.range),
+        );
         const nameNode = argument ? GrammarUtils.findNodeForProperty(argument.$cstNode, 'name') : undefined;
         const alternative = data['alternative'];
         if (nameNode && typeof alternative === 'string') {
@@ -83,7 +91,9 @@ export class GmCodeActionProvider implements CodeActionProvider {
 
     /** Sets the first or last width of an MLP (or the input channels of a U-Net) to the size the model needs. */
     private resizeNetwork(document: LangiumDocument, model: ast.Model, diagnostic: Diagnostic, data: Data): CodeAction[] {
-        const name = data['network'], size = Number(data['size']), end = data['end'];
+        const name = data['network'],
+            size = Number(data['size']),
+            end = data['end'];
         if (typeof name !== 'string' || !Number.isInteger(size) || size < 1) return [];
         const decl = model.members.find((m): m is ast.NetDecl => ast.isNetDecl(m) && m.name === name);
         const call = decl?.architecture;

@@ -24,9 +24,12 @@ export class GmCodeLensProvider implements CodeLensProvider {
             const args = [document.uri.toString(), model.name];
             const errors = modelErrors(model);
             const bound = errors.length === 0 ? this.models.bound(model) : undefined;
-            const title = errors.length > 0 ? `no bound: ${errors.length} error${errors.length === 1 ? '' : 's'}`
-                : bound?.ok ? bound.derivation.summary.text
-                : `no bound: ${bound?.failure.reasons[0]?.message ?? 'the rules do not cover this model'}`;
+            const title =
+                errors.length > 0
+                    ? `no bound: ${errors.length} error${errors.length === 1 ? '' : 's'}`
+                    : bound?.ok
+                      ? bound.derivation.summary.text
+                      : `no bound: ${bound?.failure.reasons[0]?.message ?? 'the rules do not cover this model'}`;
             lenses.push({ range: at, command: { title, command: LENS_COMMANDS.derivation, arguments: args } });
             lenses.push({ range: at, command: { title: '▶ Train', command: LENS_COMMANDS.train, arguments: args } });
             lenses.push({ range: at, command: { title: 'Graph', command: LENS_COMMANDS.graph, arguments: args } });

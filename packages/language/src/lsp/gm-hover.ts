@@ -51,12 +51,13 @@ export class GmHoverProvider extends AstNodeHoverProvider {
     private boundContent(model: ast.Model): string {
         const blocking = modelErrors(model);
         if (blocking.length > 0) {
-            return `**No bound yet**: the model has ${blocking.length} error${blocking.length === 1 ? '' : 's'} ` +
-                `(first: line ${blocking[0]!.range.start.line + 1}: ${blocking[0]!.message}).`;
+            return (
+                `**No bound yet**: the model has ${blocking.length} error${blocking.length === 1 ? '' : 's'} ` +
+                `(first: line ${blocking[0]!.range.start.line + 1}: ${blocking[0]!.message}).`
+            );
         }
         const result = this.models.bound(model);
-        return result.ok ? renderMarkdown(result.derivation)
-            : '**No bound**: ' + result.failure.reasons.map(r => `line ${r.range.start.line + 1}: ${r.message}`).join('; ');
+        return result.ok ? renderMarkdown(result.derivation) : '**No bound**: ' + result.failure.reasons.map(r => `line ${r.range.start.line + 1}: ${r.message}`).join('; ');
     }
 
     private modelOf(node: AstNode): ModelIR | undefined {

@@ -6,10 +6,7 @@ import type { GmServices } from '../gm-module.js';
 import { modelGraph } from '../graph/model-graph.js';
 import { renderLatex, toJson } from '../derivation/render.js';
 import { modelErrors } from './gm-hover.js';
-import {
-    DerivationRequest, ModelAtRequest, ModelGraphRequest,
-    type DerivationResult, type ModelAtParams, type ModelGraphResult, type ModelRequestParams
-} from './protocol.js';
+import { DerivationRequest, ModelAtRequest, ModelGraphRequest, type DerivationResult, type ModelAtParams, type ModelGraphResult, type ModelRequestParams } from './protocol.js';
 
 /** The document once it is validated, or undefined when the server does not know it. */
 export async function validatedDocument(shared: LangiumSharedServices, uri: string): Promise<LangiumDocument<Document> | undefined> {

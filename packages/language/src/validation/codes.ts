@@ -217,7 +217,7 @@ export const Code = {
     /** A dataset names neither a known dataset nor IDX files. */
     UnknownDataset: 'unknown-dataset',
     /** A train or sample option does not apply to this model (diffusion options without a chain, VAE options with one). */
-    OptionNotApplicable: 'option-not-applicable'
+    OptionNotApplicable: 'option-not-applicable',
 } as const;
 
 /** One of the codes in {@link Code}. */

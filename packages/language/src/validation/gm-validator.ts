@@ -115,8 +115,10 @@ function hasSyntaxErrors(model: ast.Model): boolean {
 
 function acceptFinding(model: ast.Model, finding: Finding, accept: ValidationAcceptor): void {
     accept(finding.severity, finding.message, {
-        node: model, range: finding.range, code: finding.code,
-        ...(finding.data ? { data: { code: finding.code, ...finding.data } } : {})
+        node: model,
+        range: finding.range,
+        code: finding.code,
+        ...(finding.data ? { data: { code: finding.code, ...finding.data } } : {}),
     });
 }
 

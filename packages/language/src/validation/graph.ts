@@ -29,8 +29,10 @@ export function checkGenerativeAcyclic(ir: ModelIR, report: Report): void {
     findCycles(byTarget, (p, names) => {
         const cycle = [...names].reverse().join(' → ');
         report({
-            severity: 'error', code: Code.PCycle, range: p.range,
-            message: `the generative model has a cycle (${cycle}); p must be a directed acyclic graph, so one of these factors must not condition on the other`
+            severity: 'error',
+            code: Code.PCycle,
+            range: p.range,
+            message: `the generative model has a cycle (${cycle}); p must be a directed acyclic graph, so one of these factors must not condition on the other`,
         });
     });
 }
@@ -42,22 +44,29 @@ export function checkChainDeclaration(ir: ModelIR, chain: ChainIR, report: Repor
     const { lower, upper } = chain;
     if (!validRange(chain)) {
         report({
-            severity: 'error', code: Code.ChainRange, range: chain.range,
-            message: `chain '${chain.name}' runs over ${lower}..${upper}; its bounds must be integers with 0 ≤ lower < upper, so T must be a positive integer (e.g. const T = 1000)`
+            severity: 'error',
+            code: Code.ChainRange,
+            range: chain.range,
+            message: `chain '${chain.name}' runs over ${lower}..${upper}; its bounds must be integers with 0 ≤ lower < upper, so T must be a positive integer (e.g. const T = 1000)`,
         });
     }
     if (!chain.start) {
         report({
-            severity: 'error', code: Code.ChainWithoutStart, range: chain.range,
-            message: `chain '${chain.name}' does not start from data; write 'starts x0' with an observed variable x0 as its first element`
+            severity: 'error',
+            code: Code.ChainWithoutStart,
+            range: chain.range,
+            message: `chain '${chain.name}' does not start from data; write 'starts x0' with an observed variable x0 as its first element`,
         });
         return;
     }
     const start = variableOf(ir, chain.start);
-    if (start && start.role !== 'observed') report({
-        severity: 'error', code: Code.ChainStartLatent, range: chain.range,
-        message: `chain '${chain.name}' starts from latent '${start.name}'; a diffusion chain starts from observed data: declare '${start.name}' observed`
-    });
+    if (start && start.role !== 'observed')
+        report({
+            severity: 'error',
+            code: Code.ChainStartLatent,
+            range: chain.range,
+            message: `chain '${chain.name}' starts from latent '${start.name}'; a diffusion chain starts from observed data: declare '${start.name}' observed`,
+        });
 }
 
 /**
@@ -70,19 +79,26 @@ export function checkChainIndices(ir: ModelIR, chain: ChainIR, report: Report): 
         if (!index) return true;
         if ('at' in index) {
             const ok = index.at >= chain.lower && index.at <= chain.upper && Number.isInteger(index.at);
-            if (!ok) report({
-                severity: 'error', code: Code.ChainIndexRange, range,
-                message: `${text}: index ${index.at} is outside the chain's range ${chain.lower}..${chain.upper}`
-            });
+            if (!ok)
+                report({
+                    severity: 'error',
+                    code: Code.ChainIndexRange,
+                    range,
+                    message: `${text}: index ${index.at} is outside the chain's range ${chain.lower}..${chain.upper}`,
+                });
             return ok;
         }
         // Transitions run over t = lower+1..upper, so t+k stays inside for k in [-1, 0].
-        const first = chain.lower + 1 + index.offset, last = chain.upper + index.offset;
+        const first = chain.lower + 1 + index.offset,
+            last = chain.upper + index.offset;
         const ok = first >= chain.lower && last <= chain.upper;
-        if (!ok) report({
-            severity: 'error', code: Code.ChainIndexRange, range,
-            message: `${text} leaves the chain's range ${chain.lower}..${chain.upper} (at ${chain.index} = ${first < chain.lower ? chain.lower + 1 : chain.upper}); a transition relates ${chain.name}[${chain.index}-1] and ${chain.name}[${chain.index}]`
-        });
+        if (!ok)
+            report({
+                severity: 'error',
+                code: Code.ChainIndexRange,
+                range,
+                message: `${text} leaves the chain's range ${chain.lower}..${chain.upper} (at ${chain.index} = ${first < chain.lower ? chain.lower + 1 : chain.upper}); a transition relates ${chain.name}[${chain.index}-1] and ${chain.name}[${chain.index}]`,
+            });
         return ok;
     };
     for (const factor of ir.factors) {
@@ -90,8 +106,10 @@ export function checkChainIndices(ir: ModelIR, chain: ChainIR, report: Report): 
             if (v.name !== chain.name) continue;
             if (!v.index) {
                 report({
-                    severity: 'error', code: Code.ChainIndexMissing, range: v.range,
-                    message: `'${chain.name}' is a chain; name one of its elements: ${chain.name}[${chain.index}], ${chain.name}[${chain.index}-1] or ${chain.name}[${upperText(ir, chain)}]`
+                    severity: 'error',
+                    code: Code.ChainIndexMissing,
+                    range: v.range,
+                    message: `'${chain.name}' is a chain; name one of its elements: ${chain.name}[${chain.index}], ${chain.name}[${chain.index}-1] or ${chain.name}[${upperText(ir, chain)}]`,
                 });
                 misindexed.add(factor);
                 continue;
@@ -128,34 +146,48 @@ export function checkChainFactors(ir: ModelIR, chain: ChainIR, report: Report, m
     const factors = ir.factors.filter(f => f.target.name === chain.name && !misindexed.has(f));
     const misindexedKinds = new Set([...misindexed].map(f => f.kind + (f.given.length ? '|' : '')));
     const roles = factors.map(f => ({ factor: f, role: chainRole(f, chain) }));
-    const i = chain.index, x = chain.name;
+    const i = chain.index,
+        x = chain.name;
     for (const { factor, role } of roles) {
-        if (role === 'backwards-q') report({
-            severity: 'error', code: Code.ChainDirection, range: factor.range,
-            message: `the forward process goes from ${x}[${i}-1] to ${x}[${i}]: write q(${x}[${i}] | ${x}[${i}-1])`
-        });
-        if (role === 'forwards-p') report({
-            severity: 'error', code: Code.ChainDirection, range: factor.range,
-            message: `the reverse (generative) process goes from ${x}[${i}] to ${x}[${i}-1]: write p(${x}[${i}-1] | ${x}[${i}])`
-        });
-        if (role === 'other') report({
-            severity: 'error', code: Code.ChainFactor, range: factor.range,
-            message: `${factorName(factor)} is not a factor of a chain: use q(${x}[${i}] | ${x}[${i}-1]), p(${x}[${i}-1] | ${x}[${i}]) or p(${x}[${upperText(ir, chain)}])`
-        });
+        if (role === 'backwards-q')
+            report({
+                severity: 'error',
+                code: Code.ChainDirection,
+                range: factor.range,
+                message: `the forward process goes from ${x}[${i}-1] to ${x}[${i}]: write q(${x}[${i}] | ${x}[${i}-1])`,
+            });
+        if (role === 'forwards-p')
+            report({
+                severity: 'error',
+                code: Code.ChainDirection,
+                range: factor.range,
+                message: `the reverse (generative) process goes from ${x}[${i}] to ${x}[${i}-1]: write p(${x}[${i}-1] | ${x}[${i}])`,
+            });
+        if (role === 'other')
+            report({
+                severity: 'error',
+                code: Code.ChainFactor,
+                range: factor.range,
+                message: `${factorName(factor)} is not a factor of a chain: use q(${x}[${i}] | ${x}[${i}-1]), p(${x}[${i}-1] | ${x}[${i}]) or p(${x}[${upperText(ir, chain)}])`,
+            });
     }
     // A factor written in the wrong direction, or misindexed, is reported as such, not also as missing.
     const standsIn: Record<string, boolean> = {
         forward: roles.some(r => r.role === 'backwards-q') || misindexedKinds.has('q|'),
         reverse: roles.some(r => r.role === 'forwards-p') || misindexedKinds.has('p|'),
-        prior: roles.some(r => r.role === 'other' && r.factor.kind === 'p' && r.factor.given.length === 0) || misindexedKinds.has('p')
+        prior: roles.some(r => r.role === 'other' && r.factor.kind === 'p' && r.factor.given.length === 0) || misindexedKinds.has('p'),
     };
     const missing = (role: Role, code: DiagnosticCode, text: string, fix: string) => {
         const found = roles.filter(r => r.role === role);
-        if (found.length === 0 && !standsIn[role]) report({ severity: 'error', code, range: chain.range, message: `chain '${x}' has no ${text}; add ${fix}`, data: { chain: x, upper: upperText(ir, chain), index: i } });
-        for (const extra of found.slice(1)) report({
-            severity: 'error', code: Code.DuplicateFactor, range: extra.factor.range,
-            message: `chain '${x}' has more than one ${text}; the first is on line ${lineOf(found[0]!.factor.range)}: remove one`
-        });
+        if (found.length === 0 && !standsIn[role])
+            report({ severity: 'error', code, range: chain.range, message: `chain '${x}' has no ${text}; add ${fix}`, data: { chain: x, upper: upperText(ir, chain), index: i } });
+        for (const extra of found.slice(1))
+            report({
+                severity: 'error',
+                code: Code.DuplicateFactor,
+                range: extra.factor.range,
+                message: `chain '${x}' has more than one ${text}; the first is on line ${lineOf(found[0]!.factor.range)}: remove one`,
+            });
     };
     missing('forward', Code.ChainWithoutForward, 'forward process', `q(${x}[${i}] | ${x}[${i}-1]) = Normal(sqrt(1 - beta[${i}]) * ${x}[${i}-1], var: beta[${i}])`);
     missing('reverse', Code.ChainWithoutReverse, 'reverse process', `p(${x}[${i}-1] | ${x}[${i}]) = Normal(…), the learned denoising step`);
@@ -172,8 +204,10 @@ export function checkLearnedForward(ir: ModelIR, chain: ChainIR, report: Report)
         for (const p of Object.values(factor.distribution.params)) for (const e of subExpressions(p)) if (e.kind === 'network') nets.add(e.name);
         if (nets.size === 0) continue;
         report({
-            severity: 'warning', code: Code.LearnedForward, range: factor.range,
-            message: `the forward process ${factorName(factor)} has learned parameters (${[...nets].join(', ')}): the bound still holds, but the closed forms q(${chain.name}[${chain.index}] | ${chain.start ?? chain.name + '[0]'}) and the forward posterior do not, so every term is estimated by sampling`
+            severity: 'warning',
+            code: Code.LearnedForward,
+            range: factor.range,
+            message: `the forward process ${factorName(factor)} has learned parameters (${[...nets].join(', ')}): the bound still holds, but the closed forms q(${chain.name}[${chain.index}] | ${chain.start ?? chain.name + '[0]'}) and the forward posterior do not, so every term is estimated by sampling`,
         });
     }
 }
@@ -186,24 +220,27 @@ export function checkSequenceCoverage(ir: ModelIR, chain: ChainIR, report: Repor
     let scheduleReported = false;
     const factors = ir.factors.filter(f => factorChain(ir, f) === chain);
     // Schedules first: a let computed from a short schedule is short because of it.
-    for (const kind of ['schedule', 'let'] as const) for (const factor of factors) {
-        for (const expr of Object.values(factor.distribution.params).flatMap(p => [...subExpressions(p)])) {
-            if (expr.kind !== 'sequence' || !expr.index || reported.has(expr.name)) continue;
-            const seq = ir.sequences.find(s => s.name === expr.name);
-            if (!seq?.values || seq.lower === undefined || seq.kind !== kind || (kind === 'let' && scheduleReported)) continue;
-            const index = expr.index;
-            const t = ts.find(t => {
+    for (const kind of ['schedule', 'let'] as const)
+        for (const factor of factors) {
+            for (const expr of Object.values(factor.distribution.params).flatMap(p => [...subExpressions(p)])) {
+                if (expr.kind !== 'sequence' || !expr.index || reported.has(expr.name)) continue;
+                const seq = ir.sequences.find(s => s.name === expr.name);
+                if (!seq?.values || seq.lower === undefined || seq.kind !== kind || (kind === 'let' && scheduleReported)) continue;
+                const index = expr.index;
+                const t = ts.find(t => {
+                    const at = evaluate(index, { indices: { [chain.index]: t }, sequenceAt });
+                    return Number.isFinite(at) && !Number.isFinite(sequenceAt(seq.name, at));
+                });
+                if (t === undefined) continue;
+                reported.add(expr.name);
+                if (kind === 'schedule') scheduleReported = true;
                 const at = evaluate(index, { indices: { [chain.index]: t }, sequenceAt });
-                return Number.isFinite(at) && !Number.isFinite(sequenceAt(seq.name, at));
-            });
-            if (t === undefined) continue;
-            reported.add(expr.name);
-            if (kind === 'schedule') scheduleReported = true;
-            const at = evaluate(index, { indices: { [chain.index]: t }, sequenceAt });
-            report({
-                severity: 'error', code: Code.SequenceRange, range: expr.range ?? factor.range,
-                message: `'${seq.name}' is defined for ${seq.lower}..${seq.upper ?? seq.lower + seq.values.length - 1}, but ${factorName(factor)} reads it at ${at} (${chain.index} = ${t}); the chain's transitions run over ${chain.index} = ${chain.lower + 1}..${chain.upper}`
-            });
+                report({
+                    severity: 'error',
+                    code: Code.SequenceRange,
+                    range: expr.range ?? factor.range,
+                    message: `'${seq.name}' is defined for ${seq.lower}..${seq.upper ?? seq.lower + seq.values.length - 1}, but ${factorName(factor)} reads it at ${at} (${chain.index} = ${t}); the chain's transitions run over ${chain.index} = ${chain.lower + 1}..${chain.upper}`,
+                });
+            }
         }
-    }
 }

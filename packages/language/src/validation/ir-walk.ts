@@ -74,5 +74,5 @@ export const factorName = (factor: FactorIR): string => factor.id.replace('|', '
 
 /** A key for an expression that ignores where it was written: `t-1` in two places gives the same key. */
 export function exprKey(expr: IRExpr | undefined): string {
-    return JSON.stringify(expr ?? null, (key, value: unknown) => key === 'range' ? undefined : value);
+    return JSON.stringify(expr ?? null, (key, value: unknown) => (key === 'range' ? undefined : value));
 }

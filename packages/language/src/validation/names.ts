@@ -52,8 +52,10 @@ export function checkUsedBeforeDefinition(model: ast.Model): Finding[] {
             if (at === undefined || at <= i || !range) continue;
             const line = (declaredIn.$cstNode?.range.start.line ?? 0) + 1;
             findings.push({
-                severity: 'error', code: Code.UsedBeforeDefinition, range,
-                message: `'${reference.$refText}' is used before its declaration on line ${line}; move that declaration above this one`
+                severity: 'error',
+                code: Code.UsedBeforeDefinition,
+                range,
+                message: `'${reference.$refText}' is used before its declaration on line ${line}; move that declaration above this one`,
             });
         }
     });
@@ -61,8 +63,11 @@ export function checkUsedBeforeDefinition(model: ast.Model): Finding[] {
 }
 
 const KIND: Record<string, string> = {
-    [ast.Constant.$type]: 'constant', [ast.Schedule.$type]: 'schedule', [ast.Sequence.$type]: 'let',
-    [ast.DataDecl.$type]: 'dataset', [ast.NetDecl.$type]: 'network'
+    [ast.Constant.$type]: 'constant',
+    [ast.Schedule.$type]: 'schedule',
+    [ast.Sequence.$type]: 'let',
+    [ast.DataDecl.$type]: 'dataset',
+    [ast.NetDecl.$type]: 'network',
 };
 
 /**
@@ -84,8 +89,10 @@ export function checkUnused(model: ast.Model): Finding[] {
         if (!kind || used.has(member) || (count.get(name) ?? 0) > 1) continue;
         const leaf = findNameRange(member);
         findings.push({
-            severity: 'warning', code: Code.Unused, range: leaf ?? rangeOfNode(member)!,
-            message: `${kind} '${name}' is never used; remove it or use it`
+            severity: 'warning',
+            code: Code.Unused,
+            range: leaf ?? rangeOfNode(member)!,
+            message: `${kind} '${name}' is never used; remove it or use it`,
         });
     }
     return findings;

@@ -20,8 +20,10 @@ export function checkDatasets(ir: ModelIR, report: Report): void {
         if (data.dataset !== 'idx' || !data.path || /[/\\.]/.test(data.path)) continue;
         const close = KNOWN_DATASETS.find(k => k.replace('-', '') === data.path!.toLowerCase().replace(/[-_ ]/g, '') || similar(k, data.path!.toLowerCase()));
         report({
-            severity: 'error', code: Code.UnknownDataset, range: data.range,
-            message: `unknown dataset "${data.path}"${close ? ` (did you mean "${close}"?)` : ''}; use "mnist", "fashion-mnist" or the path of IDX files such as "./data/train-images-idx3-ubyte.gz"`
+            severity: 'error',
+            code: Code.UnknownDataset,
+            range: data.range,
+            message: `unknown dataset "${data.path}"${close ? ` (did you mean "${close}"?)` : ''}; use "mnist", "fashion-mnist" or the path of IDX files such as "./data/train-images-idx3-ubyte.gz"`,
         });
     }
 }
@@ -32,8 +34,12 @@ function similar(a: string, b: string): boolean {
     let i = 0;
     while (i < a.length && a[i] === b[i]) i++;
     const rest = (x: string, y: string) => x === y;
-    return rest(a.slice(i + 1), b.slice(i + 1)) || rest(a.slice(i + 1), b.slice(i)) || rest(a.slice(i), b.slice(i + 1))
-        || (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a.slice(i + 2), b.slice(i + 2)));
+    return (
+        rest(a.slice(i + 1), b.slice(i + 1)) ||
+        rest(a.slice(i + 1), b.slice(i)) ||
+        rest(a.slice(i), b.slice(i + 1)) ||
+        (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a.slice(i + 2), b.slice(i + 2)))
+    );
 }
 
 function optionRange(block: { optionRanges: Array<{ name: string; range: SourceRange }> }, name: string): SourceRange | undefined {
@@ -52,11 +58,20 @@ export function checkDiffusionOptions(ir: ModelIR, report: Report): void {
         if (range) report({ severity, code: Code.OptionNotApplicable, range, message });
     };
     if (!hasChain) {
-        say('objective', 'error', `'objective' chooses a diffusion objective (simple, vlb, hybrid), but model '${ir.name}' has no chain; remove it: a model without a chain is trained on its ELBO`);
+        say(
+            'objective',
+            'error',
+            `'objective' chooses a diffusion objective (simple, vlb, hybrid), but model '${ir.name}' has no chain; remove it: a model without a chain is trained on its ELBO`,
+        );
         say('lambda', 'error', `'lambda' weighs L_vlb in the hybrid diffusion objective, but model '${ir.name}' has no chain; remove it`);
         return;
     }
-    if (t.k > 1) say('k', 'error', `k = ${t.k} asks for the importance-weighted bound, which needs samples of all latents from q; a chain's bound is taken one step t at a time, so remove k (or use objective: vlb)`);
+    if (t.k > 1)
+        say(
+            'k',
+            'error',
+            `k = ${t.k} asks for the importance-weighted bound, which needs samples of all latents from q; a chain's bound is taken one step t at a time, so remove k (or use objective: vlb)`,
+        );
     say('beta', 'error', `'beta' weighs the KL term of a VAE; a chain's objective is chosen with objective: simple, vlb or hybrid`);
     say('kl_warmup', 'error', `'kl_warmup' anneals the KL weight of a VAE; it does not apply to a chain`);
     if (t.objective !== 'hybrid') say('lambda', 'warning', `'lambda' weighs L_vlb in the hybrid objective; it has no effect with objective: ${t.objective ?? 'simple'}`);

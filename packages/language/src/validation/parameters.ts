@@ -26,14 +26,20 @@ export function checkAlternatives(factor: FactorIR, report: Report): void {
     for (const group of family?.alternatives ?? []) {
         const given = group.names.filter(n => factor.distribution.params[n]);
         const options = group.names.length > 1 ? `one of ${group.names.join(', ')}` : group.names[0]!;
-        if (given.length === 0 && !group.default) report({
-            severity: 'error', code: Code.MissingParameter, range: factor.distribution.range,
-            message: `${family!.name} in ${factorName(factor)} needs ${options}`
-        });
-        if (given.length > 1) report({
-            severity: 'error', code: Code.ConflictingParameters, range: factor.distribution.params[given[1]!]!.range ?? factor.distribution.range,
-            message: `${family!.name} in ${factorName(factor)} is given ${given.join(' and ')}; give only ${options}`
-        });
+        if (given.length === 0 && !group.default)
+            report({
+                severity: 'error',
+                code: Code.MissingParameter,
+                range: factor.distribution.range,
+                message: `${family!.name} in ${factorName(factor)} needs ${options}`,
+            });
+        if (given.length > 1)
+            report({
+                severity: 'error',
+                code: Code.ConflictingParameters,
+                range: factor.distribution.params[given[1]!]!.range ?? factor.distribution.range,
+                message: `${family!.name} in ${factorName(factor)} is given ${given.join(' and ')}; give only ${options}`,
+            });
     }
 }
 
@@ -63,7 +69,9 @@ function valuesOf(ir: ModelIR, factor: FactorIR, expr: IRExpr): Array<{ value: n
     const sequenceAt = sequenceLookup(ir);
     const chain = factorChain(ir, factor);
     if (chain) {
-        return transitionIndices(chain).map(t => ({ value: evaluate(expr, { indices: { [chain.index]: t }, sequenceAt }), t })).filter(v => Number.isFinite(v.value));
+        return transitionIndices(chain)
+            .map(t => ({ value: evaluate(expr, { indices: { [chain.index]: t }, sequenceAt }), t }))
+            .filter(v => Number.isFinite(v.value));
     }
     const value = evaluate(expr, { sequenceAt });
     return Number.isFinite(value) ? [{ value }] : [];
@@ -77,19 +85,24 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         if (isRawNetworkOutput(expr)) {
             const alternative = unconstrainedAlternative(factor, name);
             report({
-                severity: 'warning', code: Code.RawScale, range,
+                severity: 'warning',
+                code: Code.RawScale,
+                range,
                 message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
-                data: { parameter: name, ...(alternative ? { alternative, alternativeDoc: parameterSpec(findFamily(factor.distribution.family)!, alternative)!.doc } : {}) }
+                data: { parameter: name, ...(alternative ? { alternative, alternativeDoc: parameterSpec(findFamily(factor.distribution.family)!, alternative)!.doc } : {}) },
             });
             continue;
         }
         const values = valuesOf(ir, factor, expr);
         // A variance that is 0 at one boundary step (β̃₁ = 0) is clipped by the runtime as in Ho et al.'s code.
         const bad = values.find(v => v.value < 0 || (v.value === 0 && v.t === undefined));
-        if (bad) report({
-            severity: 'error', code: Code.ScaleNotPositive, range,
-            message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; ${name === 'var' ? 'a variance' : name === 'std' || name === 'scale' ? 'a scale' : name} must be positive`
-        });
+        if (bad)
+            report({
+                severity: 'error',
+                code: Code.ScaleNotPositive,
+                range,
+                message: `${name} of ${factorName(factor)} is ${Number(bad.value.toPrecision(6))}${bad.t !== undefined ? ` at t = ${bad.t}` : ''}; ${name === 'var' ? 'a variance' : name === 'std' || name === 'scale' ? 'a scale' : name} must be positive`,
+            });
     }
 }
 
@@ -104,16 +117,21 @@ function checkProbability(ir: ModelIR, factor: FactorIR, probs: IRExpr, report: 
     const range = probs.range ?? factor.range;
     if (isRawNetworkOutput(probs)) {
         report({
-            severity: 'warning', code: Code.RawProbs, range,
-            message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`
+            severity: 'warning',
+            code: Code.RawProbs,
+            range,
+            message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`,
         });
         return;
     }
     const bad = valuesOf(ir, factor, probs).find(v => v.value < 0 || v.value > 1);
-    if (bad) report({
-        severity: 'error', code: Code.ProbsRange, range,
-        message: `probs of ${factorName(factor)} is ${bad.value}; a probability lies in [0, 1]`
-    });
+    if (bad)
+        report({
+            severity: 'error',
+            code: Code.ProbsRange,
+            range,
+            message: `probs of ${factorName(factor)} is ${bad.value}; a probability lies in [0, 1]`,
+        });
 }
 
 /** A noise schedule's values are variances of steps: each in (0, 1). */
@@ -122,8 +140,10 @@ export function checkSchedules(ir: ModelIR, report: Report): void {
         const i = s.values!.findIndex(v => !(v > 0 && v < 1));
         if (i < 0) continue;
         report({
-            severity: 'error', code: Code.ScheduleRange, range: s.expr.range ?? s.range,
-            message: `${s.name}[${(s.lower ?? 0) + i}] = ${Number(s.values![i]!.toPrecision(6))} is outside (0, 1); every value of a noise schedule must lie strictly between 0 and 1`
+            severity: 'error',
+            code: Code.ScheduleRange,
+            range: s.expr.range ?? s.range,
+            message: `${s.name}[${(s.lower ?? 0) + i}] = ${Number(s.values![i]!.toPrecision(6))} is outside (0, 1); every value of a noise schedule must lie strictly between 0 and 1`,
         });
     }
 }
@@ -141,9 +161,22 @@ const nonNegativeInteger: Domain = { test: n => Number.isInteger(n) && n >= 0, s
  * block's field of the same name in camelCase, except where `FIELD` says otherwise.
  */
 const DOMAINS = {
-    train: { batch: count, epochs: count, steps: count, seed: integer, beta: nonNegative, kl_warmup: nonNegativeInteger, k: count, samples: count, lambda: nonNegative, ema: unit, clip: positive, lr_warmup: nonNegativeInteger },
+    train: {
+        batch: count,
+        epochs: count,
+        steps: count,
+        seed: integer,
+        beta: nonNegative,
+        kl_warmup: nonNegativeInteger,
+        k: count,
+        samples: count,
+        lambda: nonNegative,
+        ema: unit,
+        clip: positive,
+        lr_warmup: nonNegativeInteger,
+    },
     eval: { every: count, iw: count, batch: count },
-    sample: { n: count, every: count, steps: count, eta: nonNegative }
+    sample: { n: count, every: count, steps: count, eta: nonNegative },
 } satisfies Record<'train' | 'eval' | 'sample', Record<string, Domain>>;
 
 const FIELD: Record<string, string> = { lambda: 'hybridWeight' };
@@ -178,8 +211,10 @@ export function checkBernoulliData(ir: ModelIR, report: Report): void {
         if (!data || data.binarize !== 'none') continue;
         const [low, high] = data.valueRange;
         report({
-            severity: 'warning', code: Code.BernoulliNonBinary, range: factor.distribution.range,
-            message: `the ${factor.distribution.family} likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`
+            severity: 'warning',
+            code: Code.BernoulliNonBinary,
+            range: factor.distribution.range,
+            message: `the ${factor.distribution.family} likelihood of ${factorName(factor)} is not a proper likelihood: '${data.name}' has values in [${low}, ${high}], not in {0, 1}; binarize the data (binarize: fixed or stochastic) or use a Normal likelihood`,
         });
     }
 }

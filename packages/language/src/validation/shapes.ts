@@ -24,10 +24,13 @@ const validShape = (shape: readonly number[]): boolean => shape.every(d => Numbe
 /** Every dimension of a declared shape is a positive integer. */
 export function checkDeclaredShapes(ir: ModelIR, report: Report): void {
     for (const v of [...ir.variables, ...ir.chains]) {
-        if (!validShape(v.shape)) report({
-            severity: 'error', code: Code.ShapeDims, range: v.range,
-            message: `the shape [${v.shape.join(', ')}] of '${v.name}' must be made of positive integers`
-        });
+        if (!validShape(v.shape))
+            report({
+                severity: 'error',
+                code: Code.ShapeDims,
+                range: v.range,
+                message: `the shape [${v.shape.join(', ')}] of '${v.name}' must be made of positive integers`,
+            });
     }
 }
 
@@ -37,8 +40,10 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
         if (!validShape(v.shape)) continue; // reported by checkDeclaredShapes
         if (!v.data) {
             report({
-                severity: 'error', code: Code.ObservedWithoutData, range: v.range,
-                message: `observed '${v.name}' is bound to no dataset; add 'from ${ir.data[0]?.name ?? 'mnist'}'${ir.data.length ? '' : ' and declare it: data mnist = images("mnist")'}`
+                severity: 'error',
+                code: Code.ObservedWithoutData,
+                range: v.range,
+                message: `observed '${v.name}' is bound to no dataset; add 'from ${ir.data[0]?.name ?? 'mnist'}'${ir.data.length ? '' : ' and declare it: data mnist = images("mnist")'}`,
             });
             continue;
         }
@@ -48,8 +53,10 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
         const same = v.shape.length === data.shape.length && v.shape.every((d, i) => d === data.shape[i]);
         if (same || (v.shape.length === 1 && v.shape[0] === n)) continue;
         report({
-            severity: 'error', code: Code.ObservedShape, range: v.range,
-            message: `observed '${v.name}' is Real[${v.shape.join(', ')}] but '${data.name}' gives ${data.shape.join('×')} = ${n} values per example; declare Real[${n}] or Real[${data.shape.join(', ')}]`
+            severity: 'error',
+            code: Code.ObservedShape,
+            range: v.range,
+            message: `observed '${v.name}' is Real[${v.shape.join(', ')}] but '${data.name}' gives ${data.shape.join('×')} = ${n} values per example; declare Real[${n}] or Real[${data.shape.join(', ')}]`,
         });
     }
 }
@@ -61,9 +68,14 @@ type Sizer = (expr: IRExpr) => number | undefined;
  * unknown. Reports operands that cannot be combined.
  */
 export function sizer(ir: ModelIR, report: Report): Sizer {
-    const size: Sizer = (expr) => {
+    const size: Sizer = expr => {
         switch (expr.kind) {
-            case 'number': case 'constant': case 'bool': case 'sequence': case 'index': return 1;
+            case 'number':
+            case 'constant':
+            case 'bool':
+            case 'sequence':
+            case 'index':
+                return 1;
             case 'variable': {
                 const shape = variableOf(ir, expr.name)?.shape ?? chainOf(ir, expr.name)?.shape;
                 return shape && validShape(shape) ? sizeOfShape(shape) : undefined;
@@ -80,21 +92,27 @@ export function sizer(ir: ModelIR, report: Report): Sizer {
                 const sizes = expr.args.map(size);
                 return sizes.reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : broadcast(a, b)), 1);
             }
-            case 'neg': return size(expr.operand);
-            case 'slice': return expr.upper - expr.lower;
+            case 'neg':
+                return size(expr.operand);
+            case 'slice':
+                return expr.upper - expr.lower;
             case 'binary': {
-                const a = size(expr.left), b = size(expr.right);
+                const a = size(expr.left),
+                    b = size(expr.right);
                 if (a === undefined || b === undefined) return undefined;
                 const c = broadcast(a, b);
                 if (c === undefined) {
                     report({
-                        severity: 'error', code: Code.OperandShape, range: expr.range ?? ir.range,
-                        message: `the operands of '${expr.op}' have ${a} and ${b} values per example; they must have the same size, or one must be a scalar`
+                        severity: 'error',
+                        code: Code.OperandShape,
+                        range: expr.range ?? ir.range,
+                        message: `the operands of '${expr.op}' have ${a} and ${b} values per example; they must have the same size, or one must be a scalar`,
                     });
                 }
                 return c;
             }
-            default: return undefined;
+            default:
+                return undefined;
         }
     };
     return size;
@@ -117,21 +135,26 @@ export function checkNetworkCalls(ir: ModelIR, report: Report): void {
             const arity = timed ? 2 : 1;
             if (expr.args.length !== arity) {
                 report({
-                    severity: 'error', code: Code.NetworkArity, range,
+                    severity: 'error',
+                    code: Code.NetworkArity,
+                    range,
                     message: timed
                         ? `'${net.name}' is conditioned on time: call it as ${net.name}(x, t)`
-                        : `'${net.name}' takes one input; ${expr.args.length > 1 ? `to condition it on time, add time_embedding: 128 to its declaration` : `call it as ${net.name}(x)`}`
+                        : `'${net.name}' takes one input; ${expr.args.length > 1 ? `to condition it on time, add time_embedding: 128 to its declaration` : `call it as ${net.name}(x)`}`,
                 });
                 continue;
             }
             const input = expr.args[0]!;
             if (net.architecture === 'MLP') {
                 const n = size(input);
-                if (n !== undefined && Number.isFinite(net.inputSize) && n !== net.inputSize) report({
-                    severity: 'error', code: Code.NetworkInputSize, range,
-                    message: `'${net.name}' takes ${net.inputSize} inputs but gets ${n} values here; change its input width to ${n}: MLP(${n} -> …)`,
-                    data: { network: net.name, end: 'input', size: n }
-                });
+                if (n !== undefined && Number.isFinite(net.inputSize) && n !== net.inputSize)
+                    report({
+                        severity: 'error',
+                        code: Code.NetworkInputSize,
+                        range,
+                        message: `'${net.name}' takes ${net.inputSize} inputs but gets ${n} values here; change its input width to ${n}: MLP(${n} -> …)`,
+                        data: { network: net.name, end: 'input', size: n },
+                    });
             } else {
                 checkUNetInput(ir, net, input, range, report);
             }
@@ -145,23 +168,31 @@ function checkUNetInput(ir: ModelIR, net: Extract<NetworkIR, { architecture: 'UN
     if (!shape || !validShape(shape)) return;
     if (shape.length !== 3) {
         report({
-            severity: 'error', code: Code.NetworkInputSize, range,
-            message: `the U-Net '${net.name}' takes images [channels, height, width], but '${input.name}' has shape [${shape.join(', ')}]; declare it as e.g. Real[1, 28, 28]`
+            severity: 'error',
+            code: Code.NetworkInputSize,
+            range,
+            message: `the U-Net '${net.name}' takes images [channels, height, width], but '${input.name}' has shape [${shape.join(', ')}]; declare it as e.g. Real[1, 28, 28]`,
         });
         return;
     }
     const [c, h, w] = shape as [number, number, number];
-    if (c !== net.inChannels) report({
-        severity: 'error', code: Code.NetworkInputSize, range,
-        message: `'${net.name}' takes ${net.inChannels} input channels but '${input.name}' has ${c}; set in: ${c}`,
-        data: { network: net.name, end: 'in', size: c }
-    });
+    if (c !== net.inChannels)
+        report({
+            severity: 'error',
+            code: Code.NetworkInputSize,
+            range,
+            message: `'${net.name}' takes ${net.inChannels} input channels but '${input.name}' has ${c}; set in: ${c}`,
+            data: { network: net.name, end: 'in', size: c },
+        });
     const halvings = net.mults.length - 1;
     const factor = 2 ** halvings;
-    if (h % factor !== 0 || w % factor !== 0) report({
-        severity: 'error', code: Code.UnetResolution, range,
-        message: `'${net.name}' halves the resolution ${halvings} times (mults has ${net.mults.length} levels), so ${h}×${w} must be divisible by ${factor}; use fewer levels in mults`
-    });
+    if (h % factor !== 0 || w % factor !== 0)
+        report({
+            severity: 'error',
+            code: Code.UnetResolution,
+            range,
+            message: `'${net.name}' halves the resolution ${halvings} times (mults has ${net.mults.length} levels), so ${h}×${w} must be divisible by ${factor}; use fewer levels in mults`,
+        });
 }
 
 /** Each distribution parameter is a scalar or has the size of the variable it defines. */
@@ -183,14 +214,22 @@ export function checkParameterShapes(ir: ModelIR, report: Report): void {
 function checkOneParameter(factor: FactorIR, name: string, param: IRExpr, n: number, target: number, report: Report): void {
     const range = param.range ?? factor.range;
     const net = param.kind === 'network' ? param.name : undefined;
-    report(net ? {
-        severity: 'error', code: Code.NetworkOutputSize, range,
-        message: `${name} of ${factorName(factor)} is ${net}(…), which gives ${n} values, but '${factor.target.name}' has ${target}; set ${net}'s output width to ${target}`,
-        data: { network: net, end: 'output', size: target }
-    } : {
-        severity: 'error', code: Code.ParameterShape, range,
-        message: `${name} of ${factorName(factor)} has ${n} values per example but '${factor.target.name}' has ${target}; a parameter is a scalar or has the variable's size`
-    });
+    report(
+        net
+            ? {
+                  severity: 'error',
+                  code: Code.NetworkOutputSize,
+                  range,
+                  message: `${name} of ${factorName(factor)} is ${net}(…), which gives ${n} values, but '${factor.target.name}' has ${target}; set ${net}'s output width to ${target}`,
+                  data: { network: net, end: 'output', size: target },
+              }
+            : {
+                  severity: 'error',
+                  code: Code.ParameterShape,
+                  range,
+                  message: `${name} of ${factorName(factor)} has ${n} values per example but '${factor.target.name}' has ${target}; a parameter is a scalar or has the variable's size`,
+              },
+    );
 }
 
 /** A slice of a network's output stays inside that output. */
@@ -199,16 +238,23 @@ function checkSliceBounds(ir: ModelIR, factor: FactorIR, report: Report): void {
         if (expr.kind !== 'slice') continue;
         const range = expr.range ?? factor.range;
         if (!Number.isInteger(expr.lower) || !Number.isInteger(expr.upper) || expr.lower < 0 || expr.upper <= expr.lower) {
-            report({ severity: 'error', code: Code.SliceRange, range, message: `the slice [${expr.lower}:${expr.upper}] is empty or not made of integers; write [start:end] with 0 ≤ start < end` });
+            report({
+                severity: 'error',
+                code: Code.SliceRange,
+                range,
+                message: `the slice [${expr.lower}:${expr.upper}] is empty or not made of integers; write [start:end] with 0 ≤ start < end`,
+            });
             continue;
         }
         if (expr.base.kind !== 'network') continue;
         const net = ir.networks.find(n => n.name === (expr.base as { name: string }).name);
         if (net?.architecture !== 'MLP' || expr.upper <= net.outputSize) continue;
         report({
-            severity: 'error', code: Code.SliceRange, range,
+            severity: 'error',
+            code: Code.SliceRange,
+            range,
             message: `the slice [${expr.lower}:${expr.upper}] reads past the ${net.outputSize} outputs of '${net.name}'; set its output width to ${widestSlice(ir, net.name)}`,
-            data: { network: net.name, end: 'output', size: widestSlice(ir, net.name) }
+            data: { network: net.name, end: 'output', size: widestSlice(ir, net.name) },
         });
     }
 }
@@ -241,11 +287,14 @@ export function checkSliceCoverage(ir: ModelIR, report: Report): void {
         const widest = widestSlice(ir, net.name);
         const contiguous = used === Math.min(widest, net.outputSize);
         report({
-            severity: 'warning', code: Code.NetworkOutputUnused, range: net.range,
-            message: contiguous && widest < net.outputSize
-                ? `'${net.name}' gives ${net.outputSize} outputs but its slices use only ${widest}; set its output width to ${widest}`
-                : `the slices of '${net.name}' leave ${net.outputSize - used} of its ${net.outputSize} outputs unused; slice its output into consecutive parts such as [0:n] and [n:2n]`,
-            ...(contiguous && widest < net.outputSize ? { data: { network: net.name, end: 'output', size: widest } } : {})
+            severity: 'warning',
+            code: Code.NetworkOutputUnused,
+            range: net.range,
+            message:
+                contiguous && widest < net.outputSize
+                    ? `'${net.name}' gives ${net.outputSize} outputs but its slices use only ${widest}; set its output width to ${widest}`
+                    : `the slices of '${net.name}' leave ${net.outputSize - used} of its ${net.outputSize} outputs unused; slice its output into consecutive parts such as [0:n] and [n:2n]`,
+            ...(contiguous && widest < net.outputSize ? { data: { network: net.name, end: 'output', size: widest } } : {}),
         });
     }
 }
@@ -253,7 +302,8 @@ export function checkSliceCoverage(ir: ModelIR, report: Report): void {
 /** How many integers the half-open intervals [lower, upper) cover together (sizes may be huge). */
 function coveredLength(intervals: Array<[number, number]>): number {
     const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
-    let total = 0, end = -Infinity;
+    let total = 0,
+        end = -Infinity;
     for (const [a, b] of sorted) {
         if (b <= end) continue;
         total += b - Math.max(a, end);

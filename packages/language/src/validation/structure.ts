@@ -8,15 +8,13 @@ import { checkRoles } from './roles.js';
 import { checkShapes } from './shapes.js';
 
 /** Every structural check on the model IR, in a fixed order; the editor and the runtime share them. */
-export const STRUCTURE_CHECKS: ReadonlyArray<(ir: ModelIR, report: Report) => void> = [
-    checkRoles, checkGraph, checkShapes, checkParameters, checkEstimators, checkOptions
-];
+export const STRUCTURE_CHECKS: ReadonlyArray<(ir: ModelIR, report: Report) => void> = [checkRoles, checkGraph, checkShapes, checkParameters, checkEstimators, checkOptions];
 
 /** Runs every structural check; the same finding reported twice (on the same range) is kept once. */
 export function checkModel(ir: ModelIR): Finding[] {
     const findings: Finding[] = [];
     const seen = new Set<string>();
-    const report: Report = (finding) => {
+    const report: Report = finding => {
         const key = `${finding.code}@${JSON.stringify(finding.range)}:${finding.message}`;
         if (seen.has(key)) return;
         seen.add(key);

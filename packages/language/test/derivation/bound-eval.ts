@@ -15,7 +15,7 @@ export function closedFormKl(formula: KlFormula, q: DistributionIR, p: Distribut
     const spec = familyOf(q).kl.find(k => k.formula === formula);
     if (!spec) throw new Error(`formula ${formula}`);
     const kl = spec.compute(vectorOps, canonicalOf(q, ctx), canonicalOf(p, ctx));
-    return (kl.length === 1 ? kl[0]! * n : kl.reduce((s, v) => s + v, 0));
+    return kl.length === 1 ? kl[0]! * n : kl.reduce((s, v) => s + v, 0);
 }
 
 /** log p(x | …) per the likelihood form (cross-entropy, squared error + constant, or the density). */
@@ -84,13 +84,16 @@ export function sampleLatentBound(model: ModelIR, d: Derivation, ctx: EvalContex
 
 function termValue(comp: Computation, c: EvalContext, dims: (name: string) => number): number {
     switch (comp.kind) {
-        case 'kl-closed-form': return closedFormKl(comp.formula, comp.q, comp.p, c, dims(comp.variable.name));
+        case 'kl-closed-form':
+            return closedFormKl(comp.formula, comp.q, comp.p, c, dims(comp.variable.name));
         case 'log-ratio': {
             const v = c.values.get(comp.variable.name)!;
             return logDensity(comp.q, v, c) - logDensity(comp.p, v, c);
         }
-        case 'log-likelihood': return logLikelihood(comp.form, comp.distribution, c.values.get(comp.variable.name)!, c);
-        default: throw new Error(`not a latent-variable term: ${comp.kind}`);
+        case 'log-likelihood':
+            return logLikelihood(comp.form, comp.distribution, c.values.get(comp.variable.name)!, c);
+        default:
+            throw new Error(`not a latent-variable term: ${comp.kind}`);
     }
 }
 

@@ -18,7 +18,7 @@ const MEANS = {
     epsilon: '(x[t] - beta[t] / sqrt(1 - alphabar[t]) * eps(x[t], t)) / sqrt(alpha[t])',
     x0: 'sqrt(alphabar[t - 1]) * beta[t] / (1 - alphabar[t]) * eps(x[t], t) + sqrt(alpha[t]) * (1 - alphabar[t - 1]) / (1 - alphabar[t]) * x[t]',
     mean: 'eps(x[t], t)',
-    general: '0.9 * x[t] + 0.1 * eps(x[t], t)'
+    general: '0.9 * x[t] + 0.1 * eps(x[t], t)',
 };
 
 function source(opts: { mean: string; variance?: string; schedule?: string; objective?: string; D?: number; extra?: string }): string {
@@ -73,7 +73,10 @@ describe('T = 5: the decomposed bound equals the raw one', () => {
         ['mean prediction', { mean: MEANS.mean }],
         ['a general reverse mean', { mean: MEANS.general }],
         ['cosine schedule', { mean: MEANS.epsilon, schedule: 'cosine(s: 0.008)' }],
-        ['a learned variance σ_t² = softplus(v(x_t, t))', { mean: MEANS.epsilon, variance: 'softplus(v(x[t], t))', extra: 'net v = MLP(6 -> 8 -> 6, activation: relu, time_embedding: 4)' }]
+        [
+            'a learned variance σ_t² = softplus(v(x_t, t))',
+            { mean: MEANS.epsilon, variance: 'softplus(v(x[t], t))', extra: 'net v = MLP(6 -> 8 -> 6, activation: relu, time_embedding: 4)' },
+        ],
     ])('%s', async (_name, opts) => {
         const [model] = await lowerText(source(opts));
         const { d, raw } = compareChain(model!, 3000, 7);
@@ -83,20 +86,24 @@ describe('T = 5: the decomposed bound equals the raw one', () => {
         expect(d.chains[0]!.learnedVariance).toBe('variance' in opts && opts.variance.includes('v('));
     });
 
-    test.each(['ddpm.gm', 'ddpm-mlp.gm'])('%s with T = 5 and 16 dimensions', async (file) => {
-        const model = await lowerExample(file, text => text
-            .replace(/const T = \d+/, 'const T = 5')
-            .replace(/images\("mnist", split: train, range: \[-1, 1\]\)/, 'images("toy.idx", range: [-1, 1])')
-            .replace('Real[1, 28, 28]', 'Real[1, 4, 4]').replace('Real[784]', 'Real[16]')
-            .replace('MLP(784 -> 1024 -> 1024 -> 784', 'MLP(16 -> 8 -> 16')
-            .replace(/linear\(1e-4, 0\.0[25]\)/, 'linear(0.05, 0.3)').replace('steps: 50,', 'steps: 5,'));
+    test.each(['ddpm.gm', 'ddpm-mlp.gm'])('%s with T = 5 and 16 dimensions', async file => {
+        const model = await lowerExample(file, text =>
+            text
+                .replace(/const T = \d+/, 'const T = 5')
+                .replace(/images\("mnist", split: train, range: \[-1, 1\]\)/, 'images("toy.idx", range: [-1, 1])')
+                .replace('Real[1, 28, 28]', 'Real[1, 4, 4]')
+                .replace('Real[784]', 'Real[16]')
+                .replace('MLP(784 -> 1024 -> 1024 -> 784', 'MLP(16 -> 8 -> 16')
+                .replace(/linear\(1e-4, 0\.0[25]\)/, 'linear(0.05, 0.3)')
+                .replace('steps: 50,', 'steps: 5,'),
+        );
         expect(model.chains[0]!.upper).toBe(5);
         compareChain(model, 3000, 3);
     });
 });
 
 describe('the weighted squared-error form of L_{t−1} equals the Normal ‖ Normal KL', () => {
-    test.each(['epsilon', 'x0', 'mean'] as const)('%s', async (kind) => {
+    test.each(['epsilon', 'x0', 'mean'] as const)('%s', async kind => {
         const [model] = await lowerText(source({ mean: MEANS[kind], variance: 'max(betatilde[t], 0.001)' }));
         const d = derive(model!);
         const c = d.chains[0]!;
@@ -107,8 +114,17 @@ describe('the weighted squared-error form of L_{t−1} equals the Normal ‖ Nor
             const e = rng.normals(x0.length);
             const xt = x0.map((v, j) => k.marginalMean[t]! * v + Math.sqrt(k.marginalVar[t]!) * e[j]!);
             const kl = chainKlAt(term, c.index, t, xt, x0, ctx, new Map([[c.start, x0]]), d);
-            const net = ev({ kind: 'network', name: 'eps', args: [{ kind: 'variable', name: 'x', index: { kind: 'number', value: t } }, { kind: 'index', name: 't' }] },
-                { ...ctx, values: new Map([[`x[${t}]`, xt]]), indices: { t } });
+            const net = ev(
+                {
+                    kind: 'network',
+                    name: 'eps',
+                    args: [
+                        { kind: 'variable', name: 'x', index: { kind: 'number', value: t } },
+                        { kind: 'index', name: 't' },
+                    ],
+                },
+                { ...ctx, values: new Map([[`x[${t}]`, xt]]), indices: { t } },
+            );
             const muTilde = x0.map((v, j) => k.posteriorMeanX0[t]! * v + k.posteriorMeanXt[t]! * xt[j]!);
             const target = kind === 'epsilon' ? e : kind === 'x0' ? x0 : muTilde;
             const sq = target.reduce((s, v, j) => s + (v - net[j]!) ** 2, 0);
@@ -117,25 +133,28 @@ describe('the weighted squared-error form of L_{t−1} equals the Normal ‖ Nor
     });
 });
 
-describe('derived coefficients of the DDPM example equal Ho et al.\'s closed forms', () => {
+describe("derived coefficients of the DDPM example equal Ho et al.'s closed forms", () => {
     test('marginal, posterior, eq. 12 weights, ε recognized', async () => {
         const model = await lowerExample('ddpm.gm');
         const d = derive(model);
-        const c = d.chains[0]!, k = c.coefficients;
+        const c = d.chains[0]!,
+            k = c.coefficients;
         const beta = model.sequences.find(s => s.name === 'beta')!.values!;
         expect(c.parameterization).toBe('epsilon');
         let abar = 1;
         for (let t = 1; t <= 1000; t++) {
-            const b = beta[t - 1]!, a = 1 - b, prev = abar;
+            const b = beta[t - 1]!,
+                a = 1 - b,
+                prev = abar;
             abar *= a;
             expect(k.marginalMean[t]).toBeCloseTo(Math.sqrt(abar), 12);
             expect(k.marginalVar[t]).toBeCloseTo(1 - abar, 12);
             // Ho et al. eq. 7
-            expect(k.posteriorVar[t]).toBeCloseTo((1 - prev) / (1 - abar) * b, 12);
-            expect(k.posteriorMeanX0[t]).toBeCloseTo(Math.sqrt(prev) * b / (1 - abar), 12);
-            expect(k.posteriorMeanXt[t]).toBeCloseTo(Math.sqrt(a) * (1 - prev) / (1 - abar), 12);
+            expect(k.posteriorVar[t]).toBeCloseTo(((1 - prev) / (1 - abar)) * b, 12);
+            expect(k.posteriorMeanX0[t]).toBeCloseTo((Math.sqrt(prev) * b) / (1 - abar), 12);
+            expect(k.posteriorMeanXt[t]).toBeCloseTo((Math.sqrt(a) * (1 - prev)) / (1 - abar), 12);
             // Ho et al. eq. 12 with σ_t² = β_t
-            if (t >= 2) expect(k.mseWeight![t]! / (b * b / (2 * b * a * (1 - abar)))).toBeCloseTo(1, 10);
+            if (t >= 2) expect(k.mseWeight![t]! / ((b * b) / (2 * b * a * (1 - abar)))).toBeCloseTo(1, 10);
         }
         expect(k.posteriorVar[1]).toBe(0);
         const simple = d.terms.find(t => t.kind === 'chain-simple')!;
@@ -161,7 +180,7 @@ describe('derived coefficients of the DDPM example equal Ho et al.\'s closed for
     });
 });
 
-describe('the derived posterior satisfies Bayes\' rule', () => {
+describe("the derived posterior satisfies Bayes' rule", () => {
     test('q(x_{t−1} | x_t, x_0) = q(x_t | x_{t−1}) q(x_{t−1} | x_0) / q(x_t | x_0) at random points', async () => {
         const [model] = await lowerText(source({ mean: MEANS.epsilon, schedule: 'cosine(s: 0.008)' }));
         const d = derive(model!);
@@ -172,10 +191,23 @@ describe('the derived posterior satisfies Bayes\' rule', () => {
         for (let t = 2; t <= 5; t++) {
             const [x0, xPrev, xt] = [rng.normals(6), rng.normals(6), rng.normals(6)];
             const ctx: EvalContext = { model: model!, values: new Map([[`x[${t - 1}]`, xPrev]]), indices: { t }, networks: new Map() };
-            const lhs = normal(xPrev, x0.map((v, j) => k.posteriorMeanX0[t]! * v + k.posteriorMeanXt[t]! * xt[j]!), k.posteriorVar[t]!);
-            const rhs = logDensity(forward.distribution, xt, ctx)
-                + normal(xPrev, x0.map(v => k.marginalMean[t - 1]! * v), k.marginalVar[t - 1]!)
-                - normal(xt, x0.map(v => k.marginalMean[t]! * v), k.marginalVar[t]!);
+            const lhs = normal(
+                xPrev,
+                x0.map((v, j) => k.posteriorMeanX0[t]! * v + k.posteriorMeanXt[t]! * xt[j]!),
+                k.posteriorVar[t]!,
+            );
+            const rhs =
+                logDensity(forward.distribution, xt, ctx) +
+                normal(
+                    xPrev,
+                    x0.map(v => k.marginalMean[t - 1]! * v),
+                    k.marginalVar[t - 1]!,
+                ) -
+                normal(
+                    xt,
+                    x0.map(v => k.marginalMean[t]! * v),
+                    k.marginalVar[t]!,
+                );
             expect(lhs).toBeCloseTo(rhs, 9);
         }
     });
@@ -185,7 +217,12 @@ describe('the discretized decoder of Ho et al. eq. 13', () => {
     const levels = Array.from({ length: 256 }, (_, i) => -1 + (2 * i) / 255);
 
     test('probabilities of the 256 levels sum to 1 for any mean and variance', () => {
-        for (const [m, v] of [[0, 1], [0.3, 0.01], [-0.99, 1e-4], [2, 0.5]] as const) {
+        for (const [m, v] of [
+            [0, 1],
+            [0.3, 0.01],
+            [-0.99, 1e-4],
+            [2, 0.5],
+        ] as const) {
             const total = levels.reduce((s, x) => s + Math.exp(discretizedGaussianLogLikelihood([x], [m], [v], -1, 1, 256)), 0);
             expect(total).toBeCloseTo(1, 6);
         }
@@ -193,9 +230,10 @@ describe('the discretized decoder of Ho et al. eq. 13', () => {
 
     test('a narrow Normal puts nearly all mass on its level; a wide one ≈ density × bin width', () => {
         expect(discretizedGaussianLogLikelihood([levels[100]!], [levels[100]!], [1e-8], -1, 1, 256)).toBeCloseTo(0, 6);
-        const x = levels[128]!, v = 0.25;
+        const x = levels[128]!,
+            v = 0.25;
         const density = Math.exp(-(x * x) / (2 * v)) / Math.sqrt(2 * Math.PI * v);
-        expect(discretizedGaussianLogLikelihood([x], [0], [v], -1, 1, 256)).toBeCloseTo(Math.log(density * 2 / 255), 4);
+        expect(discretizedGaussianLogLikelihood([x], [0], [v], -1, 1, 256)).toBeCloseTo(Math.log((density * 2) / 255), 4);
     });
 
     test('the DDPM example offers it for its [-1, 1] image data', async () => {

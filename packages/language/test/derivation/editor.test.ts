@@ -13,7 +13,9 @@ import { testServices } from '../services.js';
 import { EXAMPLES } from './models.js';
 
 let services: GmServices;
-beforeAll(async () => { services = await testServices(); });
+beforeAll(async () => {
+    services = await testServices();
+});
 
 const vae = fs.readFileSync(path.join(EXAMPLES, 'vae.gm'), 'utf-8');
 const ddpm = fs.readFileSync(path.join(EXAMPLES, 'ddpm.gm'), 'utf-8');
@@ -21,22 +23,25 @@ const ddpm = fs.readFileSync(path.join(EXAMPLES, 'ddpm.gm'), 'utf-8');
 describe('hover', () => {
     test('on a model name: the bound term by term', async () => {
         await expectHover(services)({
-            text: vae.replace('model VAE', 'model V<|>AE'), index: 0,
-            hover: /ELBO\(x\) = E_q\(z \| x\)\[log p\(x \| z\)\] − KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized z = μ \+ σ ⊙ ε[\s\S]*−½ Σ_j \(1 \+ log σ_j² − μ_j² − σ_j²\)/
+            text: vae.replace('model VAE', 'model V<|>AE'),
+            index: 0,
+            hover: /ELBO\(x\) = E_q\(z \| x\)\[log p\(x \| z\)\] − KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized z = μ \+ σ ⊙ ε[\s\S]*−½ Σ_j \(1 \+ log σ_j² − μ_j² − σ_j²\)/,
         });
     });
 
     test('on a DDPM: the decomposition and the ε-form', async () => {
         await expectHover(services)({
-            text: ddpm.replace('model DDPM', 'model DD<|>PM'), index: 0,
-            hover: /L_T \+ Σ_\{t=2..T\} L_\{t−1\} \+ L_0[\s\S]*β_t² \/ \(2σ_t² α_t \(1 − ᾱ_t\)\)[\s\S]*L_simple/
+            text: ddpm.replace('model DDPM', 'model DD<|>PM'),
+            index: 0,
+            hover: /L_T \+ Σ_\{t=2..T\} L_\{t−1\} \+ L_0[\s\S]*β_t² \/ \(2σ_t² α_t \(1 − ᾱ_t\)\)[\s\S]*L_simple/,
         });
     });
 
     test('on a factor: the terms it enters', async () => {
         await expectHover(services)({
-            text: vae.replace('q(z | x) = Normal', 'q<|>(z | x) = Normal'), index: 0,
-            hover: /Enters the bound of VAE in[\s\S]*KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized/
+            text: vae.replace('q(z | x) = Normal', 'q<|>(z | x) = Normal'),
+            index: 0,
+            hover: /Enters the bound of VAE in[\s\S]*KL\(q\(z \| x\) ‖ p\(z\)\)[\s\S]*reparameterized/,
         });
     });
 
@@ -52,10 +57,7 @@ describe('code lens', () => {
         const document = await parseHelper<Document>(services)(vae + '\n' + ddpm.replace(/\/\*\*[\s\S]*?\*\/\n/, ''));
         const lenses = await new GmCodeLensProvider(services.ir.ModelCache).provideCodeLens(document, { textDocument: { uri: document.uri.toString() } });
         const bounds = lenses?.filter(l => l.command?.command === LENS_COMMANDS.derivation);
-        expect(bounds?.map(l => l.command?.title)).toEqual([
-            'ELBO(x) = E_q(z | x)[log p(x | z)] − KL(q(z | x) ‖ p(z))',
-            '−log p(x_0) ≤ L_T + Σ_{t=2..T} L_{t−1} + L_0'
-        ]);
+        expect(bounds?.map(l => l.command?.title)).toEqual(['ELBO(x) = E_q(z | x)[log p(x | z)] − KL(q(z | x) ‖ p(z))', '−log p(x_0) ≤ L_T + Σ_{t=2..T} L_{t−1} + L_0']);
         expect(bounds?.[1]?.command?.arguments).toEqual([document.uri.toString(), 'DDPM']);
     });
 });

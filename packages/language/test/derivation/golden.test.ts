@@ -23,13 +23,21 @@ function golden(name: string, actual: string): void {
 function summarizeArrays(_key: string, value: unknown): unknown {
     if (!Array.isArray(value) || value.length <= 16 || !value.every(v => typeof v === 'number' || v === null)) return value;
     const numbers = value as (number | null)[];
-    return { length: numbers.length, first: numbers.slice(0, 3), last: numbers.slice(-3), sum: numbers.reduce<number>((a, b) => a + (b !== null && Number.isFinite(b) ? b : 0), 0) };
+    return {
+        length: numbers.length,
+        first: numbers.slice(0, 3),
+        last: numbers.slice(-3),
+        sum: numbers.reduce<number>((a, b) => a + (b !== null && Number.isFinite(b) ? b : 0), 0),
+    };
 }
 
-const examples = fs.readdirSync(EXAMPLES).filter(f => f.endsWith('.gm')).sort();
+const examples = fs
+    .readdirSync(EXAMPLES)
+    .filter(f => f.endsWith('.gm'))
+    .sort();
 
 describe('golden derivations of every example', () => {
-    test.each(examples)('%s', async (file) => {
+    test.each(examples)('%s', async file => {
         const [loaded] = await loadFiles([path.join(EXAMPLES, file)]);
         const base = file.replace(/\.gm$/, '');
         const results = loaded!.models.map(deriveFromLowering);

@@ -16,7 +16,9 @@ export type Vec = number[];
 /** A seeded generator (mulberry32) with standard normals by Box–Muller. */
 export class Rng {
     private state: number;
-    constructor(seed: number) { this.state = seed >>> 0; }
+    constructor(seed: number) {
+        this.state = seed >>> 0;
+    }
     uniform(): number {
         this.state = (this.state + 0x6d2b79f5) >>> 0;
         let t = this.state;
@@ -27,7 +29,9 @@ export class Rng {
     normal(): number {
         return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
     }
-    normals(n: number): Vec { return Array.from({ length: n }, () => this.normal()); }
+    normals(n: number): Vec {
+        return Array.from({ length: n }, () => this.normal());
+    }
 }
 
 /** A random linear map from the concatenated inputs to `out` outputs (a stand-in for any network). */
@@ -37,7 +41,7 @@ export function randomLinear(rng: Rng, out: number, scale = 0.5): (inputs: Vec[]
     return inputs => {
         const x = inputs.flat();
         if (!W) {
-            W = Array.from({ length: out }, () => rng.normals(x.length).map(v => v * scale / Math.sqrt(x.length)));
+            W = Array.from({ length: out }, () => rng.normals(x.length).map(v => (v * scale) / Math.sqrt(x.length)));
             b = rng.normals(out).map(v => v * 0.1);
         }
         return W.map((row, i) => row.reduce((s, w, j) => s + w * x[j]!, b![i]!));
@@ -69,12 +73,20 @@ const map2 = (a: Vec, b: Vec, f: (x: number, y: number) => number): Vec => {
 
 /** Evaluates an expression to a vector (length 1 for scalars). */
 export function ev(e: IRExpr, ctx: EvalContext): Vec {
-    const scalar = (x: IRExpr) => { const v = ev(x, ctx); if (v.length !== 1) throw new Error('expected a scalar'); return v[0]!; };
+    const scalar = (x: IRExpr) => {
+        const v = ev(x, ctx);
+        if (v.length !== 1) throw new Error('expected a scalar');
+        return v[0]!;
+    };
     switch (e.kind) {
-        case 'number': return [e.value];
-        case 'constant': return [e.value];
-        case 'index': return [ctx.indices[e.name]!];
-        case 'sequence': return [seq(ctx.model, e.name, e.index ? scalar(e.index) : undefined)];
+        case 'number':
+            return [e.value];
+        case 'constant':
+            return [e.value];
+        case 'index':
+            return [ctx.indices[e.name]!];
+        case 'sequence':
+            return [seq(ctx.model, e.name, e.index ? scalar(e.index) : undefined)];
         case 'variable': {
             const key = e.index ? `${e.name}[${scalar(e.index)}]` : e.name;
             const v = ctx.values.get(key);
@@ -86,15 +98,22 @@ export function ev(e: IRExpr, ctx: EvalContext): Vec {
             if (!f) throw new Error(`no network ${e.name}`);
             return f(e.args.map(a => ev(a, ctx)));
         }
-        case 'neg': return ev(e.operand, ctx).map(v => -v);
+        case 'neg':
+            return ev(e.operand, ctx).map(v => -v);
         case 'binary': {
-            const a = ev(e.left, ctx), b = ev(e.right, ctx);
+            const a = ev(e.left, ctx),
+                b = ev(e.right, ctx);
             switch (e.op) {
-                case '+': return map2(a, b, (x, y) => x + y);
-                case '-': return map2(a, b, (x, y) => x - y);
-                case '*': return map2(a, b, (x, y) => x * y);
-                case '/': return map2(a, b, (x, y) => x / y);
-                case '^': return map2(a, b, (x, y) => x ** y);
+                case '+':
+                    return map2(a, b, (x, y) => x + y);
+                case '-':
+                    return map2(a, b, (x, y) => x - y);
+                case '*':
+                    return map2(a, b, (x, y) => x * y);
+                case '/':
+                    return map2(a, b, (x, y) => x / y);
+                case '^':
+                    return map2(a, b, (x, y) => x ** y);
             }
             throw new Error('operator');
         }
@@ -106,10 +125,15 @@ export function ev(e: IRExpr, ctx: EvalContext): Vec {
                 for (let i = scalar(r.lower); i <= scalar(r.upper); i++) acc = e.fn === 'prod' ? acc * seq(ctx.model, r.base, i) : acc + seq(ctx.model, r.base, i);
                 return [acc];
             }
-            return functionSpec(e.fn).apply!(vectorOps, e.args.map(a => ev(a, ctx)));
+            return functionSpec(e.fn).apply!(
+                vectorOps,
+                e.args.map(a => ev(a, ctx)),
+            );
         }
-        case 'slice': return ev(e.base, ctx).slice(e.lower, e.upper);
-        default: throw new Error(`cannot evaluate ${e.kind}`);
+        case 'slice':
+            return ev(e.base, ctx).slice(e.lower, e.upper);
+        default:
+            throw new Error(`cannot evaluate ${e.kind}`);
     }
 }
 
@@ -127,12 +151,18 @@ export function normalParams(d: DistributionIR, ctx: EvalContext, n: number): { 
 
 /** log density (or mass) of `x` under `d`, summed over dimensions. */
 export function logDensity(d: DistributionIR, x: Vec, ctx: EvalContext): number {
-    return familyOf(d).logDensity(vectorOps, canonicalOf(d, ctx), x).reduce((s, v) => s + v, 0);
+    return familyOf(d)
+        .logDensity(vectorOps, canonicalOf(d, ctx), x)
+        .reduce((s, v) => s + v, 0);
 }
 
 /** A draw from `d` with `n` dimensions. */
 export function draw(d: DistributionIR, ctx: EvalContext, n: number, rng: Rng): Vec {
-    const v = familyOf(d).sample(vectorOps, canonicalOf(d, ctx), vectorNoise(n, () => rng.uniform()));
+    const v = familyOf(d).sample(
+        vectorOps,
+        canonicalOf(d, ctx),
+        vectorNoise(n, () => rng.uniform()),
+    );
     return v.length === 1 ? Array(n).fill(v[0]) : v;
 }
 

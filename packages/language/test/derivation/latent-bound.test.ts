@@ -23,7 +23,10 @@ function context(model: ModelIR, rng: Rng): EvalContext {
     const values = new Map<string, number[]>();
     for (const v of model.variables.filter(x => x.role === 'observed')) {
         const p = model.factors.find(f => f.kind === 'p' && f.target.name === v.name)!;
-        values.set(v.name, Array.from({ length: size(v.shape) }, () => p.distribution.family === 'Bernoulli' ? (rng.uniform() < 0.3 ? 1 : 0) : rng.uniform()));
+        values.set(
+            v.name,
+            Array.from({ length: size(v.shape) }, () => (p.distribution.family === 'Bernoulli' ? (rng.uniform() < 0.3 ? 1 : 0) : rng.uniform())),
+        );
     }
     return { model, values, indices: {}, networks: randomNetworks(model, rng, () => 0) };
 }
@@ -36,17 +39,19 @@ function compare(model: ModelIR, n: number, seed: number): { derived: { mean: nu
     const derived = meanSe(Array.from({ length: n }, () => sampleLatentBound(model, d, ctx, rng).elbo));
     const k = model.train.k;
     // The definition: log (1/k) Σ_i w_i with w_i = p(x, z_i)/q(z_i | x) (k = 1: the ELBO).
-    const raw = meanSe(Array.from({ length: n }, () => {
-        const lw = Array.from({ length: k }, () => rawLogWeight(model, ctx, rng));
-        const m = Math.max(...lw);
-        return m + Math.log(lw.reduce((s, w) => s + Math.exp(w - m), 0) / k);
-    }));
+    const raw = meanSe(
+        Array.from({ length: n }, () => {
+            const lw = Array.from({ length: k }, () => rawLogWeight(model, ctx, rng));
+            const m = Math.max(...lw);
+            return m + Math.log(lw.reduce((s, w) => s + Math.exp(w - m), 0) / k);
+        }),
+    );
     expect(Math.abs(derived.mean - raw.mean)).toBeLessThanOrEqual(4 * Math.hypot(derived.se, raw.se));
     return { derived, raw };
 }
 
 describe('the derived bound equals the definition (examples, random parameters)', () => {
-    test.each(['vae.gm', 'beta-vae.gm', 'vae-gaussian.gm', 'hvae.gm', 'iwae.gm'])('%s', async (file) => {
+    test.each(['vae.gm', 'beta-vae.gm', 'vae-gaussian.gm', 'hvae.gm', 'iwae.gm'])('%s', async file => {
         const model = await lowerExample(file);
         for (const seed of [1, 2]) {
             const { derived } = compare(model, 600, seed);
@@ -70,13 +75,14 @@ describe('the derived bound equals the definition (examples, random parameters)'
 });
 
 describe('every closed-form KL equals its Monte Carlo estimate', () => {
-    test.each(['vae.gm', 'beta-vae.gm', 'vae-gaussian.gm', 'hvae.gm'])('%s', async (file) => {
+    test.each(['vae.gm', 'beta-vae.gm', 'vae-gaussian.gm', 'hvae.gm'])('%s', async file => {
         const model = await lowerExample(file);
         const d = derive(model);
         const rng = new Rng(11);
         const ctx = context(model, rng);
         // Parents drawn once from q, in the plan's order; then the KL over the latent alone.
-        for (const s of d.sampling) if (s.kind === 'factor') ctx.values.set(s.variable.name, draw(s.distribution, ctx, size(model.variables.find(v => v.name === s.variable.name)!.shape), rng));
+        for (const s of d.sampling)
+            if (s.kind === 'factor') ctx.values.set(s.variable.name, draw(s.distribution, ctx, size(model.variables.find(v => v.name === s.variable.name)!.shape), rng));
         const closed = d.terms.filter(t => t.computation.kind === 'kl-closed-form');
         expect(closed.length).toBeGreaterThan(0);
         for (const t of closed) {
@@ -84,10 +90,12 @@ describe('every closed-form KL equals its Monte Carlo estimate', () => {
             const { q, p, formula, variable } = t.computation;
             const n = size(model.variables.find(v => v.name === variable.name)!.shape);
             const kl = closedFormKl(formula, q, p, ctx, n);
-            const mc = meanSe(Array.from({ length: 4000 }, () => {
-                const z = draw(q, ctx, n, rng);
-                return logDensity(q, z, ctx) - logDensity(p, z, ctx);
-            }));
+            const mc = meanSe(
+                Array.from({ length: 4000 }, () => {
+                    const z = draw(q, ctx, n, rng);
+                    return logDensity(q, z, ctx) - logDensity(p, z, ctx);
+                }),
+            );
             expect(Math.abs(kl - mc.mean)).toBeLessThanOrEqual(4 * mc.se);
             expect(kl).toBeGreaterThan(0);
         }
@@ -96,8 +104,11 @@ describe('every closed-form KL equals its Monte Carlo estimate', () => {
 
 describe('a linear-Gaussian model: bound ≤ log p(x), equal for the exact posterior', () => {
     // p(z) = 𝒩(0, 1), p(x | z) = 𝒩(a z, s²): p(x) = 𝒩(0, a² + s²), p(z | x) = 𝒩(a x/(a² + s²), s²/(a² + s²)).
-    const a = 0.8, s = 0.5, D = 6;
-    const postMean = a / (a * a + s * s), postVar = (s * s) / (a * a + s * s);
+    const a = 0.8,
+        s = 0.5,
+        D = 6;
+    const postMean = a / (a * a + s * s),
+        postVar = (s * s) / (a * a + s * s);
     const source = (qMean: number, qVar: number) => `
 model LinearGaussian {
   data d = images("toy.idx")
@@ -109,7 +120,7 @@ model LinearGaussian {
   train { optimizer: Adam(lr: 1e-3), batch: 1, epochs: 1, seed: 0, samples: 1 }
 }`;
     const x = [0.3, -1.2, 0.7, 2.0, -0.4, 0.1];
-    const logpx = x.reduce((acc, xi) => acc - 0.5 * Math.log(2 * Math.PI * (a * a + s * s)) - xi * xi / (2 * (a * a + s * s)), 0);
+    const logpx = x.reduce((acc, xi) => acc - 0.5 * Math.log(2 * Math.PI * (a * a + s * s)) - (xi * xi) / (2 * (a * a + s * s)), 0);
 
     async function bound(qMean: number, qVar: number) {
         const [model] = await lowerText(source(qMean, qVar));
@@ -125,7 +136,8 @@ model LinearGaussian {
     });
 
     test('another q gives log p(x) − KL(q ‖ p(z | x)), strictly below', async () => {
-        const qMean = 0.4, qVar = 0.5;
+        const qMean = 0.4,
+            qVar = 0.5;
         const b = await bound(qMean, qVar);
         const gap = x.reduce((acc, xi) => acc + 0.5 * (Math.log(postVar / qVar) + (qVar + (qMean * xi - postMean * xi) ** 2) / postVar - 1), 0);
         expect(gap).toBeGreaterThan(0.5);

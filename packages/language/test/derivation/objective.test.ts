@@ -32,7 +32,10 @@ describe('latent-variable objectives', () => {
     test('the plain VAE is the bound', async () => {
         const d = ok(deriveBound(await lowerExample('vae.gm')));
         expect(d.objective).toMatchObject({ kind: 'elbo', isBound: true });
-        expect(d.terms.map(t => [t.kind, t.estimator, t.sign])).toEqual([['expected-log-likelihood', 'monte-carlo', 1], ['kl', 'closed-form', -1]]);
+        expect(d.terms.map(t => [t.kind, t.estimator, t.sign])).toEqual([
+            ['expected-log-likelihood', 'monte-carlo', 1],
+            ['kl', 'closed-form', -1],
+        ]);
         expect(d.dimensions).toBe(784);
     });
 
@@ -47,23 +50,48 @@ describe('latent-variable objectives', () => {
     test('hierarchy: z2 is drawn after z1 in q, so the KL over z1 is Monte Carlo and over z2 closed form', async () => {
         const d = ok(deriveBound(await lowerExample('hvae.gm')));
         expect(d.sampling.map(s => s.kind === 'factor' && s.variable.name)).toEqual(['z1', 'z2']);
-        expect(d.terms.map(t => [t.id, t.estimator])).toEqual([['ell(x)', 'monte-carlo'], ['kl(z2)', 'closed-form'], ['kl(z1)', 'monte-carlo']]);
+        expect(d.terms.map(t => [t.id, t.estimator])).toEqual([
+            ['ell(x)', 'monte-carlo'],
+            ['kl(z2)', 'closed-form'],
+            ['kl(z1)', 'monte-carlo'],
+        ]);
     });
 });
 
 describe('chain objectives', () => {
     test('vlb: every term of the bound has weight 1 and there is no surrogate', async () => {
         const d = ok(deriveBound(await lowerExample('ddpm.gm', t => t.replace('objective: simple', 'objective: vlb'))));
-        expect(d.terms.map(t => [t.id, t.weight.value, t.inBound])).toEqual([['L_T', 1, true], ['L_t-1', 1, true], ['L_0', 1, true]]);
+        expect(d.terms.map(t => [t.id, t.weight.value, t.inBound])).toEqual([
+            ['L_T', 1, true],
+            ['L_t-1', 1, true],
+            ['L_0', 1, true],
+        ]);
         expect(d.objective).toMatchObject({ kind: 'vlb', isBound: true });
     });
 
     test('simple: the bound is kept for evaluation, L_simple is trained', async () => {
         const d = ok(deriveBound(await lowerExample('ddpm.gm')));
-        expect(d.terms.map(t => [t.id, t.weight.value, t.inBound])).toEqual([['L_T', 0, true], ['L_t-1', 0, true], ['L_0', 0, true], ['L_simple', 1, false]]);
+        expect(d.terms.map(t => [t.id, t.weight.value, t.inBound])).toEqual([
+            ['L_T', 0, true],
+            ['L_t-1', 0, true],
+            ['L_0', 0, true],
+            ['L_simple', 1, false],
+        ]);
         expect(d.terms.find(t => t.id === 'L_simple')!.computation).toMatchObject({
-            kind: 'chain-simple', chain: 'x', from: 1, to: 1000, network: 'eps', target: 'epsilon',
-            call: { kind: 'network', name: 'eps', args: [{ kind: 'variable', name: 'x', index: { kind: 'index', name: 't' } }, { kind: 'index', name: 't' }] }
+            kind: 'chain-simple',
+            chain: 'x',
+            from: 1,
+            to: 1000,
+            network: 'eps',
+            target: 'epsilon',
+            call: {
+                kind: 'network',
+                name: 'eps',
+                args: [
+                    { kind: 'variable', name: 'x', index: { kind: 'index', name: 't' } },
+                    { kind: 'index', name: 't' },
+                ],
+            },
         });
         expect(d.terms.find(t => t.id === 'L_T')!.estimator).toBe('constant');
         // The plan names every draw the terms read: x_t for L_{t−1} (t ≥ 2), x_1 for L_0, x_t for L_simple (t ≥ 1).
@@ -74,14 +102,21 @@ describe('chain objectives', () => {
     test('a forward process with a learned coefficient is refused with the reason', async () => {
         const model = await lowerExample('ddpm-mlp.gm');
         const q = model.factors.find(f => f.kind === 'q')!;
-        const learned = { ...model, factors: model.factors.map(f => f === q ? { ...q, distribution: { ...q.distribution, params: { ...q.distribution.params, mean: { kind: 'network' as const, name: 'eps', args: [] } } } } : f) };
+        const learned = {
+            ...model,
+            factors: model.factors.map(f =>
+                f === q ? { ...q, distribution: { ...q.distribution, params: { ...q.distribution.params, mean: { kind: 'network' as const, name: 'eps', args: [] } } } } : f,
+            ),
+        };
         const r = deriveBound(learned);
         expect(r.ok).toBe(false);
         expect(!r.ok && r.failure.reasons[0]!.message).toContain('learned coefficients');
     });
 
     test('objective simple with a reverse mean of no known parameterization is refused', async () => {
-        const model = await lowerExample('ddpm-mlp.gm', t => t.replace(/p\(x\[t-1\] \| x\[t\]\) = Normal\([^\n]*/, 'p(x[t-1] | x[t]) = Normal(0.9 * x[t] + 0.1 * eps(x[t], t), var: beta[t])'));
+        const model = await lowerExample('ddpm-mlp.gm', t =>
+            t.replace(/p\(x\[t-1\] \| x\[t\]\) = Normal\([^\n]*/, 'p(x[t-1] | x[t]) = Normal(0.9 * x[t] + 0.1 * eps(x[t], t), var: beta[t])'),
+        );
         const r = deriveBound(model);
         expect(!r.ok && r.failure.reasons[0]!.message).toContain('objective simple needs');
     });
@@ -91,7 +126,8 @@ describe('JSON for gm elbo --format json', () => {
     test('every term has kind, estimator, weight, text and latex; steps are there; it round-trips', async () => {
         for (const file of ['vae.gm', 'ddpm.gm']) {
             const json = JSON.parse(JSON.stringify(toJson(deriveBound(await lowerExample(file))))) as {
-                terms: { kind: string; estimator: string; weight: { value: number }; text: string; latex: string }[]; steps: unknown[];
+                terms: { kind: string; estimator: string; weight: { value: number }; text: string; latex: string }[];
+                steps: unknown[];
             };
             expect(json.terms.length).toBeGreaterThan(1);
             for (const t of json.terms) {

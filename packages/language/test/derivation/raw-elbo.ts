@@ -35,7 +35,8 @@ export function rawChainLogWeight(model: ModelIR, ctx: EvalContext, x0: Vec, rng
     const prior = model.factors.find(f => f.kind === 'p' && f.given.length === 0)!;
     const values = new Map(ctx.values);
     values.set(`${chain.name}[${chain.lower}]`, x0);
-    let logq = 0, logp = 0;
+    let logq = 0,
+        logp = 0;
     for (let t = chain.lower + 1; t <= chain.upper; t++) {
         const c = { ...ctx, values, indices: { ...ctx.indices, [ix]: t } };
         const xt = draw(forward.distribution, c, x0.length, rng);

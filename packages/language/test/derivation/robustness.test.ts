@@ -13,14 +13,20 @@ import type { GmServices } from '../../src/gm-module.js';
 import { testServices } from '../services.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../../test/corpus');
-const files = fs.readdirSync(CORPUS, { recursive: true }).map(String).filter(f => f.endsWith('.gm')).sort();
+const files = fs
+    .readdirSync(CORPUS, { recursive: true })
+    .map(String)
+    .filter(f => f.endsWith('.gm'))
+    .sort();
 
 let services: GmServices;
-beforeAll(async () => { services = await testServices(); });
+beforeAll(async () => {
+    services = await testServices();
+});
 
 test('the corpus is there', () => expect(files.length).toBeGreaterThan(20));
 
-test.each(files)('%s', async (file) => {
+test.each(files)('%s', async file => {
     const document = await parseHelper<Document>(services)(fs.readFileSync(path.join(CORPUS, file), 'utf-8'), { documentUri: `file:///corpus/${file}` });
     for (const model of document.parseResult.value.models ?? []) {
         const lowered = services.ir.ModelCache.get(model);

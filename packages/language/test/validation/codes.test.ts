@@ -19,11 +19,14 @@ const keys = Object.keys(Code) as (keyof typeof Code)[];
 const values = new Set<string>(Object.values(Code));
 
 function filesIn(dir: string, suffix: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return filesIn(full, suffix);
-        return entry.name.endsWith(suffix) ? [full] : [];
-    }).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap(entry => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) return filesIn(full, suffix);
+            return entry.name.endsWith(suffix) ? [full] : [];
+        })
+        .sort();
 }
 
 /** The package's source, less the table itself and the generated parser. */
@@ -67,7 +70,7 @@ describe('the table of diagnostic codes', () => {
             return [
                 ...[...text.matchAll(/\bcode: '([a-z0-9-]+)'/g)].map(m => m[1]!),
                 ...[...text.matchAll(/\b(?:applyFix|actionsFor)\([^,()]+, '([a-z0-9-]+)'/g)].map(m => m[1]!),
-                ...[...text.matchAll(/\bcodes\([^;]*?\.toEqual\(\[([^\]]*)\]\)/g)].flatMap(m => [...m[1]!.matchAll(/'([a-z0-9-]+)'/g)].map(n => n[1]!))
+                ...[...text.matchAll(/\bcodes\([^;]*?\.toEqual\(\[([^\]]*)\]\)/g)].flatMap(m => [...m[1]!.matchAll(/'([a-z0-9-]+)'/g)].map(n => n[1]!)),
             ];
         });
         expect(asserted.length).toBeGreaterThan(0);

@@ -12,7 +12,9 @@ import { TINY_DDPM } from '../fixtures.js';
 import { testServices } from '../services.js';
 
 let services: GmServices;
-beforeAll(async () => { services = await testServices(); });
+beforeAll(async () => {
+    services = await testServices();
+});
 
 const VAE = `model VAE {
   data mnist = images("mnist", split: train, binarize: fixed)
@@ -50,9 +52,11 @@ async function actionsFor(text: string, code: string) {
     const { document, diagnostics } = await validate(text);
     const diagnostic = diagnostics.find(d => d.code === code);
     expect(diagnostic, `a diagnostic '${code}' in ${JSON.stringify(diagnostics.map(d => d.code))}`).toBeDefined();
-    const actions = await services.lsp.CodeActionProvider!.getCodeActions(document, {
-        textDocument: { uri: document.textDocument.uri }, range: diagnostic!.range, context: { diagnostics: [diagnostic!] }
-    }) as CodeAction[];
+    const actions = (await services.lsp.CodeActionProvider!.getCodeActions(document, {
+        textDocument: { uri: document.textDocument.uri },
+        range: diagnostic!.range,
+        context: { diagnostics: [diagnostic!] },
+    })) as CodeAction[];
     return { actions, document };
 }
 
@@ -117,7 +121,9 @@ describe('wrap a raw scale', () => {
     test('offers softplus (preferred), exp and logvar', async () => {
         const { actions } = await actionsFor(broken, 'raw-scale');
         expect(actions.map(a => [a.title, a.isPreferred])).toEqual([
-            ['Wrap in softplus(…)', true], ['Wrap in exp(…)', false], ['Read it as the log-variance (logvar: …)', false]
+            ['Wrap in softplus(…)', true],
+            ['Wrap in exp(…)', false],
+            ['Read it as the log-variance (logvar: …)', false],
         ]);
     });
 
@@ -132,7 +138,7 @@ describe('wrap a raw scale', () => {
     });
 });
 
-describe('correct a network size to the variable\'s size', () => {
+describe("correct a network size to the variable's size", () => {
     test.each([
         ['the encoder input', 'MLP(784 -> 400 -> 2 * 20', 'MLP(700 -> 400 -> 2 * 20', 'network-input-size', 'MLP(784 -> 400 -> 2 * 20'],
         ['the decoder input', 'MLP(20 -> 400 -> 784', 'MLP(10 -> 400 -> 784', 'network-input-size', 'MLP(20 -> 400 -> 784'],
@@ -146,8 +152,11 @@ describe('correct a network size to the variable\'s size', () => {
     });
 
     test('the input channels of a U-Net', async () => {
-        const ddpm = edit(edit(TINY, 'observed x0 : Real[784]', 'observed x0 : Real[1, 28, 28]'),
-            'net eps = MLP(784 -> 1024 -> 784, activation: silu, time_embedding: 128)', 'net eps = UNet(in: 3, channels: 32)');
+        const ddpm = edit(
+            edit(TINY, 'observed x0 : Real[784]', 'observed x0 : Real[1, 28, 28]'),
+            'net eps = MLP(784 -> 1024 -> 784, activation: silu, time_embedding: 128)',
+            'net eps = UNet(in: 3, channels: 32)',
+        );
         const fixed = await applyFix(ddpm, 'network-input-size');
         expect(fixed).toContain('UNet(in: 1, channels: 32)');
         await expectClean(fixed);

@@ -22,7 +22,9 @@ import { edit, TINY_DDPM as TINY, VAE } from '../fixtures.js';
 import { testServices } from '../services.js';
 
 let services: GmServices;
-beforeAll(async () => { services = await testServices(); });
+beforeAll(async () => {
+    services = await testServices();
+});
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../../../examples');
 
@@ -56,8 +58,11 @@ async function onlyFinding(check: (ir: ModelIR, report: Report) => void, text: s
 }
 
 describe('the examples pass every structural check', () => {
-    const files = fs.readdirSync(EXAMPLES).filter(f => f.endsWith('.gm')).sort();
-    test.each(files)('%s', async (file) => {
+    const files = fs
+        .readdirSync(EXAMPLES)
+        .filter(f => f.endsWith('.gm'))
+        .sort();
+    test.each(files)('%s', async file => {
         const ir = await lower(fs.readFileSync(path.join(EXAMPLES, file), 'utf-8'));
         expect(checkModel(ir)).toEqual([]);
     });
@@ -119,9 +124,7 @@ describe('graph', () => {
     });
 
     test('each missing part of the chain is named', async () => {
-        const bare = edit(TINY,
-            ['  q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])\n', ''],
-            ['  p(x[T]) = Normal(0, 1)\n', '']);
+        const bare = edit(TINY, ['  q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])\n', ''], ['  p(x[T]) = Normal(0, 1)\n', '']);
         const findings = await run(checkGraph, bare);
         expect(codes(findings)).toEqual(['chain-without-forward', 'chain-without-prior']);
         expect(findings[1]!.data).toEqual({ chain: 'x', upper: 'T', index: 't' });
@@ -147,11 +150,15 @@ describe('shapes', () => {
         expect(codes(found)).toEqual(['operand-shape']);
     });
 
-    test.each([['Real[784]', []], ['Real[1, 28, 28]', []], ['Real[28, 28]', ['observed-shape']], ['Real[785]', ['observed-shape']]])(
-        'observed x : %s against 1×28×28 MNIST', async (type, expected) => {
-            const model = edit(VAE, ['observed x : Real[784]', `observed x : ${type}`]);
-            expect(codes((await run(checkShapes, model)).filter(f => f.code.startsWith('observed')))).toEqual(expected);
-        });
+    test.each([
+        ['Real[784]', []],
+        ['Real[1, 28, 28]', []],
+        ['Real[28, 28]', ['observed-shape']],
+        ['Real[785]', ['observed-shape']],
+    ])('observed x : %s against 1×28×28 MNIST', async (type, expected) => {
+        const model = edit(VAE, ['observed x : Real[784]', `observed x : ${type}`]);
+        expect(codes((await run(checkShapes, model)).filter(f => f.code.startsWith('observed')))).toEqual(expected);
+    });
 
     test('slices that add up to less than the output', async () => {
         const findings = await run(checkShapes, edit(VAE, ['MLP(784 -> 400 -> 2 * 20', 'MLP(784 -> 400 -> 45']));
@@ -188,9 +195,7 @@ describe('parameters', () => {
 
     test('training options in their domains', async () => {
         const findings = await run(checkParameters, edit(VAE, ['batch: 128, epochs: 10', 'batch: 0.5, epochs: 10, lr: 0, k: 2.5']));
-        expect(findings.map(f => f.message)).toEqual([
-            'the learning rate lr = 0 must be positive', 'batch = 0.5 must be an integer ≥ 1', 'k = 2.5 must be an integer ≥ 1'
-        ]);
+        expect(findings.map(f => f.message)).toEqual(['the learning rate lr = 0 must be positive', 'batch = 0.5 must be an integer ≥ 1', 'k = 2.5 must be an integer ≥ 1']);
     });
 
     test('Bernoulli on grey levels, not on binarized data', async () => {
@@ -206,7 +211,10 @@ describe('estimators and options', () => {
     });
 
     test('options of diffusion models on a VAE, and of VAEs on a diffusion model', async () => {
-        expect(codes(await run(checkOptions, edit(VAE, ['seed: 1', 'seed: 1, objective: vlb, lambda: 0.1, ema: 0.99'])))).toEqual(['option-not-applicable', 'option-not-applicable']);
+        expect(codes(await run(checkOptions, edit(VAE, ['seed: 1', 'seed: 1, objective: vlb, lambda: 0.1, ema: 0.99'])))).toEqual([
+            'option-not-applicable',
+            'option-not-applicable',
+        ]);
         expect(codes(await run(checkOptions, edit(TINY, ['seed: 0', 'seed: 0, k: 5'])))).toEqual(['option-not-applicable']);
         expect(await run(checkOptions, edit(TINY, ['seed: 0', 'seed: 0, k: 1']))).toEqual([]);
     });
@@ -220,7 +228,12 @@ describe('estimators and options', () => {
 
 describe('names', () => {
     test('a let that reads a schedule declared below it', async () => {
-        const model = await parse(edit(TINY, ['  schedule beta[t in 1..T] = linear(1e-4, 0.05)\n  let alpha[t] = 1 - beta[t]', '  let alpha[t] = 1 - beta[t]\n  schedule beta[t in 1..T] = linear(1e-4, 0.05)']));
+        const model = await parse(
+            edit(TINY, [
+                '  schedule beta[t in 1..T] = linear(1e-4, 0.05)\n  let alpha[t] = 1 - beta[t]',
+                '  let alpha[t] = 1 - beta[t]\n  schedule beta[t in 1..T] = linear(1e-4, 0.05)',
+            ]),
+        );
         expect(checkUsedBeforeDefinition(model).map(f => f.message)).toEqual(["'beta' is used before its declaration on line 4; move that declaration above this one"]);
     });
 

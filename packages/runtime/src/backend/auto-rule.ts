@@ -9,8 +9,7 @@ import type { NetworkIR } from '@gm/language';
 export const WEBGPU_MLP_PARAMETERS = 1_500_000;
 
 /** The figures the rule rests on (images per second, batch 128; wasm on 2 cores, WebGPU on one H200). */
-export const AUTO_RULE_FIGURES =
-    'U-Net 6.5 M: WebGPU 39 img/s vs wasm 1.5; MLP DDPM 3.0 M: WebGPU 2 143 vs wasm 885; VAE 0.65 M: WebGPU 4 122 vs wasm 5 250';
+export const AUTO_RULE_FIGURES = 'U-Net 6.5 M: WebGPU 39 img/s vs wasm 1.5; MLP DDPM 3.0 M: WebGPU 2 143 vs wasm 885; VAE 0.65 M: WebGPU 4 122 vs wasm 5 250';
 
 function mlpWeights(n: NetworkIR): number {
     if (n.architecture !== 'MLP') return 0;
@@ -21,7 +20,7 @@ function mlpWeights(n: NetworkIR): number {
 
 /** Whether WebGPU is expected to be faster than wasm for these networks, and why, in words. */
 export function webGpuFaster(networks: readonly NetworkIR[]): { faster: boolean; why: string } {
-    const unet = networks.find((n) => n.architecture === 'UNet');
+    const unet = networks.find(n => n.architecture === 'UNet');
     const weights = networks.reduce((s, n) => s + mlpWeights(n), 0);
     const basis = `rule from measurements in BENCHMARKS.md (${AUTO_RULE_FIGURES})`;
     if (unet) return { faster: true, why: `the convolutional network ${unet.name} runs faster on a GPU: ${basis}` };

@@ -89,13 +89,23 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
                 // dx[i] = Σ_k dy[i + pt − k] W[k]: a correlation of dy, padded by (k − 1 − p), with W
                 // flipped in space and its in/out channels swapped.
                 const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-                const padded = tf.pad(d, [[0, 0], [kh - 1 - pt, kh - 1 - pb], [kw - 1 - pl, kw - 1 - pr], [0, 0]]);
+                const padded = tf.pad(d, [
+                    [0, 0],
+                    [kh - 1 - pt, kh - 1 - pb],
+                    [kw - 1 - pl, kw - 1 - pr],
+                    [0, 0],
+                ]);
                 return tf.conv2d(padded, flipped, 1, 'valid');
             },
             filter: () => {
                 // dW[a, b, ci, co] = Σ_{n,i,j} xpad[n, i + a, j + b, ci] dy[n, i, j, co]: a 'valid'
                 // convolution with the batch axis as the channel axis.
-                const xpad = tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+                const xpad = tf.pad(x, [
+                    [0, 0],
+                    [pt, pb],
+                    [pl, pr],
+                    [0, 0],
+                ]);
                 const input = tf.transpose(xpad, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci, Hp, Wp, N]
                 const kernel = tf.transpose(d, [1, 2, 0, 3]) as tf.Tensor4D; // [Ho, Wo, N, Co]
                 const out = tf.conv2d(input, kernel, 1, 'valid'); // [Ci, kh, kw, Co]
@@ -113,7 +123,12 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
 function filterGradByMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, [pt, pb, pl, pr]: number[]): tf.Tensor4D {
     const [n, ho, wo, co] = dy.shape;
     const ci = x.shape[3];
-    const xpad = tf.pad(x, [[0, 0], [pt!, pb!], [pl!, pr!], [0, 0]]);
+    const xpad = tf.pad(x, [
+        [0, 0],
+        [pt!, pb!],
+        [pl!, pr!],
+        [0, 0],
+    ]);
     const rows = tf.reshape(dy, [n * ho * wo, co]);
     const taps: tf.Tensor[] = [];
     for (let a = 0; a < kh; a++) {

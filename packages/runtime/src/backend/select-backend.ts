@@ -87,7 +87,7 @@ const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux
 
 function vulkanLoaderPresent(): boolean {
     const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-    return [...extra, ...VULKAN_LOADER_DIRS].some((dir) => existsSync(path.join(dir, 'libvulkan.so.1')));
+    return [...extra, ...VULKAN_LOADER_DIRS].some(dir => existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
 /**
@@ -134,7 +134,8 @@ async function findGpuAdapter(allowSoftware: boolean): Promise<{ ok: true; label
     }
     const { gpu, options } = found;
     const wrapped: Gpu = new Proxy(gpu, {
-        get: (target, key) => (key === 'requestAdapter' ? async (o?: object) => withAdapterBindingLimits(await target.requestAdapter({ ...o, ...options })) : Reflect.get(target, key)),
+        get: (target, key) =>
+            key === 'requestAdapter' ? async (o?: object) => withAdapterBindingLimits(await target.requestAdapter({ ...o, ...options })) : Reflect.get(target, key),
     });
     Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: wrapped }, configurable: true, writable: true });
     try {
@@ -182,7 +183,7 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
             try {
                 await useTfjsNode(requested === 'tfjs-node-gpu');
             } catch (error) {
-                throw new Error(`--backend ${requested}: cannot load @tensorflow/${requested} (${message(error)}); install it with npm, or use --backend wasm`);
+                throw new Error(`--backend ${requested}: cannot load @tensorflow/${requested} (${message(error)}); install it with npm, or use --backend wasm`, { cause: error });
             }
             return { requested, name: 'tensorflow', kind: requested, reason: `asked for (--backend ${requested})` };
         case 'webgpu': {

@@ -8,14 +8,22 @@
 import * as tf from '@tensorflow/tfjs';
 
 export class WebGpuDeviceError extends Error {
-    constructor(readonly kernel: string, readonly kind: string, readonly detail: string) {
-        super(`WebGPU ${kind} error in kernel ${kernel} on the webgpu backend: ${detail}. ` +
-            'The GPU dropped that work, so results would be wrong; training stopped. Use --backend wasm.');
+    constructor(
+        readonly kernel: string,
+        readonly kind: string,
+        readonly detail: string,
+    ) {
+        super(
+            `WebGPU ${kind} error in kernel ${kernel} on the webgpu backend: ${detail}. ` +
+                'The GPU dropped that work, so results would be wrong; training stopped. Use --backend wasm.',
+        );
         this.name = 'WebGpuDeviceError';
     }
 }
 
-interface GpuErrorEvent { error?: { message?: string; constructor?: { name?: string } } }
+interface GpuErrorEvent {
+    error?: { message?: string; constructor?: { name?: string } };
+}
 interface Device {
     addEventListener(type: 'uncapturederror', listener: (e: GpuErrorEvent) => void): void;
     lost?: Promise<{ reason?: string; message?: string }>;
@@ -62,13 +70,13 @@ export function guardWebGpuDevice(): void {
     const backend = tf.backend() as unknown as WebGpuBackend;
     if (guarded.has(backend) || !backend.device) return;
     guarded.add(backend);
-    backend.device.addEventListener('uncapturederror', (e) => {
+    backend.device.addEventListener('uncapturederror', e => {
         const name = e.error?.constructor?.name ?? '';
         const kind = /OutOfMemory/.test(name) ? 'out-of-memory' : /Internal/.test(name) ? 'internal' : 'validation';
         const message = e.error?.message ?? String(e.error);
         record(kind, message, running ?? (/"[A-Za-z_]/.test(message) ? kernelFromMessage(message) : undefined));
     });
-    void backend.device.lost?.then((info) => {
+    void backend.device.lost?.then(info => {
         // destroy() at exit is not a failure.
         if (info.reason !== 'destroyed') record('device-lost', info.message ?? 'the device was lost');
     });

@@ -13,7 +13,7 @@ type Backend = { disposeData(id: object): void };
 const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 function byAxis(pad: KernelFunc, reshape: KernelFunc): KernelFunc {
-    return (args) => {
+    return args => {
         const x = args.inputs['x'] as TensorInfo;
         const { paddings, constantValue } = args.attrs as { paddings: [number, number][]; constantValue: number };
         if (x.shape.length <= 4) return pad(args);
@@ -24,7 +24,14 @@ function byAxis(pad: KernelFunc, reshape: KernelFunc): KernelFunc {
         paddings.forEach(([before, after], axis) => {
             if (before === 0 && after === 0) return;
             const flat = run(reshape, current, { shape: [product(shape.slice(0, axis)), shape[axis]!, product(shape.slice(axis + 1))] });
-            const padded = run(pad, flat, { paddings: [[0, 0], [before, after], [0, 0]], constantValue });
+            const padded = run(pad, flat, {
+                paddings: [
+                    [0, 0],
+                    [before, after],
+                    [0, 0],
+                ],
+                constantValue,
+            });
             shape[axis] = shape[axis]! + before + after;
             backend.disposeData(current.dataId);
             backend.disposeData(flat.dataId);

@@ -15,7 +15,10 @@ export interface HandWrittenVae {
 /** A dense layer's kernel and bias, initialized like PyTorch's Linear. */
 function dense(inSize: number, outSize: number): [tf.Variable, tf.Variable] {
     const bound = 1 / Math.sqrt(inSize);
-    return [tf.variable(tf.randomUniform([inSize, outSize], -bound, bound, 'float32', inSize * outSize)), tf.variable(tf.randomUniform([outSize], -bound, bound, 'float32', outSize))];
+    return [
+        tf.variable(tf.randomUniform([inSize, outSize], -bound, bound, 'float32', inSize * outSize)),
+        tf.variable(tf.randomUniform([outSize], -bound, bound, 'float32', outSize)),
+    ];
 }
 
 export function handWrittenVae(lr = 1e-3, hidden = 400, latent = 20): HandWrittenVae {
@@ -28,17 +31,21 @@ export function handWrittenVae(lr = 1e-3, hidden = 400, latent = 20): HandWritte
     return {
         async step(x, seed) {
             const cost = tf.tidy(() => {
-                const c = optimizer.minimize(() => {
-                    const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
-                    const stats = tf.add(tf.matMul(h, w2), b2);
-                    const mu = tf.slice(stats, [0, 0], [-1, latent]);
-                    const logvar = tf.slice(stats, [0, latent], [-1, latent]);
-                    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', seed)));
-                    const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, w3), b3)), w4), b4);
-                    const ell = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1);
-                    const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
-                    return tf.mean(tf.sub(kl, ell)) as tf.Scalar;
-                }, true, variables);
+                const c = optimizer.minimize(
+                    () => {
+                        const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+                        const stats = tf.add(tf.matMul(h, w2), b2);
+                        const mu = tf.slice(stats, [0, 0], [-1, latent]);
+                        const logvar = tf.slice(stats, [0, latent], [-1, latent]);
+                        const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', seed)));
+                        const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, w3), b3)), w4), b4);
+                        const ell = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1);
+                        const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
+                        return tf.mean(tf.sub(kl, ell)) as tf.Scalar;
+                    },
+                    true,
+                    variables,
+                );
                 if (!c) throw new Error('Adam returned no cost');
                 return c;
             });

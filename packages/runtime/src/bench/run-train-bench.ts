@@ -24,6 +24,8 @@ console.log(`backend: ${choice.kind} (${choice.reason})`);
 const options = { modelFile: values.model!, batch: Number(values.batch), steps: Number(values.steps), warmup: Number(values.warmup) };
 const r = values.ddpm ? await benchDdpm(options) : await benchVae(options);
 for (const b of [r.compiled, r.handWritten]) {
-    console.log(`${b.name.padEnd(28)} ${b.parameters} parameters  ${b.medianMs.toFixed(1)} ms/step  ${b.imagesPerSecond.toFixed(0)} images/s  loss ${b.firstLoss.toFixed(1)} → ${b.lastLoss.toFixed(1)}`);
+    console.log(
+        `${b.name.padEnd(28)} ${b.parameters} parameters  ${b.medianMs.toFixed(1)} ms/step  ${b.imagesPerSecond.toFixed(0)} images/s  loss ${b.firstLoss.toFixed(1)} → ${b.lastLoss.toFixed(1)}`,
+    );
 }
 console.log(`ratio compiled / hand-written: ${r.ratio.toFixed(3)}`);

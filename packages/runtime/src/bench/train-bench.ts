@@ -73,10 +73,10 @@ export async function race(contenders: Contender[], o: BenchOptions): Promise<Be
 export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
     const { result } = await loadModel(o.modelFile);
     const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
+    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
     const model = result.model;
     const dataIR = model.data[0];
-    const observed = model.variables.find((v) => v.role === 'observed')!;
+    const observed = model.variables.find(v => v.role === 'observed')!;
     const dataset = await loadDataset(dataIR, observed.shape, { seed: model.train.seed });
     const perEpoch = dataset.batchesPerEpoch(o.batch);
     // The same batches for both, made before timing.
@@ -92,9 +92,9 @@ export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult
             {
                 name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
                 parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
-                step: async (i) => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
+                step: async i => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
             },
-            { name: 'hand-written tfjs', parameters: hand.parameterCount, step: (i) => hand.step(batchAt(i), i + 1) },
+            { name: 'hand-written tfjs', parameters: hand.parameterCount, step: i => hand.step(batchAt(i), i + 1) },
         ],
         o,
     );
@@ -112,11 +112,11 @@ export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult
 export async function benchDdpm(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
     const { result } = await loadModel(o.modelFile);
     const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map((r) => r.message).join('; ')}`);
+    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
     const model = result.model;
     const chain = derived.derivation.chains[0];
     if (!chain) throw new Error(`${o.modelFile}: not a chain model`);
-    const observed = model.variables.find((v) => v.role === 'observed')!;
+    const observed = model.variables.find(v => v.role === 'observed')!;
     const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
     const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
     const batchAt = (i: number) => batches[i % batches.length];
@@ -124,18 +124,18 @@ export async function benchDdpm(o: BenchOptions): Promise<{ compiled: BenchResul
     const train = { ...model.train, batch: o.batch, clip: undefined, lrWarmup: undefined };
     const compiledModel = compileModel(model, derived.derivation, model.train.seed);
     const optimizer = createOptimizer(train, compiledModel.parameters);
-    const netIR = model.networks.find((n) => compiledModel.networks.has(n.name))!;
+    const netIR = model.networks.find(n => compiledModel.networks.has(n.name))!;
     const net = buildNetwork(netIR, model.train.seed, observed.shape);
-    const alphaBar = chain.coefficients.marginalMean.map((m) => m * m);
+    const alphaBar = chain.coefficients.marginalMean.map(m => m * m);
     const hand = handWrittenDdpm(net, alphaBar, train.optimizer.lr);
     const [compiled, handWritten] = await race(
         [
             {
                 name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
                 parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
-                step: async (i) => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
+                step: async i => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
             },
-            { name: 'hand-written tfjs', parameters: net.parameterCount, step: (i) => hand.step(batchAt(i), 2 * i + 1) },
+            { name: 'hand-written tfjs', parameters: net.parameterCount, step: i => hand.step(batchAt(i), 2 * i + 1) },
         ],
         o,
     );

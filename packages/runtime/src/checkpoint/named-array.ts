@@ -17,11 +17,12 @@ export async function readNamedArrays(entries: { name: string; variable: tf.Vari
  * a checkpoint of another model (or another version of it) is an error, never a partial load.
  */
 export function assignNamedArrays(entries: { name: string; variable: tf.Variable }[], saved: NamedArray[], what: string): void {
-    const byName = new Map(saved.map((s) => [s.name, s]));
+    const byName = new Map(saved.map(s => [s.name, s]));
     for (const { name, variable } of entries) {
         const s = byName.get(name);
         if (!s) throw new Error(`${what}: the checkpoint has no ${name}`);
-        if (s.shape.join() !== variable.shape.join()) throw new Error(`${what}: ${name} has shape [${s.shape.join(', ')}] in the checkpoint, [${variable.shape.join(', ')}] in the model`);
+        if (s.shape.join() !== variable.shape.join())
+            throw new Error(`${what}: ${name} has shape [${s.shape.join(', ')}] in the checkpoint, [${variable.shape.join(', ')}] in the model`);
     }
     for (const { name, variable } of entries) {
         const s = byName.get(name)!;

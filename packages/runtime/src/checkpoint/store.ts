@@ -123,9 +123,9 @@ export async function saveCheckpoint(outDir: string, checkpoint: Checkpoint, opt
 /** Removes temporary leftovers and all but the newest `keep` checkpoints. */
 async function cleanUp(outDir: string, current: string, keep: number): Promise<void> {
     const entries = await readdir(outDir);
-    const steps = entries.filter((e) => /^step-\d+$/.test(e) && e !== current).sort();
-    const stale = [...entries.filter((e) => e.startsWith(TEMP_PREFIX)), ...steps.slice(0, Math.max(0, steps.length - (keep - 1)))];
-    await Promise.all(stale.map((e) => rm(path.join(outDir, e), { recursive: true, force: true })));
+    const steps = entries.filter(e => /^step-\d+$/.test(e) && e !== current).sort();
+    const stale = [...entries.filter(e => e.startsWith(TEMP_PREFIX)), ...steps.slice(0, Math.max(0, steps.length - (keep - 1)))];
+    await Promise.all(stale.map(e => rm(path.join(outDir, e), { recursive: true, force: true })));
 }
 
 /**
@@ -143,7 +143,7 @@ export async function findCheckpoint(target: string): Promise<string | undefined
 }
 
 function unpack(manifest: CheckpointManifest, body: Float32Array, group: CheckpointManifest['tensors'][number]['group']): NamedArray[] {
-    return manifest.tensors.filter((t) => t.group === group).map((t) => ({ name: t.name, shape: t.shape, values: body.slice(t.offset, t.offset + t.length) }));
+    return manifest.tensors.filter(t => t.group === group).map(t => ({ name: t.name, shape: t.shape, values: body.slice(t.offset, t.offset + t.length) }));
 }
 
 /** Loads the checkpoint in `target` (a checkpoint folder, or an output folder with `latest`). */
@@ -155,9 +155,10 @@ export async function loadCheckpoint(target: string): Promise<Checkpoint> {
     try {
         manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as CheckpointManifest;
     } catch (error) {
-        throw new Error(`${manifestFile}: not a readable checkpoint manifest (${(error as Error).message})`);
+        throw new Error(`${manifestFile}: not a readable checkpoint manifest (${(error as Error).message})`, { cause: error });
     }
-    if (manifest.format !== 'gm-checkpoint' || manifest.version !== 1) throw new Error(`${manifestFile}: not a gm checkpoint (format ${String(manifest.format)}, version ${String(manifest.version)})`);
+    if (manifest.format !== 'gm-checkpoint' || manifest.version !== 1)
+        throw new Error(`${manifestFile}: not a gm checkpoint (format ${String(manifest.format)}, version ${String(manifest.version)})`);
     const tensorsFile = path.join(folder, TENSORS_FILE);
     const bytes = await readFile(tensorsFile).catch(() => {
         throw new Error(`${tensorsFile}: missing; expected the checkpoint's ${manifest.bytes} bytes of tensors`);
@@ -175,7 +176,7 @@ export async function loadCheckpoint(target: string): Promise<Checkpoint> {
         rng: manifest.rng,
         weights: unpack(manifest, body, 'weights'),
         optimizer: manifest.optimizer && { ...manifest.optimizer, slots: unpack(manifest, body, 'optimizer') },
-        ema: manifest.tensors.some((t) => t.group === 'ema') ? unpack(manifest, body, 'ema') : undefined,
+        ema: manifest.tensors.some(t => t.group === 'ema') ? unpack(manifest, body, 'ema') : undefined,
         metadata: manifest.metadata,
     };
 }

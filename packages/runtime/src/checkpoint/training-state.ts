@@ -54,7 +54,8 @@ export function restore(checkpoint: Checkpoint, targets: RestoreTargets): void {
     assignNamedArrays(targets.parameters, checkpoint.weights, 'weights');
     if (targets.optimizer) {
         if (!checkpoint.optimizer) throw new Error('the checkpoint has no optimizer state');
-        if (checkpoint.optimizer.name !== targets.optimizer.name) throw new Error(`the checkpoint's optimizer is ${checkpoint.optimizer.name}, the model's is ${targets.optimizer.name}`);
+        if (checkpoint.optimizer.name !== targets.optimizer.name)
+            throw new Error(`the checkpoint's optimizer is ${checkpoint.optimizer.name}, the model's is ${targets.optimizer.name}`);
         targets.optimizer.loadState(checkpoint.optimizer);
     }
     if (targets.ema) {

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 export async function check(files: string[]): Promise<number> {
     if (files.length === 0) throw new UsageError('gm check needs at least one .gm file');
     const loaded = await loadFiles(files);
-    let errors = 0, warnings = 0;
+    let errors = 0,
+        warnings = 0;
     for (const { file, diagnostics } of loaded) {
         const sorted = sortDiagnostics(diagnostics);
         for (const d of sorted) {
@@ -15,7 +16,9 @@ export async function check(files: string[]): Promise<number> {
         }
     }
     const models = loaded.reduce((n, f) => n + f.models.length, 0);
-    console.error(`checked ${loaded.length} file${loaded.length === 1 ? '' : 's'} (${models} model${models === 1 ? '' : 's'}): ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    console.error(
+        `checked ${loaded.length} file${loaded.length === 1 ? '' : 's'} (${models} model${models === 1 ? '' : 's'}): ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+    );
     return errors > 0 ? 1 : 0;
 }
 

@@ -6,8 +6,12 @@ import { UsageError } from './check.js';
 
 /** Options every command that reads a trained model takes. */
 export const CHECKPOINT_OPTIONS = {
-    model: { type: 'string' }, checkpoint: { type: 'string' }, backend: { type: 'string', default: 'auto' },
-    seed: { type: 'string' }, force: { type: 'boolean', default: false }, 'no-ema': { type: 'boolean', default: false },
+    model: { type: 'string' },
+    checkpoint: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    seed: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    'no-ema': { type: 'boolean', default: false },
 } as const;
 
 export function positiveInteger(value: string | undefined, flag: string): number | undefined {
@@ -21,13 +25,21 @@ export function positiveInteger(value: string | undefined, flag: string): number
  * Loads a model and a checkpoint of it (default: the latest in the model's run folder); with an
  * EMA in the checkpoint, its averaged weights are used, as Ho et al. sample and evaluate.
  */
-export async function loadTrained(file: string, values: { model?: string; checkpoint?: string; backend?: string; force?: boolean; 'no-ema'?: boolean }): Promise<{ prepared: PreparedModel; step: number; ema: boolean }> {
+export async function loadTrained(
+    file: string,
+    values: { model?: string; checkpoint?: string; backend?: string; force?: boolean; 'no-ema'?: boolean },
+): Promise<{ prepared: PreparedModel; step: number; ema: boolean }> {
     if (!isBackendRequest(values.backend ?? 'auto')) throw new UsageError('--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu');
     const prepared = await prepareModel(file, { ...(values.model ? { model: values.model } : {}), backend: (values.backend ?? 'auto') as BackendRequest });
     const target = values.checkpoint ?? defaultOutDir(file, prepared.model.name);
     const checkpoint = await restoreWeights(prepared, target, { allowChangedSource: values.force ?? false });
     const useEma = checkpoint.ema !== undefined && !values['no-ema'];
-    if (useEma) assignNamedArrays(prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })), checkpoint.ema!, 'EMA weights');
+    if (useEma)
+        assignNamedArrays(
+            prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })),
+            checkpoint.ema!,
+            'EMA weights',
+        );
     return { prepared, step: checkpoint.step, ema: useEma };
 }
 

@@ -8,7 +8,8 @@ const FORMATS = ['text', 'markdown', 'latex', 'json'] as const;
 /** `gm elbo FILE [--model NAME] [--format text|markdown|latex|json] [--steps]`: the derived bound of each model. */
 export async function elbo(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
-        args, allowPositionals: true,
+        args,
+        allowPositionals: true,
         options: { model: { type: 'string' }, format: { type: 'string', default: 'text' }, steps: { type: 'boolean', default: false } },
     });
     const format = values.format as (typeof FORMATS)[number];
@@ -28,7 +29,10 @@ export async function elbo(args: string[]): Promise<number> {
     }
     const out: string[] = [];
     for (const result of results) {
-        if (!result.ok) { out.push(renderFailure(result)); continue; }
+        if (!result.ok) {
+            out.push(renderFailure(result));
+            continue;
+        }
         const d = result.derivation;
         if (format === 'latex') out.push(renderLatex(d));
         else if (format === 'markdown') out.push(renderMarkdown(d));

@@ -14,8 +14,16 @@ const fmt = (v: number) => v.toFixed(3);
  */
 export async function evaluate(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
-        args, allowPositionals: true,
-        options: { ...CHECKPOINT_OPTIONS, iw: { type: 'string' }, batch: { type: 'string' }, limit: { type: 'string' }, decoder: { type: 'string' }, json: { type: 'boolean', default: false } },
+        args,
+        allowPositionals: true,
+        options: {
+            ...CHECKPOINT_OPTIONS,
+            iw: { type: 'string' },
+            batch: { type: 'string' },
+            limit: { type: 'string' },
+            decoder: { type: 'string' },
+            json: { type: 'boolean', default: false },
+        },
     });
     if (positionals.length !== 1) throw new UsageError('gm eval needs one .gm file');
     const file = positionals[0]!;
@@ -44,9 +52,15 @@ export async function evaluate(args: string[]): Promise<number> {
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim`);
         for (const t of derivation.terms) if (r.terms[t.id] !== undefined) lines.push(`  ${t.id.padEnd(12)} ${fmt(r.terms[t.id]!)} nats   ${t.text}`);
-        const k = values.iw === '0' ? 0 : positiveInteger(values.iw, '--iw') ?? model.eval.iw;
-        if (k === 0) { console.log(values.json ? JSON.stringify(report) : lines.join('\n')); return 0; }
-        const iw = await estimateNegativeLogLikelihood(model, derivation, compiled.networks, test, seed, k, { batch: Math.max(1, Math.floor(batch / Math.max(1, Math.ceil(k / 50)))), ...(limit ? { limit } : {}) });
+        const k = values.iw === '0' ? 0 : (positiveInteger(values.iw, '--iw') ?? model.eval.iw);
+        if (k === 0) {
+            console.log(values.json ? JSON.stringify(report) : lines.join('\n'));
+            return 0;
+        }
+        const iw = await estimateNegativeLogLikelihood(model, derivation, compiled.networks, test, seed, k, {
+            batch: Math.max(1, Math.floor(batch / Math.max(1, Math.ceil(k / 50)))),
+            ...(limit ? { limit } : {}),
+        });
         report['logLikelihood'] = { k, nats: -iw.nats, bitsPerDim: iw.bitsPerDim };
         lines.push(`−log p(x) ≈ ${fmt(iw.nats)} nats per example (importance sampling, k = ${k})`);
     }

@@ -23,11 +23,11 @@ type Command = (args: string[]) => Promise<number>;
 
 /** Commands by name; the training commands are added by the runtime as they exist. */
 export const commands: Record<string, Command> = {
-    check: (args) => check(args),
-    elbo: (args) => elbo(args),
-    train: (args) => train(args),
-    eval: (args) => evaluate(args),
-    sample: (args) => sample(args),
+    check: args => check(args),
+    elbo: args => elbo(args),
+    train: args => train(args),
+    eval: args => evaluate(args),
+    sample: args => sample(args),
 };
 
 async function main(argv: string[]): Promise<number> {

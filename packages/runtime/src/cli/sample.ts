@@ -11,10 +11,17 @@ import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './c
  */
 export async function sample(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
-        args, allowPositionals: true,
+        args,
+        allowPositionals: true,
         options: {
-            ...CHECKPOINT_OPTIONS, n: { type: 'string' }, out: { type: 'string' }, sampler: { type: 'string' },
-            steps: { type: 'string' }, eta: { type: 'string' }, trajectory: { type: 'string' }, reconstructions: { type: 'string' },
+            ...CHECKPOINT_OPTIONS,
+            n: { type: 'string' },
+            out: { type: 'string' },
+            sampler: { type: 'string' },
+            steps: { type: 'string' },
+            eta: { type: 'string' },
+            trajectory: { type: 'string' },
+            reconstructions: { type: 'string' },
             'latent-grid': { type: 'string' },
         },
     });
@@ -28,9 +35,11 @@ export async function sample(args: string[]): Promise<number> {
     const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];
     const steps = positiveInteger(values.steps, '--steps');
     const drawn = await drawSamples(prepared, {
-        n, seed: positiveInteger(values.seed, '--seed') ?? 1,
+        n,
+        seed: positiveInteger(values.seed, '--seed') ?? 1,
         ...(values.sampler ? { sampler: values.sampler as 'ancestral' | 'ddim' } : {}),
-        ...(steps ? { steps } : {}), ...(eta !== undefined ? { eta } : {}),
+        ...(steps ? { steps } : {}),
+        ...(eta !== undefined ? { eta } : {}),
         ...(values.trajectory ? { frames: 10 } : {}),
     });
     const out = path.resolve(values.out ?? 'samples.png');
@@ -39,7 +48,11 @@ export async function sample(args: string[]): Promise<number> {
     if (values.trajectory) {
         if (!drawn.trajectory) throw new Error('--trajectory needs a model with a chain');
         const strip = path.resolve(values.trajectory);
-        writeTrajectoryStrip(strip, drawn.trajectory.map(f => ({ values: Array.from(f.values).slice(0, 8 * (f.values.length / n)), shape: [Math.min(8, n), ...f.shape.slice(1)] })), { range: [lo, hi] });
+        writeTrajectoryStrip(
+            strip,
+            drawn.trajectory.map(f => ({ values: Array.from(f.values).slice(0, 8 * (f.values.length / n)), shape: [Math.min(8, n), ...f.shape.slice(1)] })),
+            { range: [lo, hi] },
+        );
         console.log(`trajectory x_T → x_0 of ${Math.min(8, n)} samples → ${strip}`);
     }
     if (values.reconstructions) {

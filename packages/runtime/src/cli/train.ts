@@ -22,12 +22,22 @@ function integer(value: string | undefined, flag: string): number | undefined {
  */
 export async function train(args: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
-        args, allowPositionals: true,
+        args,
+        allowPositionals: true,
         options: {
-            model: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-            seed: { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
-            resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, force: { type: 'boolean', default: false },
-            'sample-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
+            model: { type: 'string' },
+            steps: { type: 'string' },
+            epochs: { type: 'string' },
+            batch: { type: 'string' },
+            seed: { type: 'string' },
+            backend: { type: 'string', default: 'auto' },
+            out: { type: 'string' },
+            resume: { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            force: { type: 'boolean', default: false },
+            'sample-every': { type: 'string' },
+            'eval-every': { type: 'string' },
+            'checkpoint-every': { type: 'string' },
         },
     });
     if (positionals.length !== 1) throw new UsageError('gm train needs one .gm file');
@@ -44,20 +54,35 @@ export async function train(args: string[]): Promise<number> {
 }
 
 interface TrainFlags {
-    model?: string; steps?: string; epochs?: string; batch?: string; seed?: string; backend: string; out?: string;
-    resume: boolean; json: boolean; force: boolean; 'sample-every'?: string; 'eval-every'?: string; 'checkpoint-every'?: string;
+    model?: string;
+    steps?: string;
+    epochs?: string;
+    batch?: string;
+    seed?: string;
+    backend: string;
+    out?: string;
+    resume: boolean;
+    json: boolean;
+    force: boolean;
+    'sample-every'?: string;
+    'eval-every'?: string;
+    'checkpoint-every'?: string;
 }
 
 async function runTraining(file: string, flags: TrainFlags, reporter: Reporter): Promise<number> {
     const seedFlag = integer(flags.seed, '--seed');
-    const prepared = await prepareModel(file, { ...(flags.model ? { model: flags.model } : {}), backend: flags.backend as BackendRequest, ...(seedFlag ? { seed: seedFlag } : {}) });
+    const prepared = await prepareModel(file, {
+        ...(flags.model ? { model: flags.model } : {}),
+        backend: flags.backend as BackendRequest,
+        ...(seedFlag ? { seed: seedFlag } : {}),
+    });
     const { model, compiled } = prepared;
     const trainIR = { ...model.train, ...(flags.batch ? { batch: integer(flags.batch, '--batch')! } : {}), ...(seedFlag ? { seed: seedFlag } : {}) };
     const out = path.resolve(flags.out ?? defaultOutDir(file, model.name));
     const dataset = await datasetFor(prepared, 'train', trainIR.seed);
     const perEpoch = dataset.batchesPerEpoch(trainIR.batch);
     const epochs = integer(flags.epochs, '--epochs');
-    const totalSteps = integer(flags.steps, '--steps') ?? (epochs !== undefined ? epochs * perEpoch : trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch);
+    const totalSteps = integer(flags.steps, '--steps') ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
 
     const optimizer = createOptimizer(trainIR, compiled.parameters);
     const ema = trainIR.ema !== undefined ? new Ema(compiled.parameters, trainIR.ema) : undefined;
@@ -71,21 +96,33 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         startStep = checkpoint.step;
     }
     reporter.emit({
-        event: 'start', model: model.name, file, backend: prepared.backend.kind, backendReason: prepared.backend.reason,
-        parameters: compiled.parameters.reduce((n, p) => n + p.variable.size, 0), out, totalSteps,
+        event: 'start',
+        model: model.name,
+        file,
+        backend: prepared.backend.kind,
+        backendReason: prepared.backend.reason,
+        parameters: compiled.parameters.reduce((n, p) => n + p.variable.size, 0),
+        out,
+        totalSteps,
         ...(flags.resume ? { resumedFrom: startStep } : {}),
     });
 
     const hash = sourceHash(prepared.source);
     const checkpoints = {
         // Read tensors asynchronously: WebGPU under Node has no synchronous download.
-        save: async (step: number) => saveCheckpoint(out, {
-            model: model.name, sourceHash: hash, step, epoch: Math.floor(step / perEpoch), seed: trainIR.seed, rng: {},
-            weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
-            optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
-            ...(ema ? { ema: await ema.saveAsync() } : {}),
-            metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
-        }),
+        save: async (step: number) =>
+            saveCheckpoint(out, {
+                model: model.name,
+                sourceHash: hash,
+                step,
+                epoch: Math.floor(step / perEpoch),
+                seed: trainIR.seed,
+                rng: {},
+                weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
+                optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
+                ...(ema ? { ema: await ema.saveAsync() } : {}),
+                metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
+            }),
     };
     const signal = { stop: false };
     // First signal: stop after this step and save. A second one exits at once.
@@ -94,18 +131,31 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         signal.stop = true;
     };
     const listen = (on: boolean) => (['SIGINT', 'SIGTERM'] as const).forEach(s => (on ? process.on(s, onInterrupt) : process.off(s, onInterrupt)));
-    const hooks = defaultSignalsDuring(previewHooks(prepared, out, {
-        sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
-        n: model.sample.n,
-        ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
-        ...(ema ? { ema } : {}),
-    }), listen);
+    const hooks = defaultSignalsDuring(
+        previewHooks(prepared, out, {
+            sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
+            n: model.sample.n,
+            ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
+            ...(ema ? { ema } : {}),
+        }),
+        listen,
+    );
     listen(true);
     try {
         const result = await runSession({
-            program: compiled, optimizer, train: trainIR, dataset, batch: trainIR.batch, startStep, totalSteps, reporter,
-            checkpoints, checkpointEvery: integer(flags['checkpoint-every'], '--checkpoint-every') ?? Math.max(perEpoch, 500),
-            ...(ema ? { ema } : {}), hooks, signal,
+            program: compiled,
+            optimizer,
+            train: trainIR,
+            dataset,
+            batch: trainIR.batch,
+            startStep,
+            totalSteps,
+            reporter,
+            checkpoints,
+            checkpointEvery: integer(flags['checkpoint-every'], '--checkpoint-every') ?? Math.max(perEpoch, 500),
+            ...(ema ? { ema } : {}),
+            hooks,
+            signal,
         });
         reporter.close();
         return result.reason === 'non-finite' ? 1 : 0;
@@ -123,16 +173,17 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
  * process at once. Checkpoints are atomic, so the last one stays intact.
  */
 function defaultSignalsDuring(hooks: SessionHooks, listen: (on: boolean) => void): SessionHooks {
-    const wrap = (hook: SessionHooks['sample']) => hook && {
-        every: hook.every,
-        run: async (step: number) => {
-            listen(false);
-            try {
-                return await hook.run(step);
-            } finally {
-                listen(true);
-            }
-        },
-    };
+    const wrap = (hook: SessionHooks['sample']) =>
+        hook && {
+            every: hook.every,
+            run: async (step: number) => {
+                listen(false);
+                try {
+                    return await hook.run(step);
+                } finally {
+                    listen(true);
+                }
+            },
+        };
     return { ...(hooks.sample ? { sample: wrap(hooks.sample)! } : {}), ...(hooks.evaluate ? { evaluate: wrap(hooks.evaluate)! } : {}) };
 }

@@ -16,7 +16,18 @@ const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
 };
 
 /** Instructions whose value has the batch axis whatever their operands (data, noise, networks, reductions). */
-const ALWAYS_BATCHED = new Set<Instruction['op']>(['data', 'timestep', 'normal-noise', 'uniform-noise', 'gamma-noise', 'gather', 'network', 'reduce', 'combine-replicas', 'discretized-normal']);
+const ALWAYS_BATCHED = new Set<Instruction['op']>([
+    'data',
+    'timestep',
+    'normal-noise',
+    'uniform-noise',
+    'gamma-noise',
+    'gather',
+    'network',
+    'reduce',
+    'combine-replicas',
+    'discretized-normal',
+]);
 
 /**
  * Emits instructions, numbering values, and reuses a value when the same instruction is emitted
@@ -33,7 +44,7 @@ export class ProgramBuilder {
         if (known !== undefined) return known;
         const id = this.instructions.length;
         this.instructions.push(instruction);
-        this.batched.push(ALWAYS_BATCHED.has(instruction.op) || operands(instruction).some((x) => this.batched[x]));
+        this.batched.push(ALWAYS_BATCHED.has(instruction.op) || operands(instruction).some(x => this.batched[x]));
         this.seen.set(key, id);
         return id;
     }

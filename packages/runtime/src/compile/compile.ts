@@ -13,7 +13,7 @@ import type { Program, ProgramTerm } from './program.js';
 
 function refKey(ref: VariableRef, model: ModelIR): string {
     if (ref.index === undefined) return ref.name;
-    const chain = model.chains.find((c) => c.name === ref.name);
+    const chain = model.chains.find(c => c.name === ref.name);
     if (chain && ref.index === chain.lower && chain.start) return chain.start;
     return `${ref.name}[${ref.index}]`;
 }
@@ -28,8 +28,8 @@ interface ChainContext {
 }
 
 function chainContext(model: ModelIR, derivation: Derivation, name: string): ChainContext {
-    const ir = model.chains.find((c) => c.name === name);
-    const derived = derivation.chains.find((c) => c.chain === name);
+    const ir = model.chains.find(c => c.name === name);
+    const derived = derivation.chains.find(c => c.chain === name);
     if (!ir || !derived || !ir.start) throw new CompileError(`chain ${name} has no derivation or no start variable`);
     return { ir, derived };
 }
@@ -95,12 +95,15 @@ function posterior(scope: Scope, chain: ChainContext, t: number, xt: number): { 
     const c = chain.derived.coefficients;
     const off = chain.ir.lower;
     const x0 = scope.variables.get(chain.ir.start!)!;
-    const mean = b.add(b.mul(b.emit({ op: 'gather', table: c.posteriorMeanX0, offset: off, index: t }), x0), b.mul(b.emit({ op: 'gather', table: c.posteriorMeanXt, offset: off, index: t }), xt));
+    const mean = b.add(
+        b.mul(b.emit({ op: 'gather', table: c.posteriorMeanX0, offset: off, index: t }), x0),
+        b.mul(b.emit({ op: 'gather', table: c.posteriorMeanXt, offset: off, index: t }), xt),
+    );
     return { mean, variance: b.emit({ op: 'gather', table: c.posteriorVar, offset: off, index: t }) };
 }
 
 function factorDistribution(model: ModelIR, id: string): { target: string; distribution: DistributionIR } {
-    const f = model.factors.find((x) => x.id === id);
+    const f = model.factors.find(x => x.id === id);
     if (!f) throw new CompileError(`unknown factor ${id}`);
     return { target: f.target.name, distribution: f.distribution };
 }
@@ -126,7 +129,7 @@ function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: 
         case 'importance-weighted': {
             // log w = Σ_p log p − Σ_q log q at the k samples; the log-mean-exp over them comes after.
             const logs = (refs: typeof c.p) =>
-                refs.map((r) => {
+                refs.map(r => {
                     const { target, distribution } = factorDistribution(model, r.id);
                     const v = scope.variables.get(target);
                     if (v === undefined) throw new CompileError(`${term.id}: ${target} is not sampled`);
@@ -199,7 +202,7 @@ export interface CompileOptions {
 export function compileBound(model: ModelIR, derivation: Derivation, options: CompileOptions = {}): Program {
     const builder = new ProgramBuilder();
     const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
-    const inputs = model.variables.filter((v) => v.role === 'observed' && v.data).map((v) => ({ variable: v.name, shape: v.shape }));
+    const inputs = model.variables.filter(v => v.role === 'observed' && v.data).map(v => ({ variable: v.name, shape: v.shape }));
     if (options.timestep === 'input') for (const c of model.chains) inputs.push({ variable: c.index, shape: [] });
     if (inputs.length === 0) throw new CompileError(`model ${model.name} has no observed variable bound to data`);
     for (const input of inputs) {
@@ -221,14 +224,14 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
         if (!step.reparameterized) {
             throw new CompileError(`${key} is sampled from a ${step.distribution.family} (${step.gradient} gradients): the runtime has no score-function estimator yet`);
         }
-        const variable = model.variables.find((v) => v.name === step.variable.name);
+        const variable = model.variables.find(v => v.name === step.variable.name);
         if (!variable) throw new CompileError(`unknown latent ${step.variable.name}`);
         scope.variables.set(key, sampleFrom(step.distribution, variable.shape, `eps/${key}`, scope));
         scope.shapes.set(key, variable.shape);
     }
 
-    const wanted = options.terms === 'loss' ? derivation.terms.filter((t) => t.weight.value !== 0) : derivation.terms;
-    const terms: ProgramTerm[] = wanted.map((term) => {
+    const wanted = options.terms === 'loss' ? derivation.terms.filter(t => t.weight.value !== 0) : derivation.terms;
+    const terms: ProgramTerm[] = wanted.map(term => {
         let value = compileTerm(term, scope, model, derivation, draws, options);
         if (replicas > 1) {
             value = builder.emit({ op: 'combine-replicas', how: term.computation.kind === 'importance-weighted' ? 'logmeanexp' : 'mean', x: value });
@@ -250,7 +253,7 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
         instructions: builder.instructions,
         batched: builder.batched,
         terms,
-        networks: [...new Set(networks)].map((name) => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
+        networks: [...new Set(networks)].map(name => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
         dimensions: derivation.dimensions,
     };
 }

@@ -11,8 +11,8 @@ import { CompileError, compileExpr, type Scope } from './expressions.js';
 /** The registry's algebra on program values: each operation emits (or folds) an instruction. */
 export function programOps(b: ProgramBuilder): TensorOps<number> {
     return {
-        constant: (v) => b.constant(v),
-        known: (x) => b.constantOf(x),
+        constant: v => b.constant(v),
+        known: x => b.constantOf(x),
         add: (x, y) => b.add(x, y),
         sub: (x, y) => b.sub(x, y),
         mul: (x, y) => b.mul(x, y),
@@ -21,29 +21,29 @@ export function programOps(b: ProgramBuilder): TensorOps<number> {
         max: (x, y) => b.binary('max', x, y),
         min: (x, y) => b.binary('min', x, y),
         less: (x, y) => b.binary('less', x, y),
-        neg: (x) => b.unary('neg', x),
-        exp: (x) => b.unary('exp', x),
-        log: (x) => b.unary('log', x),
-        sqrt: (x) => b.unary('sqrt', x),
-        square: (x) => b.unary('square', x),
-        abs: (x) => b.unary('abs', x),
-        sigmoid: (x) => b.unary('sigmoid', x),
-        softplus: (x) => b.unary('softplus', x),
-        tanh: (x) => b.unary('tanh', x),
-        erf: (x) => b.unary('erf', x),
-        round: (x) => b.unary('round', x),
+        neg: x => b.unary('neg', x),
+        exp: x => b.unary('exp', x),
+        log: x => b.unary('log', x),
+        sqrt: x => b.unary('sqrt', x),
+        square: x => b.unary('square', x),
+        abs: x => b.unary('abs', x),
+        sigmoid: x => b.unary('sigmoid', x),
+        softplus: x => b.unary('softplus', x),
+        tanh: x => b.unary('tanh', x),
+        erf: x => b.unary('erf', x),
+        round: x => b.unary('round', x),
         where: (cond, x, y) => b.select(cond, x, y),
-        logSoftmax: (x) => b.emit({ op: 'log-softmax', x }),
-        sumEvent: (x) => b.sum(x),
-        stopGradient: (x) => b.stopGradient(x),
+        logSoftmax: x => b.emit({ op: 'log-softmax', x }),
+        sumEvent: x => b.sum(x),
+        stopGradient: x => b.stopGradient(x),
     };
 }
 
 /** A distribution's canonical parameters, each parameter compiled when the family first reads it. */
 export function canonical(d: DistributionIR, scope: Scope): Canonical<number> {
     return familyOf(d).canonical(programOps(scope.builder), {
-        has: (name) => d.params[name] !== undefined,
-        get: (name) => {
+        has: name => d.params[name] !== undefined,
+        get: name => {
             const e = d.params[name];
             if (!e) throw new CompileError(`${d.family} needs its parameter ${name}`);
             return compileExpr(e, scope);
@@ -58,7 +58,7 @@ export function logDensity(d: DistributionIR, x: number, scope: Scope, c: Canoni
 
 /** KL(q ‖ p) by the registry's closed form `formula`, summed over the variable's dimensions: [B]. */
 export function klDivergence(q: DistributionIR, p: DistributionIR, formula: KlFormula, scope: Scope): number {
-    const spec = familyOf(q).kl.find((k) => k.formula === formula);
+    const spec = familyOf(q).kl.find(k => k.formula === formula);
     if (!spec) throw new CompileError(`no closed-form KL ${formula} for ${q.family}`);
     return scope.builder.sum(spec.compute(programOps(scope.builder), canonical(q, scope), canonical(p, scope)));
 }
@@ -69,7 +69,7 @@ function noise(scope: Scope, shape: number[], stream: string): NoiseSource<numbe
     return {
         normal: () => b.emit({ op: 'normal-noise', shape, stream }),
         uniform: (low = 0, high = 1) => b.emit({ op: 'uniform-noise', shape, stream, low, high }),
-        gamma: (alpha) => b.emit({ op: 'gamma-noise', shape, stream: `${stream}/gamma`, alpha }),
+        gamma: alpha => b.emit({ op: 'gamma-noise', shape, stream: `${stream}/gamma`, alpha }),
     };
 }
 

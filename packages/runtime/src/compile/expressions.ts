@@ -53,7 +53,7 @@ function indexPattern(expr: IRExpr, scope: Scope): string {
 export function variableKey(expr: Extract<IRExpr, { kind: 'variable' }>, scope: Scope): string {
     if (!expr.index) return expr.name;
     const n = literalIndex(expr.index, scope);
-    const chain = scope.model.chains.find((c) => c.name === expr.name);
+    const chain = scope.model.chains.find(c => c.name === expr.name);
     if (chain && n === chain.lower && chain.start) return chain.start;
     return `${expr.name}[${indexPattern(expr.index, scope)}]`;
 }
@@ -78,7 +78,7 @@ export function compileExpr(expr: IRExpr, scope: Scope): number {
             return value;
         }
         case 'sequence': {
-            const seq = scope.model.sequences.find((s) => s.name === expr.name);
+            const seq = scope.model.sequences.find(s => s.name === expr.name);
             if (!seq) throw new CompileError(`unknown sequence ${expr.name}`);
             if (!expr.index) {
                 if (seq.value === undefined) throw new CompileError(`${expr.name} has no value without an index`);
@@ -94,7 +94,7 @@ export function compileExpr(expr: IRExpr, scope: Scope): number {
             return b.emit({ op: 'gather', table: seq.values, offset: seq.lower, index: compileExpr(expr.index, scope) });
         }
         case 'network': {
-            const args = expr.args.map((a) => compileExpr(a, scope));
+            const args = expr.args.map(a => compileExpr(a, scope));
             if (!scope.networkShapes.has(expr.name) && expr.args[0]?.kind === 'variable') {
                 const shape = scope.shapes.get(variableKey(expr.args[0], scope));
                 if (shape) scope.networkShapes.set(expr.name, shape);
@@ -104,7 +104,10 @@ export function compileExpr(expr: IRExpr, scope: Scope): number {
         case 'call': {
             const spec = functionSpec(expr.fn);
             if (!spec.apply || expr.args.length !== spec.params.length) throw new CompileError(`${expr.fn}(…) cannot be computed per example`);
-            return spec.apply(programOps(b), expr.args.map((a) => compileExpr(a, scope)));
+            return spec.apply(
+                programOps(b),
+                expr.args.map(a => compileExpr(a, scope)),
+            );
         }
         case 'binary':
             return b.binary(BINARY[expr.op], compileExpr(expr.left, scope), compileExpr(expr.right, scope));

@@ -28,7 +28,7 @@ export function compileModel(model: ModelIR, derivation: Derivation, seed: numbe
     const program = compileBound(model, derivation, { terms: options.terms ?? 'loss' });
     const networks = new Map<string, Network>();
     for (const ir of model.networks) {
-        const used = program.networks.find((n) => n.name === ir.name);
+        const used = program.networks.find(n => n.name === ir.name);
         if (used) networks.set(ir.name, buildNetwork(ir, seed, used.inputShape));
     }
     const executor = new TfjsExecutor(program, networks, seed);
@@ -36,7 +36,7 @@ export function compileModel(model: ModelIR, derivation: Derivation, seed: numbe
     return {
         program,
         networks,
-        parameters: [...networks.values()].flatMap((n) => n.parameters),
+        parameters: [...networks.values()].flatMap(n => n.parameters),
         executor,
         loss: (batch, step) => executor.loss({ [input]: batch }, step),
         dispose: () => {

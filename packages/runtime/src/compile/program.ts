@@ -79,13 +79,25 @@ export interface Program {
 /** The values an instruction reads. */
 export function operands(i: Instruction): number[] {
     switch (i.op) {
-        case 'gather': return [i.index];
-        case 'network': return i.args;
-        case 'unary': case 'slice': case 'reduce': case 'combine-replicas': case 'log-softmax': case 'stop-gradient': return [i.x];
-        case 'binary': return [i.a, i.b];
-        case 'select': return [i.cond, i.a, i.b];
-        case 'discretized-normal': return [i.x, i.mean, i.variance];
-        default: return [];
+        case 'gather':
+            return [i.index];
+        case 'network':
+            return i.args;
+        case 'unary':
+        case 'slice':
+        case 'reduce':
+        case 'combine-replicas':
+        case 'log-softmax':
+        case 'stop-gradient':
+            return [i.x];
+        case 'binary':
+            return [i.a, i.b];
+        case 'select':
+            return [i.cond, i.a, i.b];
+        case 'discretized-normal':
+            return [i.x, i.mean, i.variance];
+        default:
+            return [];
     }
 }
 

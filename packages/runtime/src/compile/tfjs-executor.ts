@@ -40,12 +40,13 @@ export function discretizedNormalLogLikelihood(x: tf.Tensor, mean: tf.Tensor, va
     const lower = tf.div(tf.sub(centered, half), sd);
     const floor = (p: tf.Tensor) => tf.log(tf.maximum(p, 1e-12));
     const between = tf.where(tf.greater(lower, 0), tf.sub(normalCdf(tf.neg(lower)), normalCdf(tf.neg(upper))), tf.sub(normalCdf(upper), normalCdf(lower)));
-    const logP = tf.where(
-        tf.lessEqual(x, o.low + half),
-        floor(normalCdf(upper)),
-        tf.where(tf.greaterEqual(x, o.high - half), floor(normalCdf(tf.neg(lower))), floor(between)),
-    );
-    return x.rank === 1 ? logP : tf.sum(logP, Array.from({ length: x.rank - 1 }, (_, k) => k + 1));
+    const logP = tf.where(tf.lessEqual(x, o.low + half), floor(normalCdf(upper)), tf.where(tf.greaterEqual(x, o.high - half), floor(normalCdf(tf.neg(lower))), floor(between)));
+    return x.rank === 1
+        ? logP
+        : tf.sum(
+              logP,
+              Array.from({ length: x.rank - 1 }, (_, k) => k + 1),
+          );
 }
 
 /** x in the forward pass, a zero gradient in the backward pass (tfjs has no stop_gradient op). */
@@ -55,7 +56,8 @@ const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gra
 function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
     const n = Math.max(a.length, b.length);
     return Array.from({ length: n }, (_, k) => {
-        const x = a[a.length - n + k] ?? 1, y = b[b.length - n + k] ?? 1;
+        const x = a[a.length - n + k] ?? 1,
+            y = b[b.length - n + k] ?? 1;
         return x === 1 ? y : x;
     });
 }
@@ -84,7 +86,7 @@ export class TfjsExecutor {
         readonly seed: number,
     ) {
         program.instructions.forEach((i, id) => {
-            if (i.op === 'gather') this.tables.set(id, tf.keep(tf.tensor1d(Float32Array.from(i.table, (v) => (v === null ? NaN : v)))));
+            if (i.op === 'gather') this.tables.set(id, tf.keep(tf.tensor1d(Float32Array.from(i.table, v => (v === null ? NaN : v)))));
         });
         for (const n of program.networks) if (!networks.has(n.name)) throw new Error(`program ${program.model} calls network ${n.name}, which was not built`);
         this.live = liveInstructions(program);
@@ -177,7 +179,7 @@ export class TfjsExecutor {
             case 'network': {
                 const net = this.networks.get(i.network)!;
                 // A constant argument (t = 1 in L_0) becomes one value per example; read from the program, not the device.
-                const args = i.args.map((a) => {
+                const args = i.args.map(a => {
                     const arg = this.program.instructions[a];
                     return arg.op === 'constant' ? tf.fill([c.n], arg.value) : v(a);
                 });
@@ -188,17 +190,28 @@ export class TfjsExecutor {
             case 'unary': {
                 const x = v(i.x);
                 switch (i.fn) {
-                    case 'exp': return tf.exp(x);
-                    case 'log': return tf.log(x);
-                    case 'sqrt': return tf.sqrt(x);
-                    case 'sigmoid': return tf.sigmoid(x);
-                    case 'softplus': return tf.softplus(x);
-                    case 'tanh': return tf.tanh(x);
-                    case 'neg': return tf.neg(x);
-                    case 'square': return tf.square(x);
-                    case 'abs': return tf.abs(x);
-                    case 'erf': return tf.erf(x);
-                    case 'round': return tf.round(x);
+                    case 'exp':
+                        return tf.exp(x);
+                    case 'log':
+                        return tf.log(x);
+                    case 'sqrt':
+                        return tf.sqrt(x);
+                    case 'sigmoid':
+                        return tf.sigmoid(x);
+                    case 'softplus':
+                        return tf.softplus(x);
+                    case 'tanh':
+                        return tf.tanh(x);
+                    case 'neg':
+                        return tf.neg(x);
+                    case 'square':
+                        return tf.square(x);
+                    case 'abs':
+                        return tf.abs(x);
+                    case 'erf':
+                        return tf.erf(x);
+                    case 'round':
+                        return tf.round(x);
                 }
                 break;
             }
@@ -207,21 +220,29 @@ export class TfjsExecutor {
                 const a = expandTo(v(i.a), rank);
                 const b = expandTo(v(i.b), rank);
                 switch (i.fn) {
-                    case '+': return tf.add(a, b);
-                    case '-': return tf.sub(a, b);
-                    case '*': return tf.mul(a, b);
-                    case '/': return tf.div(a, b);
-                    case 'pow': return tf.pow(a, b);
-                    case 'max': return tf.maximum(a, b);
-                    case 'min': return tf.minimum(a, b);
-                    case 'less': return tf.cast(tf.less(a, b), 'float32');
+                    case '+':
+                        return tf.add(a, b);
+                    case '-':
+                        return tf.sub(a, b);
+                    case '*':
+                        return tf.mul(a, b);
+                    case '/':
+                        return tf.div(a, b);
+                    case 'pow':
+                        return tf.pow(a, b);
+                    case 'max':
+                        return tf.maximum(a, b);
+                    case 'min':
+                        return tf.minimum(a, b);
+                    case 'less':
+                        return tf.cast(tf.less(a, b), 'float32');
                 }
                 break;
             }
             case 'select': {
                 const parts = [v(i.cond), v(i.a), v(i.b)];
-                const rank = Math.max(...parts.map((p) => p.rank));
-                const [cond, a, b] = parts.map((p) => expandTo(p, rank));
+                const rank = Math.max(...parts.map(p => p.rank));
+                const [cond, a, b] = parts.map(p => expandTo(p, rank));
                 const shape = [cond, a, b].reduce<number[]>((s, p) => broadcastShape(s, p.shape), []);
                 const full = (p: tf.Tensor) => (p.shape.join() === shape.join() ? p : tf.broadcastTo(p, shape));
                 return tf.where(tf.cast(full(cond), 'bool'), full(a), full(b));

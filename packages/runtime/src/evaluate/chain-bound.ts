@@ -32,24 +32,24 @@ export async function evaluateChainBound(
     seed: number,
     o: { batch: number; limit?: number; decoder?: 'discretized' | 'continuous' },
 ): Promise<ChainBoundEvaluation> {
-    const chainTerm = derivation.terms.find((t) => t.computation.kind === 'chain-kl');
+    const chainTerm = derivation.terms.find(t => t.computation.kind === 'chain-kl');
     if (!chainTerm || chainTerm.computation.kind !== 'chain-kl') throw new Error(`model ${model.name} has no chain KL term`);
     const { from, to, chain } = chainTerm.computation;
-    const index = model.chains.find((c) => c.name === chain)!.index;
-    const bounded = derivation.terms.filter((t) => t.inBound);
+    const index = model.chains.find(c => c.name === chain)!.index;
+    const bounded = derivation.terms.filter(t => t.inBound);
     // Discrete data (8-bit images) is scored with the discretized decoder unless asked otherwise: a
     // density is not a probability, and bits/dim are comparable with the papers only this way.
-    const discrete = derivation.terms.some((t) => t.computation.kind === 'chain-decoder' && t.computation.discretized);
+    const discrete = derivation.terms.some(t => t.computation.kind === 'chain-decoder' && t.computation.discretized);
     const decoder = discrete && o.decoder !== 'continuous' ? 'discretized' : 'continuous';
     // The chain KL at a given t, and the other terms of the bound once.
     const perTProgram = compileBound(model, { ...derivation, terms: [chainTerm] }, { timestep: 'input' });
-    const restProgram = compileBound(model, { ...derivation, terms: bounded.filter((t) => t !== chainTerm) }, { timestep: 'input', decoder });
+    const restProgram = compileBound(model, { ...derivation, terms: bounded.filter(t => t !== chainTerm) }, { timestep: 'input', decoder });
     const perT = new TfjsExecutor(perTProgram, networks, seed);
     const rest = new TfjsExecutor(restProgram, networks, seed);
     const input = perTProgram.inputs[0].variable;
     const total = Math.min(dataset.size, o.limit ?? dataset.size);
     const sums = new Float64Array(to - from + 1);
-    const restSums: Record<string, number> = Object.fromEntries(restProgram.terms.map((t) => [t.id, 0]));
+    const restSums: Record<string, number> = Object.fromEntries(restProgram.terms.map(t => [t.id, 0]));
     try {
         for (let start = 0; start < total; start += o.batch) {
             const x = dataset.slice(start, Math.min(o.batch, total - start));
@@ -70,7 +70,7 @@ export async function evaluateChainBound(
         perT.dispose();
         rest.dispose();
     }
-    const values = Array.from(sums, (v) => v / total);
+    const values = Array.from(sums, v => v / total);
     const terms: Record<string, number> = { [chainTerm.id]: values.reduce((a, b) => a + b, 0) };
     for (const [id, v] of Object.entries(restSums)) terms[id] = v / total;
     let elbo = 0;

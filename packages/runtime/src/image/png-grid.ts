@@ -26,7 +26,12 @@ export interface GridOptions {
 /** A grid layout of `count` cells of the given geometry, then the RGBA canvas. */
 class Canvas {
     readonly png: PNG;
-    constructor(readonly geometry: ImageGeometry, readonly rows: number, readonly columns: number, readonly padding: number) {
+    constructor(
+        readonly geometry: ImageGeometry,
+        readonly rows: number,
+        readonly columns: number,
+        readonly padding: number,
+    ) {
         const { height, width } = geometry;
         this.png = new PNG({ width: columns * (width + padding) + padding, height: rows * (height + padding) + padding });
         // Padding is mid gray so that black or white image borders stay visible.
@@ -94,7 +99,8 @@ export function writeTrajectoryStrip(file: string, frames: ImageBatch[], options
     const first = check(frames[0], 'trajectory frame 0');
     frames.forEach((f, k) => {
         const { count } = check(f, `trajectory frame ${k}`);
-        if (count !== first.count || f.shape.join() !== frames[0].shape.join()) throw new Error(`trajectory frame ${k} has shape [${f.shape.join(', ')}], frame 0 has [${frames[0].shape.join(', ')}]`);
+        if (count !== first.count || f.shape.join() !== frames[0].shape.join())
+            throw new Error(`trajectory frame ${k} has shape [${f.shape.join(', ')}], frame 0 has [${frames[0].shape.join(', ')}]`);
     });
     const canvas = new Canvas(first.geometry, first.count, frames.length, options.padding ?? 2);
     frames.forEach((f, k) => {

@@ -8,7 +8,7 @@ export type Layer = (x: tf.Tensor) => tf.Tensor;
 export function dense(store: ParameterStore, name: string, inSize: number, outSize: number, init?: { kernel: Init; bias: Init }): Layer {
     const kernel = store.create(`${name}/kernel`, [inSize, outSize], init?.kernel ?? pytorchDefault(inSize));
     const bias = store.create(`${name}/bias`, [outSize], init?.bias ?? pytorchDefault(inSize));
-    return (x) => tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias);
+    return x => tf.add(tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D), bias);
 }
 
 /** A stride-1 'same' convolution k×k, [B, H, W, in] → [B, H, W, out]. */
@@ -16,7 +16,7 @@ export function conv(store: ParameterStore, name: string, inCh: number, outCh: n
     const fanIn = inCh * k * k;
     const kernel = store.create(`${name}/kernel`, [k, k, inCh, outCh], init?.kernel ?? pytorchDefault(fanIn));
     const bias = store.create(`${name}/bias`, [outCh], init?.bias ?? pytorchDefault(fanIn));
-    return (x) => tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), bias);
+    return x => tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), bias);
 }
 
 /**
@@ -34,7 +34,7 @@ export function groupNorm(store: ParameterStore, name: string, channels: number,
     const groups = groupCount(channels);
     const gamma = store.create(`${name}/gamma`, [channels], { kind: 'ones' });
     const beta = store.create(`${name}/beta`, [channels], { kind: 'zeros' });
-    return (x) => {
+    return x => {
         const [b, h, w] = x.shape;
         const grouped = tf.reshape(x, [b, h!, w!, groups, channels / groups]);
         const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);

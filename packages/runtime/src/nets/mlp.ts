@@ -67,8 +67,8 @@ export function buildMlp(ir: MlpIR, seed: number): Network {
         timeConditioned: embeddingSize !== undefined,
         apply,
         parameters,
-        variables: parameters.map((p) => p.variable),
+        variables: parameters.map(p => p.variable),
         parameterCount: countParameters(parameters),
-        dispose: () => parameters.forEach((p) => p.variable.dispose()),
+        dispose: () => parameters.forEach(p => p.variable.dispose()),
     };
 }

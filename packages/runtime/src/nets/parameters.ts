@@ -17,9 +17,7 @@ export interface Parameter {
 /** How a parameter's initial values are drawn. */
 export type Init =
     /** U(−bound, bound): PyTorch's default for Linear and Conv (bound = 1/√fan_in). */
-    | { kind: 'uniform'; bound: number }
-    | { kind: 'zeros' }
-    | { kind: 'ones' };
+    { kind: 'uniform'; bound: number } | { kind: 'zeros' } | { kind: 'ones' };
 
 /** PyTorch's default initialization of Linear/Conv weights and biases: U(−1/√fan_in, 1/√fan_in). */
 export function pytorchDefault(fanIn: number): Init {
@@ -43,7 +41,7 @@ export class ParameterStore {
 
     create(name: string, shape: number[], init: Init): tf.Variable {
         const full = `${this.prefix}/${name}`;
-        if (this.parameters.some((p) => p.name === full)) throw new Error(`parameter ${full} is created twice`);
+        if (this.parameters.some(p => p.name === full)) throw new Error(`parameter ${full} is created twice`);
         const size = shape.reduce((a, b) => a * b, 1);
         const values = new Float32Array(size);
         if (init.kind === 'ones') values.fill(1);

@@ -62,7 +62,7 @@ function attentionBlock(store: ParameterStore, ch: number): Block {
     const k = dense(store, 'k', ch, ch, denseInit(ch, ch));
     const v = dense(store, 'v', ch, ch, denseInit(ch, ch));
     const out = dense(store, 'out', ch, ch, denseInit(ch, ch, NEARLY_ZERO));
-    return (x) => {
+    return x => {
         const [b, h, w] = x.shape as [number, number, number, number];
         const flat = tf.reshape(norm(x), [b * h * w, ch]);
         const shape = [b, h * w, ch];
@@ -170,8 +170,8 @@ export function buildUNet(ir: UNetIR, seed: number, imageSize?: [number, number]
         timeConditioned: true,
         apply,
         parameters,
-        variables: parameters.map((p) => p.variable),
+        variables: parameters.map(p => p.variable),
         parameterCount: countParameters(parameters),
-        dispose: () => parameters.forEach((p) => p.variable.dispose()),
+        dispose: () => parameters.forEach(p => p.variable.dispose()),
     };
 }

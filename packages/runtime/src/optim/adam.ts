@@ -19,7 +19,11 @@ export interface AdamOptions {
 export class Adam extends SlotOptimizer {
     readonly name: string;
 
-    constructor(parameters: Parameter[], private readonly options: AdamOptions, decoupled = false) {
+    constructor(
+        parameters: Parameter[],
+        private readonly options: AdamOptions,
+        decoupled = false,
+    ) {
         super(parameters, ['m', 'v']);
         this.name = decoupled ? 'AdamW' : 'Adam';
     }

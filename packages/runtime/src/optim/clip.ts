@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
  * Tensors are created in the caller's tidy scope.
  */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const norm = tf.sqrt(tf.addN(grads.map(g => tf.sum(tf.square(g))))) as tf.Scalar;
     // scale = min(1, maxNorm / ‖g‖), as PyTorch's clip_grad_norm_ (with its 1e-6 guard).
     const scale = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
-    return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+    return { grads: grads.map(g => tf.mul(g, scale)), norm };
 }

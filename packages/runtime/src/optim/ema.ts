@@ -10,8 +10,11 @@ import type { Parameter } from '../nets/parameters.js';
 export class Ema {
     readonly shadows: tf.Variable[];
 
-    constructor(readonly parameters: Parameter[], readonly decay: number) {
-        this.shadows = parameters.map((p) => tf.variable(p.variable.clone(), false));
+    constructor(
+        readonly parameters: Parameter[],
+        readonly decay: number,
+    ) {
+        this.shadows = parameters.map(p => tf.variable(p.variable.clone(), false));
     }
 
     update(): void {
@@ -24,7 +27,7 @@ export class Ema {
 
     /** Runs `fn` with the averaged weights in place of the trained ones, then puts the trained ones back. */
     async withAveragedWeights<T>(fn: () => T | Promise<T>): Promise<T> {
-        const saved = this.parameters.map((p) => p.variable.clone());
+        const saved = this.parameters.map(p => p.variable.clone());
         this.parameters.forEach((p, i) => p.variable.assign(this.shadows[i]));
         try {
             return await fn();
@@ -39,10 +42,14 @@ export class Ema {
     }
 
     load(saved: NamedArray[]): void {
-        assignNamedArrays(this.parameters.map((p, i) => ({ name: p.name, variable: this.shadows[i] })), saved, 'EMA weights');
+        assignNamedArrays(
+            this.parameters.map((p, i) => ({ name: p.name, variable: this.shadows[i] })),
+            saved,
+            'EMA weights',
+        );
     }
 
     dispose(): void {
-        this.shadows.forEach((v) => v.dispose());
+        this.shadows.forEach(v => v.dispose());
     }
 }

@@ -9,7 +9,10 @@ import { SlotOptimizer } from './slot-optimizer.js';
 export class Sgd extends SlotOptimizer {
     readonly name = 'SGD';
 
-    constructor(parameters: Parameter[], private readonly momentum: number) {
+    constructor(
+        parameters: Parameter[],
+        private readonly momentum: number,
+    ) {
         super(parameters, momentum > 0 ? ['momentum'] : []);
     }
 
@@ -29,7 +32,11 @@ export class Sgd extends SlotOptimizer {
 export class RmsProp extends SlotOptimizer {
     readonly name = 'RMSProp';
 
-    constructor(parameters: Parameter[], private readonly alpha: number, private readonly eps: number) {
+    constructor(
+        parameters: Parameter[],
+        private readonly alpha: number,
+        private readonly eps: number,
+    ) {
         super(parameters, ['square']);
     }
 

@@ -14,7 +14,10 @@ export abstract class SlotOptimizer implements Optimizer {
     protected t = 0;
     protected readonly slots: Slots;
 
-    constructor(readonly parameters: Parameter[], slotKinds: string[]) {
+    constructor(
+        readonly parameters: Parameter[],
+        slotKinds: string[],
+    ) {
         this.slots = new Slots(parameters, slotKinds);
     }
 

@@ -6,8 +6,15 @@ import type { Parameter } from '../nets/parameters.js';
 export class Slots {
     readonly byKind = new Map<string, tf.Variable[]>();
 
-    constructor(readonly parameters: Parameter[], kinds: string[]) {
-        for (const kind of kinds) this.byKind.set(kind, parameters.map((p) => tf.variable(tf.zerosLike(p.variable), false)));
+    constructor(
+        readonly parameters: Parameter[],
+        kinds: string[],
+    ) {
+        for (const kind of kinds)
+            this.byKind.set(
+                kind,
+                parameters.map(p => tf.variable(tf.zerosLike(p.variable), false)),
+            );
     }
 
     get(kind: string): tf.Variable[] {
@@ -29,6 +36,6 @@ export class Slots {
     }
 
     dispose(): void {
-        for (const vars of this.byKind.values()) vars.forEach((v) => v.dispose());
+        for (const vars of this.byKind.values()) vars.forEach(v => v.dispose());
     }
 }

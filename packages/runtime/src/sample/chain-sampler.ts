@@ -45,8 +45,8 @@ export interface ChainSamples {
 export function compileReverseStep(model: ModelIR, derivation: Derivation): { program: Program; chain: string } {
     const derived = derivation.chains[0];
     if (!derived) throw new CompileError(`model ${model.name} has no chain`);
-    const chain = model.chains.find((c) => c.name === derived.chain)!;
-    const reverse = model.factors.find((f) => f.id === derived.reverse.id);
+    const chain = model.chains.find(c => c.name === derived.chain)!;
+    const reverse = model.factors.find(f => f.id === derived.reverse.id);
     if (!reverse || reverse.distribution.family !== 'Normal') throw new CompileError(`the reverse factor of chain ${chain.name} must be a Normal`);
     const builder = new ProgramBuilder();
     const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
@@ -57,13 +57,16 @@ export function compileReverseStep(model: ModelIR, derivation: Derivation): { pr
     const { mean, variance } = canonical(reverse.distribution, scope);
     const program: Program = {
         model: model.name,
-        inputs: [{ variable: stateKey, shape: chain.shape }, { variable: chain.index, shape: [] }],
+        inputs: [
+            { variable: stateKey, shape: chain.shape },
+            { variable: chain.index, shape: [] },
+        ],
         replicas: 1,
         instructions: builder.instructions,
         batched: builder.batched,
         terms: [],
         outputs: { mean: mean!, variance: variance! },
-        networks: [...new Set(builder.instructions.flatMap((i) => (i.op === 'network' ? [i.network] : [])))].map((name) => ({ name, inputShape: chain.shape })),
+        networks: [...new Set(builder.instructions.flatMap(i => (i.op === 'network' ? [i.network] : [])))].map(name => ({ name, inputShape: chain.shape })),
         dimensions: chain.shape.reduce((a, b) => a * b, 1),
     };
     return { program, chain: chain.name };
@@ -73,15 +76,22 @@ export function compileReverseStep(model: ModelIR, derivation: Derivation): { pr
 export function compilePriorDraw(model: ModelIR, derivation: Derivation): Program {
     const derived = derivation.chains[0];
     if (!derived) throw new CompileError(`model ${model.name} has no chain`);
-    const chain = model.chains.find((c) => c.name === derived.chain)!;
-    const prior = model.factors.find((f) => f.id === derived.prior.id);
+    const chain = model.chains.find(c => c.name === derived.chain)!;
+    const prior = model.factors.find(f => f.id === derived.prior.id);
     if (!prior) throw new CompileError(`the prior of chain ${chain.name} is not declared`);
     const builder = new ProgramBuilder();
     const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
     const x = sampleFrom(prior.distribution, chain.shape, 'sample/prior', scope);
     return {
-        model: model.name, inputs: [], replicas: 1, instructions: builder.instructions, batched: builder.batched, terms: [],
-        outputs: { x }, networks: [], dimensions: chain.shape.reduce((a, b) => a * b, 1),
+        model: model.name,
+        inputs: [],
+        replicas: 1,
+        instructions: builder.instructions,
+        batched: builder.batched,
+        terms: [],
+        outputs: { x },
+        networks: [],
+        dimensions: chain.shape.reduce((a, b) => a * b, 1),
     };
 }
 
@@ -98,7 +108,7 @@ export function samplingTimesteps(lower: number, upper: number, sampler: 'ancest
 export async function sampleChain(model: ModelIR, derivation: Derivation, networks: Map<string, Network>, o: ChainSampleOptions): Promise<ChainSamples> {
     const { program } = compileReverseStep(model, derivation);
     const derived = derivation.chains[0];
-    const chain = model.chains.find((c) => c.name === derived.chain)!;
+    const chain = model.chains.find(c => c.name === derived.chain)!;
     const c = derived.coefficients;
     const off = chain.lower;
     const at = (table: number[], t: number) => table[t - off];

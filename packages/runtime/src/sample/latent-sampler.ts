@@ -13,11 +13,11 @@ import type { Program } from '../compile/program.js';
 
 /** Factors of one kind in an order where every factor's given variables come first. */
 function ordered(model: ModelIR, kind: 'p' | 'q', known: Set<string>): FactorIR[] {
-    const pending = model.factors.filter((f) => f.kind === kind && !f.target.index && !known.has(f.target.name));
+    const pending = model.factors.filter(f => f.kind === kind && !f.target.index && !known.has(f.target.name));
     const out: FactorIR[] = [];
     while (pending.length > 0) {
-        const i = pending.findIndex((f) => f.given.every((g) => known.has(g.name)));
-        if (i < 0) throw new CompileError(`cannot order the ${kind} factors: ${pending.map((f) => f.id).join(', ')} wait on each other`);
+        const i = pending.findIndex(f => f.given.every(g => known.has(g.name)));
+        if (i < 0) throw new CompileError(`cannot order the ${kind} factors: ${pending.map(f => f.id).join(', ')} wait on each other`);
         const [f] = pending.splice(i, 1);
         out.push(f);
         known.add(f.target.name);
@@ -39,13 +39,13 @@ function finish(model: ModelIR, scope: Scope, inputs: Program['inputs'], outputs
         batched: b.batched,
         terms: [],
         outputs,
-        networks: [...new Set(b.instructions.flatMap((i) => (i.op === 'network' ? [i.network] : [])))].map((name) => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
+        networks: [...new Set(b.instructions.flatMap(i => (i.op === 'network' ? [i.network] : [])))].map(name => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
         dimensions: inputs.reduce((n, i) => n + i.shape.reduce((a, c) => a * c, 1), 0),
     };
 }
 
 function shapeOf(model: ModelIR, name: string): number[] {
-    const v = model.variables.find((x) => x.name === name);
+    const v = model.variables.find(x => x.name === name);
     if (!v) throw new CompileError(`unknown variable ${name}`);
     return v.shape;
 }
@@ -55,7 +55,7 @@ export function compilePriorSampler(model: ModelIR): Program {
     const scope = newScope(model);
     const outputs: Record<string, number> = {};
     for (const f of ordered(model, 'p', new Set())) {
-        const v = model.variables.find((x) => x.name === f.target.name)!;
+        const v = model.variables.find(x => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
         if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
@@ -67,23 +67,28 @@ export function compilePriorSampler(model: ModelIR): Program {
 /** x → the mean of every q(z | …) → the mean of p(x | z): reconstructions of observed examples. */
 export function compileReconstruction(model: ModelIR): Program {
     const scope = newScope(model);
-    const observed = model.variables.filter((v) => v.role === 'observed' && v.data);
+    const observed = model.variables.filter(v => v.role === 'observed' && v.data);
     for (const v of observed) {
         scope.variables.set(v.name, scope.builder.emit({ op: 'data', variable: v.name }));
         scope.shapes.set(v.name, v.shape);
     }
-    const known = new Set(observed.map((v) => v.name));
+    const known = new Set(observed.map(v => v.name));
     for (const f of ordered(model, 'q', known)) {
         scope.variables.set(f.target.name, distributionMean(f.distribution, scope));
         scope.shapes.set(f.target.name, shapeOf(model, f.target.name));
     }
     const outputs: Record<string, number> = {};
     for (const v of observed) {
-        const f = model.factors.find((x) => x.kind === 'p' && x.target.name === v.name && !x.target.index);
+        const f = model.factors.find(x => x.kind === 'p' && x.target.name === v.name && !x.target.index);
         if (!f) throw new CompileError(`no p factor for ${v.name}`);
         outputs[v.name] = distributionMean(f.distribution, scope);
     }
-    return finish(model, scope, observed.map((v) => ({ variable: v.name, shape: v.shape })), outputs);
+    return finish(
+        model,
+        scope,
+        observed.map(v => ({ variable: v.name, shape: v.shape })),
+        outputs,
+    );
 }
 
 /**
@@ -101,7 +106,7 @@ export function compileDecoder(model: ModelIR, given: string[]): Program {
     }
     const outputs: Record<string, number> = {};
     for (const f of ordered(model, 'p', new Set(given))) {
-        const v = model.variables.find((x) => x.name === f.target.name)!;
+        const v = model.variables.find(x => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
         if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));

@@ -32,9 +32,10 @@ export async function drawSamples(prepared: PreparedModel, o: DrawOptions): Prom
     if (isChain(prepared)) {
         const [lo, hi] = model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [-1, 1];
         const out = await sampleChain(model, derivation, compiled.networks, {
-            n: o.n, seed: o.seed,
+            n: o.n,
+            seed: o.seed,
             sampler: o.sampler ?? model.sample.sampler,
-            ...(o.steps ?? model.sample.steps ? { steps: o.steps ?? model.sample.steps! } : {}),
+            ...((o.steps ?? model.sample.steps) ? { steps: o.steps ?? model.sample.steps! } : {}),
             eta: o.eta ?? model.sample.eta,
             ...(model.sample.clip ? { clip: [lo, hi] as [number, number] } : {}),
             ...(o.frames ? { frames: o.frames } : {}),
@@ -86,8 +87,9 @@ export function normalQuantile(p: number): number {
     const tail = (q: number) => (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
     if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
     if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-    const q = p - 0.5, r = q * q;
-    return (((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    const q = p - 0.5,
+        r = q * q;
+    return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
 /**
@@ -99,7 +101,9 @@ export async function drawLatentGrid(prepared: PreparedModel, side: number): Pro
     const latents = model.variables.filter(v => v.role === 'latent');
     const [z] = latents;
     if (isChain(prepared) || latents.length !== 1 || !z || z.shape.length !== 1 || z.shape[0] !== 2) {
-        throw new Error(`a latent-space grid needs a model with exactly one latent of shape [2]; ${model.name} has ${latents.map(v => `${v.name} : [${v.shape.join(', ')}]`).join(', ') || 'none'}`);
+        throw new Error(
+            `a latent-space grid needs a model with exactly one latent of shape [2]; ${model.name} has ${latents.map(v => `${v.name} : [${v.shape.join(', ')}]`).join(', ') || 'none'}`,
+        );
     }
     const grid = new Float32Array(side * side * 2);
     for (let i = 0; i < side; i++) {

@@ -25,8 +25,10 @@ export async function loadChecked(file: string, modelName?: string): Promise<{ s
     const errors = loaded.diagnostics.filter(d => d.severity === 1);
     if (errors.length > 0) {
         const first = errors[0]!;
-        throw new Error(`${file}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${String(first.message)}` +
-            (errors.length > 1 ? ` (and ${errors.length - 1} more; run 'gm check ${file}')` : ''));
+        throw new Error(
+            `${file}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${String(first.message)}` +
+                (errors.length > 1 ? ` (and ${errors.length - 1} more; run 'gm check ${file}')` : ''),
+        );
     }
     const derived = deriveFromLowering(result);
     if (!derived.ok) throw new Error(`${file}: no bound for model ${result.model.name}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
@@ -63,10 +65,17 @@ export async function restoreWeights(prepared: PreparedModel, target: string, op
     if (checkpoint.sourceHash !== sourceHash(prepared.source) && !options.allowChangedSource) {
         throw new Error(`${target}: the checkpoint was trained from a different version of ${prepared.file}; train anew with a fresh --out, or pass --force to load it anyway`);
     }
-    assignNamedArrays(prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })), checkpoint.weights, 'weights');
+    assignNamedArrays(
+        prepared.compiled.parameters.map(p => ({ name: p.name, variable: p.variable })),
+        checkpoint.weights,
+        'weights',
+    );
     return checkpoint;
 }
 
 export async function exists(file: string): Promise<boolean> {
-    return fs.access(file).then(() => true, () => false);
+    return fs.access(file).then(
+        () => true,
+        () => false,
+    );
 }

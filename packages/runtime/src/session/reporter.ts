@@ -21,7 +21,9 @@ export class JsonReporter implements Reporter {
 function duration(seconds: number): string {
     if (!Number.isFinite(seconds)) return '--:--';
     const s = Math.max(0, Math.round(seconds));
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    const h = Math.floor(s / 3600),
+        m = Math.floor((s % 3600) / 60),
+        r = s % 60;
     return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
 
@@ -45,15 +47,20 @@ export class TerminalReporter implements Reporter {
             case 'start':
                 this.total = event.totalSteps;
                 this.line(`training ${event.model} (${event.file}) on ${event.backend}: ${event.backendReason}`);
-                this.line(`${event.parameters.toLocaleString('en-US')} parameters, ${event.totalSteps} steps, output in ${event.out}` +
-                    (event.resumedFrom !== undefined ? `, resumed from step ${event.resumedFrom}` : ''));
+                this.line(
+                    `${event.parameters.toLocaleString('en-US')} parameters, ${event.totalSteps} steps, output in ${event.out}` +
+                        (event.resumedFrom !== undefined ? `, resumed from step ${event.resumedFrom}` : ''),
+                );
                 break;
             case 'progress': {
                 const width = 24;
                 const filled = this.total > 0 ? Math.round((event.step / this.total) * width) : 0;
                 const bar = '█'.repeat(filled) + '░'.repeat(Math.max(0, width - filled));
-                const terms = Object.entries(event.terms).map(([k, v]) => `${k} ${number(v)}`).join('  ');
-                const text = `${bar} step ${event.step}/${this.total} epoch ${event.epoch}  loss ${number(event.loss)}  ${terms}  ` +
+                const terms = Object.entries(event.terms)
+                    .map(([k, v]) => `${k} ${number(v)}`)
+                    .join('  ');
+                const text =
+                    `${bar} step ${event.step}/${this.total} epoch ${event.epoch}  loss ${number(event.loss)}  ${terms}  ` +
                     `${event.imagesPerSecond.toFixed(0)} img/s  ETA ${duration(event.etaSeconds)}`;
                 if (this.stream.isTTY) {
                     this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns ?? 160) - 1)}`);
@@ -64,8 +71,12 @@ export class TerminalReporter implements Reporter {
                 break;
             }
             case 'eval':
-                this.line(`eval at step ${event.step}: −ELBO ${number(event.nats)} nats, ${number(event.bitsPerDim)} bits/dim  ` +
-                    Object.entries(event.terms).map(([k, v]) => `${k} ${number(v)}`).join('  '));
+                this.line(
+                    `eval at step ${event.step}: −ELBO ${number(event.nats)} nats, ${number(event.bitsPerDim)} bits/dim  ` +
+                        Object.entries(event.terms)
+                            .map(([k, v]) => `${k} ${number(v)}`)
+                            .join('  '),
+                );
                 break;
             case 'sample':
                 this.line(`${event.kind} at step ${event.step}: ${event.path}`);

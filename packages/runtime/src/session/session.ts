@@ -56,7 +56,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     const perEpoch = o.dataset.batchesPerEpoch(o.batch);
     if (perEpoch < 1) throw new Error(`the dataset has ${o.dataset.size} examples: fewer than one batch of ${o.batch}`);
     const started = Date.now();
-    let windowStart = Date.now(), windowSteps = 0, lastReport = 0;
+    let windowStart = Date.now(),
+        windowSteps = 0,
+        lastReport = 0;
     const losses: number[] = [];
     let step = o.startStep;
     let reason: SessionResult['reason'] = 'finished';
@@ -65,7 +67,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
         while (step < o.totalSteps) {
             // Let signal handlers run: on wasm and cpu a whole step can complete without yielding.
             await new Promise(resolve => setImmediate(resolve));
-            if (o.signal.stop) { reason = 'interrupted'; break; }
+            if (o.signal.stop) {
+                reason = 'interrupted';
+                break;
+            }
             const epoch = Math.floor(step / perEpoch);
             const batch = o.dataset.batch(epoch, step % perEpoch, o.batch);
             let result;
@@ -83,12 +88,19 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
                 const seconds = (now - windowStart) / 1000;
                 const stepsPerSecond = seconds > 0 ? windowSteps / seconds : 0;
                 o.reporter.emit({
-                    event: 'progress', step, epoch, loss: result.loss, terms: result.terms,
+                    event: 'progress',
+                    step,
+                    epoch,
+                    loss: result.loss,
+                    terms: result.terms,
                     imagesPerSecond: stepsPerSecond * o.batch,
                     etaSeconds: stepsPerSecond > 0 ? (o.totalSteps - step) / stepsPerSecond : Infinity,
                 });
                 lastReport = now;
-                if (seconds > 10) { windowStart = now; windowSteps = 0; }
+                if (seconds > 10) {
+                    windowStart = now;
+                    windowSteps = 0;
+                }
             }
             const atEnd = step === o.totalSteps;
             if (o.hooks?.sample && (step % o.hooks.sample.every === 0 || atEnd)) emit(await o.hooks.sample.run(step));

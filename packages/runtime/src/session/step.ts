@@ -10,7 +10,11 @@ export interface StepResult {
 
 /** A term or the loss that is not a finite number, with the step where it happened. */
 export class NonFiniteLossError extends Error {
-    constructor(readonly step: number, readonly term: string, readonly value: number) {
+    constructor(
+        readonly step: number,
+        readonly term: string,
+        readonly value: number,
+    ) {
         super(`the ${term === 'loss' ? 'loss' : `term '${term}'`} became ${value} at step ${step}; training stopped and the last good checkpoint is kept`);
     }
 }
@@ -32,7 +36,9 @@ export async function trainStep(program: TrainingProgram, optimizer: Optimizer, 
         const values = await Promise.all([value.data(), ...names.map(n => termTensors[n]!.data())]);
         const loss = values[0]![0]!;
         const terms: Record<string, number> = {};
-        names.forEach((n, i) => { terms[n] = values[i + 1]![0]!; });
+        names.forEach((n, i) => {
+            terms[n] = values[i + 1]![0]!;
+        });
         for (const [name, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(step, name, v);
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, 'loss', loss);
         const ordered = variables.map(v => grads[v.name]!);

@@ -27,19 +27,24 @@ export async function oneStep(file: string, batch: number, weights?: Float32Arra
     if (!derived.ok) throw new Error(`${file}: no derivation`);
     const model = result.model;
     const c = compileModel(model, derived.derivation, 11);
-    const variables = c.parameters.map((p) => p.variable);
+    const variables = c.parameters.map(p => p.variable);
     try {
         const own = weights ?? (await perturbed(variables));
         variables.forEach((v, i) => v.assign(tf.tensor(own[i]!, v.shape, 'float32')));
-        const observed = model.variables.find((v) => v.name === c.program.inputs[0]!.variable)!;
-        const [lo, hi] = model.data.find((d) => d.name === observed.data)?.valueRange ?? [0, 1];
+        const observed = model.variables.find(v => v.name === c.program.inputs[0]!.variable)!;
+        const [lo, hi] = model.data.find(d => d.name === observed.data)?.valueRange ?? [0, 1];
         const rng = new Random(5);
         const size = batch * observed.shape.reduce((a, b) => a * b, 1);
-        const x = tf.tensor(Float32Array.from({ length: size }, () => lo + (hi - lo) * rng.next()), [batch, ...observed.shape]);
+        const x = tf.tensor(
+            Float32Array.from({ length: size }, () => lo + (hi - lo) * rng.next()),
+            [batch, ...observed.shape],
+        );
         // A step past any warm-up, so every term has its full weight.
         const { value, grads } = tf.variableGrads(() => c.loss(x, 100_000).loss, variables);
         const loss = (await value.data())[0]!;
-        const gradValues = await Promise.all(variables.map(async (v, i) => ({ name: c.parameters[i]!.name, values: Float32Array.from((await grads[v.name]!.data()) as Float32Array) })));
+        const gradValues = await Promise.all(
+            variables.map(async (v, i) => ({ name: c.parameters[i]!.name, values: Float32Array.from((await grads[v.name]!.data()) as Float32Array) })),
+        );
         tf.dispose([x, value, ...Object.values(grads)]);
         return { weights: own, loss, grads: gradValues, samples: await samples(model, derived.derivation, c) };
     } finally {
@@ -53,7 +58,7 @@ export async function oneStep(file: string, batch: number, weights?: Float32Arra
  */
 async function perturbed(variables: tf.Variable[]): Promise<Float32Array[]> {
     const rng = new Random(17);
-    return Promise.all(variables.map(async (v) => Float32Array.from((await v.data()) as Float32Array, (w) => w + 0.02 * rng.normal())));
+    return Promise.all(variables.map(async v => Float32Array.from((await v.data()) as Float32Array, w => w + 0.02 * rng.normal())));
 }
 
 /** Chains: three DDIM steps with η = 1 (fresh noise each step); latent models: ancestral samples of p. */
