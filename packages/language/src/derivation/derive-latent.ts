@@ -172,18 +172,15 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         const wrap = (s: { text: string; latex: string }) =>
             outer.text ? { text: `E_${outer.text}[${s.text}]`, latex: `\\mathbb{E}_{${outer.latex}}\\left[${s.latex}\\right]` } : s;
         const learnedPair = learned(pq);
+        // What the KL term of this latent is, whichever way it is computed.
+        const klTerm = { sign: -1 as const, inBound: true, weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef) };
         if (closed && later.length === 0) {
             const w = wrap(kl);
             terms.push({
                 id: `kl(${name})`,
                 kind: 'kl',
                 estimator: 'closed-form',
-                sign: -1,
-                inBound: true,
-                weight: klWeight,
-                learned: learnedPair,
-                variable: { name },
-                factors: pq.map(factorRef),
+                ...klTerm,
                 computation: { kind: 'kl-closed-form', family: q.distribution.family, variable: { name }, q: q.distribution, p: p.distribution, formula: closed.formula },
                 text: `−${w.text}`,
                 latex: `-${w.latex}`,
@@ -198,12 +195,7 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
                 id: `kl(${name})`,
                 kind: 'monte-carlo',
                 estimator: 'monte-carlo',
-                sign: -1,
-                inBound: true,
-                weight: klWeight,
-                learned: learnedPair,
-                variable: { name },
-                factors: pq.map(factorRef),
+                ...klTerm,
                 computation: { kind: 'log-ratio', variable: { name }, q: q.distribution, p: p.distribution },
                 text: `−E_${e.text}[log ${factorHead(q, 'text')} − log ${factorHead(p, 'text')}]`,
                 latex: `-\\mathbb{E}_{${e.latex}}\\left[\\log ${factorHead(q, 'latex')} - \\log ${factorHead(p, 'latex')}\\right]`,

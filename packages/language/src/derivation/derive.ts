@@ -4,7 +4,7 @@
  */
 import type { LoweringResult, ModelIR } from '../ir/types.js';
 import { deriveChain } from './derive-chain.js';
-import { deriveLatent, type DeriveOptions } from './derive-latent.js';
+import { deriveLatent, type DeriveOptions, type LatentDerivation } from './derive-latent.js';
 import { chainSteps, iwaeStep, latentSteps } from './steps.js';
 import type { BoundTerm, Derivation, DerivationResult } from './types.js';
 
@@ -27,13 +27,7 @@ export function deriveBound(model: ModelIR, options: DeriveOptions = {}): Deriva
         const r = deriveChain(model, chain);
         if ('reasons' in r) return { ok: false, failure: { model: model.name, reasons: r.reasons } };
         const derivation: Derivation = {
-            model: model.name,
-            structure: 'markov-chain',
-            terms: r.terms,
-            sampling: r.sampling,
-            chains: [r.chain],
-            objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
-            dimensions: r.dimensions,
+            ...common(model, 'markov-chain', r, [r.chain]),
             summary: summarize(r.terms, `−log p(${r.chain.start.replace(/^([a-z]+)(\d+)$/, '$1_$2')}) ≤ `),
             steps: chainSteps(r.chain),
             correspondence: [
@@ -48,19 +42,28 @@ export function deriveBound(model: ModelIR, options: DeriveOptions = {}): Deriva
     const r = deriveLatent(model, options);
     if ('reasons' in r) return { ok: false, failure: { model: model.name, reasons: r.reasons } };
     const derivation: Derivation = {
-        model: model.name,
-        structure: 'latent-variable',
-        terms: r.terms,
-        sampling: r.sampling,
-        chains: [],
-        objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
-        dimensions: r.dimensions,
+        ...common(model, 'latent-variable', r, []),
         summary: summarize(r.terms, r.objectiveKind === 'iwae' ? 'L_k(x) = ' : 'ELBO(x) = '),
         steps: r.objectiveKind === 'iwae' ? [...latentSteps(model, r.qText), iwaeStep(options.importanceSamples ?? model.train.k)] : latentSteps(model, r.qText),
         correspondence: [],
     };
     return { ok: true, derivation };
 }
+
+/** What a derivation takes from its rules' result as it is. */
+function common(model: ModelIR, structure: Derivation['structure'], r: RuleResult, chains: Derivation['chains']) {
+    return {
+        model: model.name,
+        structure,
+        terms: r.terms,
+        sampling: r.sampling,
+        chains,
+        objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
+        dimensions: r.dimensions,
+    };
+}
+
+type RuleResult = Pick<LatentDerivation, 'terms' | 'sampling' | 'dimensions' | 'notes' | 'isBound'> & { objectiveKind: Derivation['objective']['kind'] };
 
 /** Derives the bound of a lowered model; a model whose lowering has errors gets no bound, with the reason. */
 export function deriveFromLowering(result: LoweringResult): DerivationResult {

@@ -9,21 +9,23 @@ import { functionSpec } from '../ir/functions.js';
 export type { Notation } from '../distributions/family.js';
 import type { Notation } from '../distributions/family.js';
 
-const GREEK: Record<string, [string, string]> = {
-    alpha: ['α', '\\alpha'],
-    beta: ['β', '\\beta'],
-    gamma: ['γ', '\\gamma'],
-    delta: ['δ', '\\delta'],
-    sigma: ['σ', '\\sigma'],
-    lambda: ['λ', '\\lambda'],
-    mu: ['μ', '\\mu'],
-    eps: ['ε', '\\epsilon'],
-    epsilon: ['ε', '\\epsilon'],
-    theta: ['θ', '\\theta'],
-    phi: ['φ', '\\phi'],
-    tau: ['τ', '\\tau'],
-    rho: ['ρ', '\\rho'],
+/** Greek letters by name: the Unicode letter, and LaTeX's command (ε is \\epsilon, also when written eps). */
+const LETTERS: Record<string, string> = {
+    alpha: 'α',
+    beta: 'β',
+    gamma: 'γ',
+    delta: 'δ',
+    sigma: 'σ',
+    lambda: 'λ',
+    mu: 'μ',
+    eps: 'ε',
+    epsilon: 'ε',
+    theta: 'θ',
+    phi: 'φ',
+    tau: 'τ',
+    rho: 'ρ',
 };
+const GREEK: Record<string, [string, string]> = Object.fromEntries(Object.entries(LETTERS).map(([name, letter]) => [name, [letter, `\\${name === 'eps' ? 'epsilon' : name}`]]));
 
 /** A sequence or network name as a symbol: alphabar → ᾱ, betatilde → β̃, sigma2 → σ2. */
 export function symbolName(name: string, n: Notation): string {

@@ -1,5 +1,6 @@
 /** The Bernoulli distribution on {0, 1}. */
-import type { Canonical, DistributionSpec, Params } from './family.js';
+import { parameterTable, type Canonical, type DistributionSpec } from './family.js';
+import { logitsOrProbs, notReparameterized, renderSquashed } from './logits-or-probs.js';
 import { logSigmoid, type TensorOps } from './ops.js';
 
 /** log π and log(1 − π): from logits as −softplus(∓l), or from the probabilities. */
@@ -13,15 +14,14 @@ function logs<T>(o: TensorOps<T>, c: Canonical<T>): { logP: T; log1mP: T } {
 export const bernoulli: DistributionSpec = {
     name: 'Bernoulli',
     doc: 'Bernoulli distribution on {0, 1}. Give probs (in [0, 1]) or logits.',
-    parameters: [
-        { name: 'probs', positional: true, domain: 'probability', doc: 'the probability π of a 1' },
-        { name: 'logits', domain: 'real', doc: 'the log-odds log π/(1 − π)' },
-    ],
+    parameters: parameterTable`
+        probs   positional  probability  the probability π of a 1
+        logits              real         the log-odds log π/(1 − π)`,
     alternatives: [{ names: ['probs', 'logits'] }],
     support: 'binary',
     reparameterized: () => false,
-    reparameterization: z => `${z} is discrete: not reparameterizable; gradient by the score-function estimator (REINFORCE, Williams 1992)`,
-    canonical: <T>(_o: unknown, p: Params<T>): Canonical<T> => (p.has('logits') ? { logits: p.get('logits') } : { probs: p.get('probs') }),
+    reparameterization: notReparameterized,
+    canonical: logitsOrProbs,
     logDensity(o, c, x) {
         // x·l − softplus(l) with logits; x log π + (1 − x) log(1 − π) with probabilities
         if (c['logits'] !== undefined) return o.sub(o.mul(x, c['logits']), o.softplus(c['logits']));
@@ -55,8 +55,5 @@ export const bernoulli: DistributionSpec = {
         },
     ],
     likelihoodForm: () => ({ kind: 'bernoulli-cross-entropy' }),
-    render: (d, n, r) =>
-        d.params['logits']
-            ? `Bernoulli(${n === 'text' ? 'sigmoid' : '\\mathrm{sigmoid}'}(${r(d.params['logits'])}))`
-            : `Bernoulli(${d.params['probs'] ? r(d.params['probs']) : '?'})`,
+    render: renderSquashed('sigmoid'),
 };

@@ -1,5 +1,6 @@
 /** The Categorical distribution over the last axis; a value is one-hot over the categories. */
-import type { Canonical, DistributionSpec, Params } from './family.js';
+import { parameterTable, type Canonical, type DistributionSpec } from './family.js';
+import { logitsOrProbs, notReparameterized, renderSquashed } from './logits-or-probs.js';
 import type { TensorOps } from './ops.js';
 
 /** log π_k over the last axis, from logits (log-softmax) or from the probabilities. */
@@ -8,16 +9,15 @@ const logProbs = <T>(o: TensorOps<T>, c: Canonical<T>): T => (c['logits'] !== un
 export const categorical: DistributionSpec = {
     name: 'Categorical',
     doc: 'Categorical distribution over the last axis. Give logits or probs.',
-    parameters: [
-        { name: 'logits', positional: true, domain: 'real', doc: 'unnormalized log-probabilities of the categories' },
-        { name: 'probs', domain: 'probability', doc: 'the probabilities of the categories (summing to 1)' },
-    ],
+    parameters: parameterTable`
+        logits  positional  real         unnormalized log-probabilities of the categories
+        probs               probability  the probabilities of the categories (summing to 1)`,
     alternatives: [{ names: ['logits', 'probs'] }],
     support: 'categorical',
     categoriesOnLastAxis: true,
     reparameterized: () => false,
-    reparameterization: z => `${z} is discrete: not reparameterizable; gradient by the score-function estimator (REINFORCE, Williams 1992)`,
-    canonical: <T>(_o: unknown, p: Params<T>): Canonical<T> => (p.has('logits') ? { logits: p.get('logits') } : { probs: p.get('probs') }),
+    reparameterization: notReparameterized,
+    canonical: logitsOrProbs,
     // Σ_k x_k log π_k for a one-hot x
     logDensity: (o, c, x) => o.mul(x, logProbs(o, c)),
     sample() {
@@ -45,8 +45,5 @@ export const categorical: DistributionSpec = {
         },
     ],
     likelihoodForm: () => ({ kind: 'categorical' }),
-    render: (d, n, r) =>
-        d.params['logits']
-            ? `Categorical(${n === 'text' ? 'softmax' : '\\mathrm{softmax}'}(${r(d.params['logits'])}))`
-            : `Categorical(${d.params['probs'] ? r(d.params['probs']) : '?'})`,
+    render: renderSquashed('softmax'),
 };

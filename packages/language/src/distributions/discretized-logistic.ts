@@ -3,7 +3,7 @@
  * a logistic's mass on each of `bins` evenly spaced levels of [low, high], the end bins reaching
  * ±∞ — a likelihood for 8-bit images that is a probability, not a density.
  */
-import type { Canonical, DistributionSpec } from './family.js';
+import { parameterTable, type Canonical, type DistributionSpec } from './family.js';
 import { logSigmoid, type TensorOps } from './ops.js';
 
 /** Half the distance between two levels. */
@@ -12,14 +12,13 @@ const halfBin = <T>(o: TensorOps<T>, c: Canonical<T>): T => o.div(o.div(o.sub(c[
 export const discretizedLogistic: DistributionSpec = {
     name: 'DiscretizedLogistic',
     doc: "Discretized logistic (Salimans et al. 2017): a logistic with location mean and scale (or logscale), binned to `bins` levels of [low, high] (the observed data's range by default).",
-    parameters: [
-        { name: 'mean', positional: true, domain: 'real', doc: 'the location μ' },
-        { name: 'scale', positional: true, domain: 'positive', doc: 'the scale s' },
-        { name: 'logscale', domain: 'real', doc: 'the log-scale' },
-        { name: 'bins', domain: 'count', default: 256, doc: 'the number of levels (256 for 8-bit data)' },
-        { name: 'low', domain: 'real', fromData: 'low', doc: 'the lowest level' },
-        { name: 'high', domain: 'real', fromData: 'high', doc: 'the highest level' },
-    ],
+    parameters: parameterTable`
+        mean      positional  real                    the location μ
+        scale     positional  positive                the scale s
+        logscale              real                    the log-scale
+        bins                  count     default=256   the number of levels (256 for 8-bit data)
+        low                   real      data=low      the lowest level
+        high                  real      data=high     the highest level`,
     alternatives: [{ names: ['mean'] }, { names: ['scale', 'logscale'] }, { names: ['low'] }, { names: ['high'] }],
     support: 'grid',
     reparameterized: () => false,

@@ -25,6 +25,33 @@ export interface ParameterSpec {
     doc: string;
 }
 
+const DOMAINS: ReadonlyArray<ParameterSpec['domain']> = ['real', 'positive', 'probability', 'count'];
+
+/**
+ * Parameters written as a table, one per line: `name [positional] domain [default=N] [data=low|high] doc`.
+ * A family's parameters read as a table in its file, and are parsed once when the module loads.
+ */
+export function parameterTable(strings: TemplateStringsArray): ParameterSpec[] {
+    return strings.raw
+        .join('')
+        .trim()
+        .split('\n')
+        .map(line => {
+            const words = line.trim().split(/\s+/);
+            const spec: Partial<ParameterSpec> & { name: string } = { name: words.shift()! };
+            if (words[0] === 'positional') spec.positional = (words.shift(), true);
+            const domain = words.shift() as ParameterSpec['domain'];
+            if (!DOMAINS.includes(domain)) throw new Error(`parameter ${spec.name}: unknown domain '${domain}'`);
+            spec.domain = domain;
+            for (let w = words[0]; w && /^(default|data)=/.test(w); w = words[0]) {
+                const [key, value] = words.shift()!.split('=') as [string, string];
+                if (key === 'default') spec.default = Number(value);
+                else spec.fromData = value as 'low' | 'high';
+            }
+            return { ...spec, doc: words.join(' ') } as ParameterSpec;
+        });
+}
+
 /** Parameters of which exactly one is given: a Normal's std | var | logvar. */
 export interface Alternatives {
     names: string[];

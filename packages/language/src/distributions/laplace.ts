@@ -1,13 +1,12 @@
 /** The Laplace distribution. */
-import type { DistributionSpec } from './family.js';
+import { parameterTable, type DistributionSpec } from './family.js';
 
 export const laplace: DistributionSpec = {
     name: 'Laplace',
     doc: 'Laplace distribution with location (mean) and scale.',
-    parameters: [
-        { name: 'mean', positional: true, domain: 'real', doc: 'the location μ (the mean)' },
-        { name: 'scale', positional: true, domain: 'positive', doc: 'the scale b' },
-    ],
+    parameters: parameterTable`
+        mean   positional  real      the location μ (the mean)
+        scale  positional  positive  the scale b`,
     alternatives: [{ names: ['mean'] }, { names: ['scale'] }],
     support: 'real',
     reparameterized: () => true,

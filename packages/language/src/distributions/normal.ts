@@ -1,6 +1,6 @@
 /** The Normal (Gaussian) distribution with diagonal covariance. */
 import type { DistributionIR, IRExpr } from '../ir/types.js';
-import type { Canonical, DistributionSpec, ExprRenderer, Notation } from './family.js';
+import { parameterTable, type Canonical, type DistributionSpec, type ExprRenderer, type Notation } from './family.js';
 import type { TensorOps } from './ops.js';
 
 /** 𝒩(0, 1) written as Normal(0, 1), Normal(0, var: 1) or Normal(0, logvar: 0). */
@@ -43,12 +43,11 @@ export function klNormalNormal<T>(o: TensorOps<T>, q: Canonical<T>, p: Canonical
 export const normal: DistributionSpec = {
     name: 'Normal',
     doc: 'Normal (Gaussian) distribution with diagonal covariance. Give the mean and one of std, var or logvar.',
-    parameters: [
-        { name: 'mean', positional: true, domain: 'real', doc: 'the mean μ' },
-        { name: 'std', positional: true, domain: 'positive', doc: 'the standard deviation σ' },
-        { name: 'var', domain: 'positive', doc: 'the variance σ²' },
-        { name: 'logvar', domain: 'real', doc: 'the log-variance' },
-    ],
+    parameters: parameterTable`
+        mean    positional  real      the mean μ
+        std     positional  positive  the standard deviation σ
+        var                 positive  the variance σ²
+        logvar              real      the log-variance`,
     alternatives: [{ names: ['mean'] }, { names: ['std', 'var', 'logvar'], default: { name: 'std', value: 1 } }],
     support: 'real',
     reparameterized: () => true,

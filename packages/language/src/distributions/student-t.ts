@@ -1,16 +1,15 @@
 /** Student's t distribution: heavy tails for priors and robust likelihoods. */
 import { isStochastic } from '../ir/traverse.js';
-import type { DistributionSpec } from './family.js';
+import { parameterTable, type DistributionSpec } from './family.js';
 import { lgamma, log1p } from './ops.js';
 
 export const studentT: DistributionSpec = {
     name: 'StudentT',
     doc: "Student's t distribution with df degrees of freedom, location (mean) and scale; df → ∞ gives the Normal.",
-    parameters: [
-        { name: 'df', positional: true, domain: 'positive', doc: 'the degrees of freedom ν' },
-        { name: 'mean', positional: true, domain: 'real', default: 0, doc: 'the location μ (the mean when ν > 1)' },
-        { name: 'scale', positional: true, domain: 'positive', default: 1, doc: 'the scale σ' },
-    ],
+    parameters: parameterTable`
+        df     positional  positive             the degrees of freedom ν
+        mean   positional  real      default=0  the location μ (the mean when ν > 1)
+        scale  positional  positive  default=1  the scale σ`,
     alternatives: [{ names: ['df'] }],
     support: 'real',
     // The gamma draw is differentiated in μ and σ only: ν must be known before training.
