@@ -28,32 +28,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     const derivation = reusablePanel(target => new DerivationPanel(languageClient, context.extensionUri, target));
     const graph = reusablePanel(target => new GraphPanel(languageClient, context.extensionUri, target));
-    command(
-        'gm.trainModel',
-        onTarget(t => training.train(t)),
-    );
-    command(
-        'gm.resumeTraining',
-        onTarget(t => training.train(t, true)),
-    );
-    command(
-        'gm.sampleModel',
-        onTarget(t => training.sample(t)),
-    );
+    const trainModel = onTarget(t => training.train(t));
+    const resumeTraining = onTarget(t => training.train(t, true));
+    const sampleModel = onTarget(t => training.sample(t));
+    const showDerivation = onTarget(t => derivation.open({ uri: t.document.uri, model: t.model }));
+    const showModelGraph = onTarget(t => graph.open({ uri: t.document.uri, model: t.model }));
+    command('gm.trainModel', trainModel);
+    command('gm.resumeTraining', resumeTraining);
+    command('gm.sampleModel', sampleModel);
     command('gm.stopTraining', async () => {
         const editor = vscode.window.activeTextEditor;
         const t = editor?.document.languageId === 'gm' ? await resolveTarget(languageClient) : undefined;
         await training.stop(t);
     });
     command('gm.showDashboard', () => training.showDashboard());
-    command(
-        'gm.showDerivation',
-        onTarget(t => derivation.open({ uri: t.document.uri, model: t.model })),
-    );
-    command(
-        'gm.showModelGraph',
-        onTarget(t => graph.open({ uri: t.document.uri, model: t.model })),
-    );
+    command('gm.showDerivation', showDerivation);
+    command('gm.showModelGraph', showModelGraph);
     context.subscriptions.push({
         dispose: () => {
             derivation.dispose();
