@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need: Debian's Chromium, ripgrep and Kerberos headers, and a real
 # VS Code workbench (code-server 4.117.0, the last release for Node 22) into $ROOT/.cache/code-server,
-# outside the npm workspaces. Follows ../shared/notes/vscode-e2e.md; each workaround answers one failure
+# outside the npm workspaces. Each workaround below answers one failure
 # seen offline. Idempotent: does nothing when everything is already there.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,6 +1,6 @@
 /**
  * The same training on WebGPU as on wasm. On this kind of machine WebGPU runs on Mesa's software
- * rasterizer through Dawn's OpenGL ES backend (see ../shared/notes/tfjs-engine.md); where the optional
+ * rasterizer through Dawn's OpenGL ES backend (select-backend.ts); where the optional
  * packages or an adapter are missing, `--backend webgpu` must say why instead.
  */
 import * as path from 'node:path';

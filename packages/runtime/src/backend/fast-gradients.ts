@@ -1,5 +1,5 @@
 /**
- * Gradients that run fast on the wasm backend (see ../shared/notes/tfjs-engine.md).
+ * Gradients that run fast on the wasm backend (measured in BENCHMARKS.md).
  *
  * - BatchMatMul: the stock gradient calls matMul with transposeA/transposeB, which runs 10–25× slower
  *   on wasm than a plain matMul; here the operands are transposed explicitly first.

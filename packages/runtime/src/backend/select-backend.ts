@@ -78,7 +78,7 @@ interface GpuAdapterInfo {
     description?: string;
 }
 
-/** Software rasterizers that expose a WebGPU adapter but are slower than wasm (see the notes). */
+/** Software rasterizers that expose a WebGPU adapter but are slower than wasm (BENCHMARKS.md, "WebGPU"). */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
 
 type Gpu = { requestAdapter(options?: object): Promise<unknown> };
