@@ -14,6 +14,11 @@ export const CHECKPOINT_OPTIONS = {
     'no-ema': { type: 'boolean', default: false },
 } as const;
 
+/** String-valued options by name, for parseCheckpointArgs. */
+export function stringOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+    return Object.fromEntries(names.map(name => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
 /**
  * Parses the arguments of `gm COMMAND FILE [options]`: the checkpoint options and the command's own;
  * exactly one positional, the .gm file.
