@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, type TestContext } from 'vitest';
 import { webgpuOrWhyNot } from '../packages/runtime/test/webgpu/available.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -40,14 +40,18 @@ function train(args: string[], onEvent: (e: Event, child: ReturnType<typeof spaw
 
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `gm-${name}-`));
 
+/** Skips the test (ctx.skip throws), saying why, where WebGPU cannot run on this machine. */
+async function skipWithoutWebgpu(ctx: TestContext): Promise<void> {
+    const gpu = await webgpuOrWhyNot();
+    if (!gpu.ok) {
+        console.warn(`WebGPU cannot run on this machine: ${gpu.why}`);
+        ctx.skip();
+    }
+}
+
 describe('gm train on WebGPU', () => {
     test('exits by itself after the last step', async ctx => {
-        const gpu = await webgpuOrWhyNot();
-        if (!gpu.ok) {
-            console.warn(`WebGPU cannot run on this machine: ${gpu.why}`);
-            ctx.skip();
-            return;
-        }
+        await skipWithoutWebgpu(ctx);
         const { code, events } = await train(['examples/vae.gm', '--steps', '3', '--batch', '16', '--out', tmp('webgpu-exit')]);
         expect(events[0]).toMatchObject({ event: 'start', backend: 'webgpu' });
         expect(events.at(-1)).toMatchObject({ event: 'done', step: 3, reason: 'finished' });
@@ -55,12 +59,7 @@ describe('gm train on WebGPU', () => {
     }, 180_000);
 
     test('SIGTERM stops it after the current step, with a checkpoint', async ctx => {
-        const gpu = await webgpuOrWhyNot();
-        if (!gpu.ok) {
-            console.warn(`WebGPU cannot run on this machine: ${gpu.why}`);
-            ctx.skip();
-            return;
-        }
+        await skipWithoutWebgpu(ctx);
         let sent = false;
         const { code, events } = await train(['examples/vae.gm', '--steps', '100000', '--batch', '16', '--out', tmp('webgpu-term')], (e, child) => {
             if (e.event === 'progress' && !sent) {

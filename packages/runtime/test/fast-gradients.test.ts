@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installFastGradients, selectBackend } from '../src/backend/index.js';
-import type { UNetIR } from '@gm/language';
 import { buildNetwork } from '../src/nets/index.js';
 import { Random } from '../src/rng/index.js';
+import { unet } from './fixtures.js';
 
 function randomArray(n: number, rng: Random): Float32Array {
     const a = new Float32Array(n);
@@ -138,20 +138,7 @@ describe('fast wasm gradients against the stock cpu gradients', () => {
     });
 
     it('a U-Net (convs, group norm, attention, up/down sampling): loss and every gradient match', async () => {
-        const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-        const ir: UNetIR = {
-            architecture: 'UNet',
-            name: 'eps',
-            inChannels: 1,
-            outChannels: 1,
-            channels: 8,
-            mults: [1, 2],
-            timeEmbedding: 16,
-            attention: [4],
-            blocks: 1,
-            dropout: 0,
-            range: here,
-        };
+        const ir = unet({ attention: [4] });
         await selectBackend('cpu');
         const net = buildNetwork(ir, 3, [1, 8, 8]);
         const rng = new Random(4);

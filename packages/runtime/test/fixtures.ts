@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, type ModelIR } from '@gm/language';
+import { loadModel, type ModelIR, type UNetIR } from '@gm/language';
 import { deriveFromLowering, type Derivation } from '@gm/language/derivation';
 import type { Network } from '../src/nets/index.js';
 
@@ -14,6 +14,27 @@ export async function loadExample(file: string): Promise<{ model: ModelIR; deriv
     const derived = deriveFromLowering(result);
     if (!derived.ok) throw new Error(`${file}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
     return { model: result.model, derivation: derived.derivation };
+}
+
+/** A source range for IR built by hand in tests. */
+export const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** A small U-Net (one input and output channel, 8 base channels, two levels, no attention) with overrides. */
+export function unet(extra: Partial<UNetIR> = {}): UNetIR {
+    return {
+        architecture: 'UNet',
+        name: 'eps',
+        inChannels: 1,
+        outChannels: 1,
+        channels: 8,
+        mults: [1, 2],
+        timeEmbedding: 16,
+        attention: [],
+        blocks: 1,
+        dropout: 0,
+        range: here,
+        ...extra,
+    };
 }
 
 /**

@@ -4,28 +4,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { buildNetwork, groupCount, groupNorm, ParameterStore, subsample2x, timestepEmbedding, upsample2x, type Network } from '../src/nets/index.js';
 import { Random } from '../src/rng/index.js';
-
-const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+import { here, unet } from './fixtures.js';
 
 function mlp(name: string, layers: number[], extra: Partial<MlpIR> = {}): MlpIR {
     return { architecture: 'MLP', name, layers, activation: 'relu', inputSize: layers[0], outputSize: layers[layers.length - 1], range: here, ...extra };
-}
-
-function unet(extra: Partial<UNetIR> = {}): UNetIR {
-    return {
-        architecture: 'UNet',
-        name: 'eps',
-        inChannels: 1,
-        outChannels: 1,
-        channels: 8,
-        mults: [1, 2],
-        timeEmbedding: 16,
-        attention: [],
-        blocks: 1,
-        dropout: 0,
-        range: here,
-        ...extra,
-    };
 }
 
 const built: Network[] = [];

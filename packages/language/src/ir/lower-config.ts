@@ -17,6 +17,16 @@ function numberOption<T>(set: (target: T, value: number) => void): OptionReader<
     };
 }
 
+/** The names of T's fields that hold numbers. */
+type NumberField<T> = { [K in keyof T]-?: T[K] extends number | undefined ? K : never }[keyof T];
+
+/** A number option that sets the field `field` of the target. */
+function numberField<T>(field: NumberField<T>): OptionReader<T> {
+    return numberOption((target, n) => {
+        (target as Record<NumberField<T>, number>)[field] = n;
+    });
+}
+
 function symbolOption<T, S extends string>(allowed: readonly S[], set: (target: T, value: S) => void): OptionReader<T> {
     return (target, value, option, report) => {
         if (value.kind === 'symbol' && (allowed as readonly string[]).includes(value.name)) set(target, value.name as S);
@@ -71,45 +81,21 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
     lr: numberOption((t, n) => {
         t.optimizer.lr = n;
     }),
-    batch: numberOption((t, n) => {
-        t.batch = n;
-    }),
-    epochs: numberOption((t, n) => {
-        t.epochs = n;
-    }),
-    steps: numberOption((t, n) => {
-        t.steps = n;
-    }),
-    seed: numberOption((t, n) => {
-        t.seed = n;
-    }),
-    beta: numberOption((t, n) => {
-        t.beta = n;
-    }),
-    kl_warmup: numberOption((t, n) => {
-        t.klWarmup = n;
-    }),
-    k: numberOption((t, n) => {
-        t.k = n;
-    }),
-    samples: numberOption((t, n) => {
-        t.samples = n;
-    }),
+    batch: numberField('batch'),
+    epochs: numberField('epochs'),
+    steps: numberField('steps'),
+    seed: numberField('seed'),
+    beta: numberField('beta'),
+    kl_warmup: numberField('klWarmup'),
+    k: numberField('k'),
+    samples: numberField('samples'),
     objective: symbolOption(OBJECTIVES, (t, s) => {
         t.objective = s;
     }),
-    lambda: numberOption((t, n) => {
-        t.hybridWeight = n;
-    }),
-    ema: numberOption((t, n) => {
-        t.ema = n;
-    }),
-    clip: numberOption((t, n) => {
-        t.clip = n;
-    }),
-    lr_warmup: numberOption((t, n) => {
-        t.lrWarmup = n;
-    }),
+    lambda: numberField('hybridWeight'),
+    ema: numberField('ema'),
+    clip: numberField('clip'),
+    lr_warmup: numberField('lrWarmup'),
 };
 
 /** The `train { … }` block, with the defaults of the Kingma & Welling and Ho et al. setups. */
@@ -129,15 +115,9 @@ export function lowerTrain(block: ast.ConfigBlock | undefined, report: ProblemSi
 }
 
 const EVAL_OPTIONS: Record<string, OptionReader<EvalIR>> = {
-    every: numberOption((e, n) => {
-        e.every = n;
-    }),
-    iw: numberOption((e, n) => {
-        e.iw = n;
-    }),
-    batch: numberOption((e, n) => {
-        e.batch = n;
-    }),
+    every: numberField('every'),
+    iw: numberField('iw'),
+    batch: numberField('batch'),
 };
 
 export function lowerEval(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): EvalIR {
@@ -146,21 +126,13 @@ export function lowerEval(block: ast.ConfigBlock | undefined, report: ProblemSin
 }
 
 const SAMPLE_OPTIONS: Record<string, OptionReader<SampleIR>> = {
-    n: numberOption((s, n) => {
-        s.n = n;
-    }),
-    every: numberOption((s, n) => {
-        s.every = n;
-    }),
+    n: numberField('n'),
+    every: numberField('every'),
     sampler: symbolOption(['ancestral', 'ddim'] as const, (s, v) => {
         s.sampler = v;
     }),
-    steps: numberOption((s, n) => {
-        s.steps = n;
-    }),
-    eta: numberOption((s, n) => {
-        s.eta = n;
-    }),
+    steps: numberField('steps'),
+    eta: numberField('eta'),
     clip: (s, value, option, report) => {
         if (value.kind === 'bool') s.clip = value.value;
         else report("'clip' is true or false", option.value, Code.OptionValue);

@@ -1,7 +1,7 @@
-import type { FactorIR, ModelIR } from '../ir/types.js';
-import { lineOf, type Report } from './finding.js';
+import type { FactorIR, ModelIR, SourceRange } from '../ir/types.js';
+import { lineOf, type Finding, type Report } from './finding.js';
 import { chainOf, declaredNonVariable, exprKey, factorName, sizeOfShape, variableOf, variablesRead } from './ir-walk.js';
-import { Code } from './codes.js';
+import { Code, type DiagnosticCode } from './codes.js';
 import { findCycles } from './cycles.js';
 
 /**
@@ -17,6 +17,11 @@ export function checkRoles(ir: ModelIR, report: Report): void {
     checkQOrder(ir, report);
 }
 
+/** Reports an error with its code, where it stands and what a quick fix needs. */
+function error(report: Report, code: DiagnosticCode, range: SourceRange, message: string, data?: Finding['data']): void {
+    report({ severity: 'error', code, range, message, ...(data && { data }) });
+}
+
 /** Factors are over random variables; a name declared as something else is reported. */
 export function checkFactorVariables(ir: ModelIR, report: Report): void {
     for (const factor of ir.factors) {
@@ -24,12 +29,7 @@ export function checkFactorVariables(ir: ModelIR, report: Report): void {
             // A name declared both as a variable and as something else is reported as a duplicate.
             const what = variableOf(ir, v.name) || chainOf(ir, v.name) ? undefined : declaredNonVariable(ir, v.name);
             if (what)
-                report({
-                    severity: 'error',
-                    code: Code.FactorNotVariable,
-                    range: v.range,
-                    message: `'${v.name}' is ${what}, not a random variable; a factor is over variables declared with observed, latent or chain`,
-                });
+                error(report, Code.FactorNotVariable, v.range, `'${v.name}' is ${what}, not a random variable; a factor is over variables declared with observed, latent or chain`);
         }
     }
 }
@@ -42,26 +42,22 @@ export function checkLatentFactors(ir: ModelIR, report: Report): void {
         const ps = ir.factors.filter(f => f.kind === 'p' && f.target.name === latent.name);
         const qs = ir.factors.filter(f => f.kind === 'q' && f.target.name === latent.name);
         if (ps.length === 0)
-            report({
-                severity: 'error',
-                code: Code.LatentWithoutPrior,
-                range: latent.range,
-                message: `latent '${latent.name}' has no generative factor; add a prior such as p(${latent.name}) = Normal(0, 1)`,
-                data: { variable: latent.name },
+            error(report, Code.LatentWithoutPrior, latent.range, `latent '${latent.name}' has no generative factor; add a prior such as p(${latent.name}) = Normal(0, 1)`, {
+                variable: latent.name,
             });
         if (qs.length === 0)
-            report({
-                severity: 'error',
-                code: Code.LatentWithoutQ,
-                range: latent.range,
-                message: `latent '${latent.name}' is not covered by q; add q(${latent.name} | ${observed.map(o => o.name).join(', ') || '…'}) = Normal(…), the approximate posterior of '${latent.name}'`,
-                data: {
+            error(
+                report,
+                Code.LatentWithoutQ,
+                latent.range,
+                `latent '${latent.name}' is not covered by q; add q(${latent.name} | ${observed.map(o => o.name).join(', ') || '…'}) = Normal(…), the approximate posterior of '${latent.name}'`,
+                {
                     variable: latent.name,
                     size: sizeOfShape(latent.shape),
                     given: observed.map(o => o.name).join(','),
                     givenSize: observed.reduce((n, o) => n + sizeOfShape(o.shape), 0),
                 },
-            });
+            );
         reportExtra(ps, report, `'${latent.name}' has more than one generative factor`);
         reportExtra(qs, report, `'${latent.name}' has more than one q-factor`);
     }
@@ -69,13 +65,7 @@ export function checkLatentFactors(ir: ModelIR, report: Report): void {
 
 function reportExtra(factors: FactorIR[], report: Report, what: string): void {
     const [first, ...rest] = factors;
-    for (const extra of rest)
-        report({
-            severity: 'error',
-            code: Code.DuplicateFactor,
-            range: extra.range,
-            message: `${what}; the first is ${factorName(first!)} on line ${lineOf(first!.range)}: remove one`,
-        });
+    for (const extra of rest) error(report, Code.DuplicateFactor, extra.range, `${what}; the first is ${factorName(first!)} on line ${lineOf(first!.range)}: remove one`);
 }
 
 /** Every observed variable has a p-factor (else the model does not explain the data) and no q-factor. */
@@ -83,21 +73,21 @@ export function checkObservedFactors(ir: ModelIR, report: Report): void {
     for (const observed of ir.variables.filter(v => v.role === 'observed')) {
         const qs = ir.factors.filter(f => f.kind === 'q' && f.target.name === observed.name);
         for (const q of qs)
-            report({
-                severity: 'error',
-                code: Code.QOnObserved,
-                range: q.target.range,
-                message: `'${observed.name}' is observed: q approximates the posterior of the latents given the data, so it has no factor for '${observed.name}'; remove ${factorName(q)} or declare '${observed.name}' latent`,
-            });
+            error(
+                report,
+                Code.QOnObserved,
+                q.target.range,
+                `'${observed.name}' is observed: q approximates the posterior of the latents given the data, so it has no factor for '${observed.name}'; remove ${factorName(q)} or declare '${observed.name}' latent`,
+            );
         if (observed.startsChain) continue; // x0 is generated by the chain's reverse step p(x[t-1] | x[t]) at t = 1
         const ps = ir.factors.filter(f => f.kind === 'p' && f.target.name === observed.name);
         if (ps.length === 0)
-            report({
-                severity: 'error',
-                code: Code.ObservedWithoutP,
-                range: observed.range,
-                message: `observed '${observed.name}' has no generative factor, so the model does not explain the data; add a likelihood p(${observed.name} | …)`,
-            });
+            error(
+                report,
+                Code.ObservedWithoutP,
+                observed.range,
+                `observed '${observed.name}' has no generative factor, so the model does not explain the data; add a likelihood p(${observed.name} | …)`,
+            );
         reportExtra(ps, report, `'${observed.name}' has more than one generative factor`);
     }
 }
@@ -119,21 +109,14 @@ export function checkConditioning(ir: ModelIR, report: Report): void {
             if (given) continue;
             reported.add(key);
             const text = read.index ? `${read.name}[…]` : read.name;
-            report(
-                isTarget
-                    ? {
-                          severity: 'error',
-                          code: Code.ReadsTarget,
-                          range: read.range ?? factor.range,
-                          message: `${factorName(factor)} reads '${text}', the variable it defines; a distribution can only depend on what follows '|'`,
-                      }
-                    : {
-                          severity: 'error',
-                          code: Code.UndeclaredDependency,
-                          range: read.range ?? factor.range,
-                          message: `${factorName(factor)} reads '${text}' but does not condition on it; add it after '|'`,
-                      },
-            );
+            if (isTarget)
+                error(
+                    report,
+                    Code.ReadsTarget,
+                    read.range ?? factor.range,
+                    `${factorName(factor)} reads '${text}', the variable it defines; a distribution can only depend on what follows '|'`,
+                );
+            else error(report, Code.UndeclaredDependency, read.range ?? factor.range, `${factorName(factor)} reads '${text}' but does not condition on it; add it after '|'`);
         }
     }
 }
@@ -155,21 +138,21 @@ export function checkQOrder(ir: ModelIR, report: Report): void {
         for (const g of q.given) {
             const v = variableOf(ir, g.name);
             if (v?.role === 'latent' && !sampledBy.has(g.name))
-                report({
-                    severity: 'error',
-                    code: Code.QGivenUnsampled,
-                    range: g.range,
-                    message: `${factorName(q)} conditions on latent '${g.name}', which q never samples; add a q-factor for '${g.name}' or condition on observed variables`,
-                });
+                error(
+                    report,
+                    Code.QGivenUnsampled,
+                    g.range,
+                    `${factorName(q)} conditions on latent '${g.name}', which q never samples; add a q-factor for '${g.name}' or condition on observed variables`,
+                );
         }
     }
     findCycles(sampledBy, (q, names) => {
         const cycle = names.join(' → ');
-        report({
-            severity: 'error',
-            code: Code.QCycle,
-            range: q.range,
-            message: `q has no sampling order: its factors condition in a circle (${cycle}); one of them must condition only on observed variables or on latents sampled before`,
-        });
+        error(
+            report,
+            Code.QCycle,
+            q.range,
+            `q has no sampling order: its factors condition in a circle (${cycle}); one of them must condition only on observed variables or on latents sampled before`,
+        );
     });
 }

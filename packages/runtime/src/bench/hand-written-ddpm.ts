@@ -4,6 +4,7 @@
  * ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²) around the same denoiser network, with tf.train.adam.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamSteps } from './adam-steps.js';
 import type { Network } from '../nets/network.js';
 
 export interface HandWrittenDdpm {
@@ -16,32 +17,18 @@ export function handWrittenDdpm(net: Network, alphaBar: number[], lr: number): H
     const T = alphaBar.length - 1;
     const sqrtAb = tf.keep(tf.tensor1d(alphaBar.map(Math.sqrt)));
     const sqrt1mAb = tf.keep(tf.tensor1d(alphaBar.map(a => Math.sqrt(1 - a))));
-    const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
+    const adam = adamSteps(lr, net.variables, (x0: tf.Tensor, seed: number) => {
+        const n = x0.shape[0];
+        const t = tf.randomUniformInt([n], 1, T + 1, seed);
+        const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', seed + 1);
+        const expand = (v: tf.Tensor) => tf.reshape(tf.gather(v, t), [n, ...x0.shape.slice(1).map(() => 1)]);
+        const xt = tf.add(tf.mul(expand(sqrtAb), x0), tf.mul(expand(sqrt1mAb), eps));
+        return tf.mean(tf.square(tf.sub(eps, net.apply(xt, tf.cast(t, 'float32'), { training: true })))) as tf.Scalar;
+    });
     return {
-        async step(x0, seed) {
-            const cost = tf.tidy(() => {
-                const c = optimizer.minimize(
-                    () => {
-                        const n = x0.shape[0];
-                        const t = tf.randomUniformInt([n], 1, T + 1, seed);
-                        const eps = tf.randomNormal(x0.shape, 0, 1, 'float32', seed + 1);
-                        const expand = (v: tf.Tensor) => tf.reshape(tf.gather(v, t), [n, ...x0.shape.slice(1).map(() => 1)]);
-                        const xt = tf.add(tf.mul(expand(sqrtAb), x0), tf.mul(expand(sqrt1mAb), eps));
-                        return tf.mean(tf.square(tf.sub(eps, net.apply(xt, tf.cast(t, 'float32'), { training: true })))) as tf.Scalar;
-                    },
-                    true,
-                    net.variables,
-                );
-                if (!c) throw new Error('Adam returned no cost');
-                return c;
-            });
-            // Asynchronous read: WebGPU under Node has no synchronous download.
-            const value = (await cost.data())[0]!;
-            cost.dispose();
-            return value;
-        },
+        step: adam.step,
         dispose() {
-            optimizer.dispose();
+            adam.dispose();
             tf.dispose([sqrtAb, sqrt1mAb]);
         },
     };

@@ -4,6 +4,7 @@
  * Kingma & Welling 2013) and tf.train.adam.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamSteps } from './adam-steps.js';
 
 export interface HandWrittenVae {
     /** One Adam step on a batch with noise seeded by `seed` (≥ 1); returns the loss (negative ELBO, nats per image). */
@@ -27,36 +28,22 @@ export function handWrittenVae(lr = 1e-3, hidden = 400, latent = 20): HandWritte
     const [w3, b3] = dense(latent, hidden);
     const [w4, b4] = dense(hidden, 784);
     const variables = [w1, b1, w2, b2, w3, b3, w4, b4];
-    const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
+    const adam = adamSteps(lr, variables, (x: tf.Tensor2D, seed: number) => {
+        const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+        const stats = tf.add(tf.matMul(h, w2), b2);
+        const mu = tf.slice(stats, [0, 0], [-1, latent]);
+        const logvar = tf.slice(stats, [0, latent], [-1, latent]);
+        const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', seed)));
+        const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, w3), b3)), w4), b4);
+        const ell = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1);
+        const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
+        return tf.mean(tf.sub(kl, ell)) as tf.Scalar;
+    });
     return {
-        async step(x, seed) {
-            const cost = tf.tidy(() => {
-                const c = optimizer.minimize(
-                    () => {
-                        const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
-                        const stats = tf.add(tf.matMul(h, w2), b2);
-                        const mu = tf.slice(stats, [0, 0], [-1, latent]);
-                        const logvar = tf.slice(stats, [0, latent], [-1, latent]);
-                        const z = tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', seed)));
-                        const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, w3), b3)), w4), b4);
-                        const ell = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1);
-                        const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar)), 1));
-                        return tf.mean(tf.sub(kl, ell)) as tf.Scalar;
-                    },
-                    true,
-                    variables,
-                );
-                if (!c) throw new Error('Adam returned no cost');
-                return c;
-            });
-            // Asynchronous read: WebGPU under Node has no synchronous download.
-            const value = (await cost.data())[0]!;
-            cost.dispose();
-            return value;
-        },
+        step: adam.step,
         parameterCount: variables.reduce((n, v) => n + v.size, 0),
         dispose() {
-            optimizer.dispose();
+            adam.dispose();
             tf.dispose(variables);
         },
     };

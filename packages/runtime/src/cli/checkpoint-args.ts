@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { assignNamedArrays } from '../checkpoint/index.js';
 import { isBackendRequest, type BackendRequest } from '../backend/index.js';
 import { defaultOutDir, prepareModel, restoreWeights, type PreparedModel } from '../session/prepare.js';
@@ -13,6 +13,21 @@ export const CHECKPOINT_OPTIONS = {
     force: { type: 'boolean', default: false },
     'no-ema': { type: 'boolean', default: false },
 } as const;
+
+/** String-valued options by name, for parseCheckpointArgs. */
+export function stringOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+    return Object.fromEntries(names.map(name => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
+/**
+ * Parses the arguments of `gm COMMAND FILE [options]`: the checkpoint options and the command's own;
+ * exactly one positional, the .gm file.
+ */
+export function parseCheckpointArgs<const O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...CHECKPOINT_OPTIONS, ...options } });
+    if (positionals.length !== 1) throw new UsageError(`gm ${command} needs one .gm file`);
+    return { values, file: positionals[0]! };
+}
 
 export function positiveInteger(value: string | undefined, flag: string): number | undefined {
     if (value === undefined) return undefined;

@@ -2,7 +2,7 @@ import { compileBound } from '../compile/compile.js';
 import { evaluateBound, evaluateChainBound, estimateNegativeLogLikelihood } from '../evaluate/index.js';
 import { datasetFor } from '../session/prepare.js';
 import { UsageError } from './check.js';
-import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './checkpoint-args.js';
+import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
 
 const fmt = (v: number) => v.toFixed(3);
 
@@ -13,20 +13,7 @@ const fmt = (v: number) => v.toFixed(3);
  * breakdown, and L_0 with Ho et al.'s discretized decoder for image data unless `--decoder continuous`.
  */
 export async function evaluate(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-            ...CHECKPOINT_OPTIONS,
-            iw: { type: 'string' },
-            batch: { type: 'string' },
-            limit: { type: 'string' },
-            decoder: { type: 'string' },
-            json: { type: 'boolean', default: false },
-        },
-    });
-    if (positionals.length !== 1) throw new UsageError('gm eval needs one .gm file');
-    const file = positionals[0]!;
+    const { values, file } = parseCheckpointArgs('eval', args, { ...stringOptions('iw', 'batch', 'limit', 'decoder'), json: { type: 'boolean', default: false } });
     const { prepared, step, ema } = await loadTrained(file, values);
     const { model, derivation, compiled } = prepared;
     const seed = positiveInteger(values.seed, '--seed') ?? 1;

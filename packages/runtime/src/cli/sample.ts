@@ -3,33 +3,17 @@ import { writeImageGrid, writeTrajectoryStrip } from '../image/index.js';
 import { drawLatentGrid, drawReconstructions, drawSamples } from '../session/draw.js';
 import { datasetFor } from '../session/prepare.js';
 import { UsageError } from './check.js';
-import { CHECKPOINT_OPTIONS, loadTrained, parseArgs, positiveInteger } from './checkpoint-args.js';
+import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
 
 /**
  * `gm sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N]
  * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]`: a PNG grid of samples.
  */
 export async function sample(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-            ...CHECKPOINT_OPTIONS,
-            n: { type: 'string' },
-            out: { type: 'string' },
-            sampler: { type: 'string' },
-            steps: { type: 'string' },
-            eta: { type: 'string' },
-            trajectory: { type: 'string' },
-            reconstructions: { type: 'string' },
-            'latent-grid': { type: 'string' },
-        },
-    });
-    if (positionals.length !== 1) throw new UsageError('gm sample needs one .gm file');
+    const { values, file } = parseCheckpointArgs('sample', args, stringOptions('n', 'out', 'sampler', 'steps', 'eta', 'trajectory', 'reconstructions', 'latent-grid'));
     if (values.sampler && values.sampler !== 'ancestral' && values.sampler !== 'ddim') throw new UsageError('--sampler is ancestral or ddim');
     const eta = values.eta === undefined ? undefined : Number(values.eta);
     if (eta !== undefined && !(eta >= 0 && eta <= 1)) throw new UsageError('--eta is a number in [0, 1]');
-    const file = positionals[0]!;
     const { prepared, step, ema } = await loadTrained(file, values);
     const n = positiveInteger(values.n, '--n') ?? prepared.model.sample.n;
     const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../nets/network.js';
 import { deriveSeed } from '../rng/seeds.js';
 import { Random } from '../rng/random.js';
-import { operands, termWeight, type Instruction, type Program } from './program.js';
+import { operands, termWeight, type BinaryFn, type Instruction, type Program, type UnaryFn } from './program.js';
 
 export interface EvaluateOptions {
     /** Dropout and other training-only behaviour. */
@@ -15,6 +15,33 @@ export interface EvaluateOptions {
     /** The batch size when the program reads no data (sampling from the prior). */
     batch?: number;
 }
+
+/** The tf op behind each unary instruction. */
+const UNARY: Record<UnaryFn, (x: tf.Tensor) => tf.Tensor> = {
+    exp: tf.exp,
+    log: tf.log,
+    sqrt: tf.sqrt,
+    sigmoid: tf.sigmoid,
+    softplus: tf.softplus,
+    tanh: tf.tanh,
+    neg: tf.neg,
+    square: tf.square,
+    abs: tf.abs,
+    erf: tf.erf,
+    round: tf.round,
+};
+
+/** The tf op behind each binary instruction, on operands already brought to one rank. */
+const BINARY: Record<BinaryFn, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+    '+': tf.add,
+    '-': tf.sub,
+    '*': tf.mul,
+    '/': tf.div,
+    pow: tf.pow,
+    max: tf.maximum,
+    min: tf.minimum,
+    less: (a, b) => tf.cast(tf.less(a, b), 'float32'),
+};
 
 /** Makes a per-example tensor [N] (or [N, …] of lower rank) broadcast against one of rank `rank`. */
 function expandTo(x: tf.Tensor, rank: number): tf.Tensor {
@@ -187,57 +214,11 @@ export class TfjsExecutor {
                 if (net.timeConditioned) return net.apply(args[0], args[1], options);
                 return net.apply(args.length === 1 ? args[0] : tf.concat(args, -1), undefined, options);
             }
-            case 'unary': {
-                const x = v(i.x);
-                switch (i.fn) {
-                    case 'exp':
-                        return tf.exp(x);
-                    case 'log':
-                        return tf.log(x);
-                    case 'sqrt':
-                        return tf.sqrt(x);
-                    case 'sigmoid':
-                        return tf.sigmoid(x);
-                    case 'softplus':
-                        return tf.softplus(x);
-                    case 'tanh':
-                        return tf.tanh(x);
-                    case 'neg':
-                        return tf.neg(x);
-                    case 'square':
-                        return tf.square(x);
-                    case 'abs':
-                        return tf.abs(x);
-                    case 'erf':
-                        return tf.erf(x);
-                    case 'round':
-                        return tf.round(x);
-                }
-                break;
-            }
+            case 'unary':
+                return UNARY[i.fn](v(i.x));
             case 'binary': {
                 const rank = Math.max(v(i.a).rank, v(i.b).rank);
-                const a = expandTo(v(i.a), rank);
-                const b = expandTo(v(i.b), rank);
-                switch (i.fn) {
-                    case '+':
-                        return tf.add(a, b);
-                    case '-':
-                        return tf.sub(a, b);
-                    case '*':
-                        return tf.mul(a, b);
-                    case '/':
-                        return tf.div(a, b);
-                    case 'pow':
-                        return tf.pow(a, b);
-                    case 'max':
-                        return tf.maximum(a, b);
-                    case 'min':
-                        return tf.minimum(a, b);
-                    case 'less':
-                        return tf.cast(tf.less(a, b), 'float32');
-                }
-                break;
+                return BINARY[i.fn](expandTo(v(i.a), rank), expandTo(v(i.b), rank));
             }
             case 'select': {
                 const parts = [v(i.cond), v(i.a), v(i.b)];
