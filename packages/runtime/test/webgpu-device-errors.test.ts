@@ -11,6 +11,8 @@ import { stockAddN } from '../src/backend/webgpu-addn.js';
 import { clearDeviceErrorForTest } from '../src/backend/webgpu-errors.js';
 import { createOptimizer } from '../src/optim/index.js';
 import { trainStep } from '../src/session/step.js';
+import { runSession } from '../src/session/session.js';
+import type { TrainEvent } from '../src/train/events.js';
 import type { TrainingProgram } from '../src/session/program.js';
 import { webgpuOrWhyNot } from './webgpu/available.js';
 
@@ -110,7 +112,7 @@ describe('WebGPU kernels and device errors', () => {
         g.forEach((v, i) => expect(v, `gradient entry ${i}`).toBe(Math.floor(i / 8) % 2 === 0 && Math.floor(i / 2) % 2 === 0 ? 1 : 0));
     }, 120_000);
 
-    it('with the stock AddN planted back, the step stops with a message naming the kernel and --backend wasm', async ctx => {
+    it('with the stock AddN planted back, training stops at the first step with a message naming the kernel and --backend wasm', async ctx => {
         const limit = await bindingLimit(ctx);
         savedOverride = tf.getKernel('AddN', 'webgpu');
         expect(savedOverride).not.toBe(stockAddN());
@@ -118,10 +120,31 @@ describe('WebGPU kernels and device errors', () => {
         tf.registerKernel(stockAddN()!);
         const program = manyConsumers(limit! + 4);
         const optimizer = createOptimizer(train, program.parameters);
-        const x = tf.fill([8], 2);
-        await expect(trainStep(program, optimizer, train, x, 0)).rejects.toThrow(
-            /^WebGPU validation error in kernel AddNPackedProgram on the webgpu backend: .*storage buffers.*Use --backend wasm\.$/s,
-        );
+        // The training loop, as gm train runs it: it must stop at the first step, before any checkpoint.
+        const events: TrainEvent[] = [];
+        const dataset = { name: 'ones', source: 'test', size: 4, shape: [8], batchesPerEpoch: () => 4, batch: () => tf.fill([8], 2), slice: () => tf.fill([1, 8], 2) };
+        const saved: number[] = [];
+        const run = runSession({
+            program,
+            optimizer,
+            train,
+            dataset,
+            batch: 1,
+            startStep: 0,
+            totalSteps: 4,
+            checkpointEvery: 1,
+            signal: { stop: false },
+            reporter: { emit: e => events.push(e), close: () => {} },
+            checkpoints: {
+                save: async step => {
+                    saved.push(step);
+                    return `step-${step}`;
+                },
+            },
+        });
+        await expect(run).rejects.toThrow(/^WebGPU validation error in kernel AddNPackedProgram on the webgpu backend: .*storage buffers.*Use --backend wasm\.$/s);
+        expect(events.filter(e => e.event === 'progress')).toEqual([]);
+        expect(saved).toEqual([]);
         // Once an error happened, nothing more runs on the device: the next read fails the same way.
         await expect(tf.scalar(1).data()).rejects.toThrow(/kernel AddNPackedProgram/);
     }, 120_000);

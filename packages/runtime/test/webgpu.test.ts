@@ -1,7 +1,8 @@
 /**
  * The same training on WebGPU as on wasm. On this kind of machine WebGPU runs on Mesa's software
- * rasterizer through Dawn's OpenGL ES backend (select-backend.ts); where the optional
- * packages or an adapter are missing, `--backend webgpu` must say why instead.
+ * rasterizer through Dawn's OpenGL ES backend (select-backend.ts). Where the optional
+ * packages or any driver (libEGL, libvulkan) are missing the test is skipped with `--backend webgpu`'s
+ * reason; where a driver is present and no adapter starts, it fails (webgpu/available.ts).
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { compileModel } from '../src/compile/index.js';
 import { createOptimizer } from '../src/optim/index.js';
 import { Random } from '../src/rng/index.js';
 import { trainStep } from '../src/session/step.js';
+import { webgpuOrWhyNot } from './webgpu/available.js';
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
 
@@ -45,17 +47,18 @@ async function losses(backend: 'wasm' | 'webgpu'): Promise<number[]> {
 }
 
 describe('WebGPU', () => {
-    it('trains the VAE with the same losses as wasm, or says why it cannot run', async () => {
+    it('trains the VAE with the same losses as wasm', async ctx => {
         await selectBackend('wasm');
         const reference = await losses('wasm');
-        let choice;
-        try {
-            choice = await selectBackend('webgpu');
-        } catch (error) {
-            // No optional packages or no adapter: the message names what is missing.
-            expect((error as Error).message).toMatch(/^--backend webgpu: (no WebGPU in this Node|WebGPU found no GPU adapter|no Vulkan loader|the optional package)/);
+        // Fails where Mesa or a GPU driver is installed but WebGPU does not start; skipped only without them.
+        const gpu = await webgpuOrWhyNot();
+        if (!gpu.ok) {
+            expect(gpu.why).toMatch(/^--backend webgpu: (no WebGPU in this Node|WebGPU found no GPU adapter|no Vulkan loader|the optional package)/);
+            console.warn(`WebGPU cannot run on this machine: ${gpu.why}`);
+            ctx.skip();
             return;
         }
+        const choice = gpu.choice;
         expect(choice.reason).toMatch(/adapter: /);
         const onGpu = await losses('webgpu');
         onGpu.forEach((l, i) => expect(Math.abs(l - reference[i]) / reference[i], `step ${i}: ${l} vs ${reference[i]}`).toBeLessThan(1e-4));

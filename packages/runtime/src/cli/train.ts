@@ -131,15 +131,13 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         signal.stop = true;
     };
     const listen = (on: boolean) => (['SIGINT', 'SIGTERM'] as const).forEach(s => (on ? process.on(s, onInterrupt) : process.off(s, onInterrupt)));
-    const hooks = defaultSignalsDuring(
-        previewHooks(prepared, out, {
-            sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
-            n: model.sample.n,
-            ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
-            ...(ema ? { ema } : {}),
-        }),
-        listen,
-    );
+    const previews = previewHooks(prepared, out, {
+        sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
+        n: model.sample.n,
+        ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
+        ...(ema ? { ema } : {}),
+    });
+    const hooks = prepared.backend.name === 'webgpu' ? defaultSignalsDuring(previews, listen) : previews;
     listen(true);
     try {
         const result = await runSession({
@@ -168,9 +166,10 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
 }
 
 /**
- * Previews can hold the JS thread for a long time (a U-Net sampled on a software GPU), so a signal
- * handler would not run: while they draw, SIGINT and SIGTERM keep their default action and end the
- * process at once. Checkpoints are atomic, so the last one stays intact.
+ * On WebGPU a preview can hold the JS thread for a long time (the U-Net's, on Mesa's software
+ * renderer, ran for many minutes), so a signal handler would not run: while previews draw, SIGINT and SIGTERM keep their
+ * default action and end the process at once. Checkpoints are atomic, so the last one stays intact
+ * (the steps after it are lost). On wasm previews are short, and a signal still saves first.
  */
 function defaultSignalsDuring(hooks: SessionHooks, listen: (on: boolean) => void): SessionHooks {
     const wrap = (hook: SessionHooks['sample']) =>
