@@ -25,7 +25,10 @@ console.warn = () => {}; // tfjs warns when a gradient is registered again
 const times = { rewrite: [], stock: [] };
 let step = 0;
 for (let round = 0; round < 4; round++) {
-    for (const [name, config] of [['rewrite', rewrite], ['stock', stock]]) {
+    for (const [name, config] of [
+        ['rewrite', rewrite],
+        ['stock', stock],
+    ]) {
         tf.registerGradient(config);
         await trainStep(c, opt, model.train, x, step++);
         for (let i = 0; i < 3; i++) {
@@ -37,5 +40,7 @@ for (let round = 0; round < 4; round++) {
 }
 console.warn = warn;
 const median = a => a.sort((p, q) => p - q)[Math.floor(a.length / 2)].toFixed(0);
-console.log(`${positionals[0]} on ${choice.kind}, batch ${values.batch}: ms/step (median of 9) explicit transposes ${median(times.rewrite)}, stock gradient ${median(times.stock)}`);
+console.log(
+    `${positionals[0]} on ${choice.kind}, batch ${values.batch}: ms/step (median of 9) explicit transposes ${median(times.rewrite)}, stock gradient ${median(times.stock)}`,
+);
 process.exit(0);
