@@ -46,13 +46,13 @@ beforeAll(async () => {
         workspaceFolders: null,
         capabilities: { textDocument: { hover: { contentFormat: ['markdown'] } }, workspace: { configuration: true } },
     });
-    connection.sendNotification('initialized', {});
+    await connection.sendNotification('initialized', {});
 });
 
 afterAll(async () => {
     try {
         await connection.sendRequest('shutdown');
-        connection.sendNotification('exit');
+        await connection.sendNotification('exit');
     } catch {
         /* already gone */
     }
@@ -60,8 +60,8 @@ afterAll(async () => {
     server.kill();
 });
 
-function open(uri: string, text: string): void {
-    connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'gm', version: 1, text } });
+function open(uri: string, text: string): Promise<void> {
+    return connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'gm', version: 1, text } });
 }
 
 describe('the gm language server over stdio', () => {
@@ -69,15 +69,15 @@ describe('the gm language server over stdio', () => {
     const uri = 'file:///virtual/vae.gm';
 
     test('publishes no diagnostics for the VAE, then one after a mistake, then none after the fix', async () => {
-        open(uri, vae);
+        await open(uri, vae);
         expect(await nextDiagnostics(uri)).toEqual([]);
-        connection.sendNotification('textDocument/didChange', {
+        await connection.sendNotification('textDocument/didChange', {
             textDocument: { uri, version: 2 },
             contentChanges: [{ text: vae.replace('logits: decoder(z)', 'logits: decodr(z)') }],
         });
         const broken = await nextDiagnostics(uri);
         expect(broken.map(d => d.message)).toEqual(["unknown name 'decodr'; did you mean 'decoder'?"]);
-        connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: vae }] });
+        await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: vae }] });
         expect(await nextDiagnostics(uri)).toEqual([]);
     });
 
@@ -96,7 +96,7 @@ describe('the gm language server over stdio', () => {
 
     test('keeps serving after a document of random bytes', async () => {
         const junk = 'file:///virtual/junk.gm';
-        open(junk, 'model }{ ]] p(q(( \u0000\u00ff -> -> 1..');
+        await open(junk, 'model }{ ]] p(q(( \u0000\u00ff -> -> 1..');
         expect((await nextDiagnostics(junk)).length).toBeGreaterThan(0);
         const graph = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: unknown[] };
         expect(graph.models).toHaveLength(1);

@@ -69,7 +69,7 @@ export function createGmServices(context: DefaultSharedModuleContext): { shared:
     registerValidationChecks(Gm);
     if (!context.connection) {
         // No language client: the CLI and tests configure nothing.
-        shared.workspace.ConfigurationProvider.initialized({});
+        void shared.workspace.ConfigurationProvider.initialized({});
     }
     return { shared, Gm };
 }

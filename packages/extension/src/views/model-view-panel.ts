@@ -89,14 +89,18 @@ export abstract class ModelViewPanel implements vscode.Disposable {
 
     private followCursor(editor: vscode.TextEditor): void {
         if (this.timer) clearTimeout(this.timer);
-        this.timer = setTimeout(async () => {
-            const model = await modelAt(this.client, editor.document, editor.selection.active);
-            if (this.disposed || !model) return;
-            if (model !== this.target.model || editor.document.uri.toString() !== this.target.uri.toString()) {
-                this.target = { uri: editor.document.uri, model };
-                void this.refresh();
-            }
-        }, 250);
+        // A failed request (the server restarting) is not an error here: the next cursor move asks again.
+        this.timer = setTimeout(() => void this.follow(editor).catch(() => undefined), 250);
+    }
+
+    /** Shows the model under the cursor, when it is another one. */
+    private async follow(editor: vscode.TextEditor): Promise<void> {
+        const model = await modelAt(this.client, editor.document, editor.selection.active);
+        if (this.disposed || !model) return;
+        if (model !== this.target.model || editor.document.uri.toString() !== this.target.uri.toString()) {
+            this.target = { uri: editor.document.uri, model };
+            void this.refresh();
+        }
     }
 
     private schedule(): void {

@@ -69,7 +69,10 @@ function drawLabel(n: DrawnNode, g: SVGGElement): void {
 }
 
 let version = 0;
-window.addEventListener('message', async event => {
+// Every failure is shown in the view (the layout's inside its try), so the promise is not awaited.
+window.addEventListener('message', event => void onMessage(event));
+
+async function onMessage(event: MessageEvent): Promise<void> {
     const message = event.data as { type: string; target?: { model: string; file: string }; data?: ModelGraphResult; reason?: string; model?: string };
     const mine = ++version;
     if (message.type === 'unavailable') {
@@ -93,5 +96,5 @@ window.addEventListener('message', async event => {
     } catch (error) {
         content.replaceChildren(el('p', 'error', `Layout failed: ${error instanceof Error ? error.message : String(error)}`));
     }
-});
+}
 api.postMessage({ type: 'ready' });
