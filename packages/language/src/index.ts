@@ -6,6 +6,7 @@ export * from './validation/structure.js';
 export * from './validation/finding.js';
 export * from './validation/codes.js';
 export { evaluate } from './ir/expressions.js';
+export { mlpParameterCount } from './lsp/describe.js';
 export * from './ir/traverse.js';
 export { FUNCTIONS, functionSpec, isFunctionName, type FunctionSpec } from './ir/functions.js';
 export * from './distributions/registry.js';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { ProgramBuilder } from '../src/compile/builder.js';
 import { logDensity, sampleFrom } from '../src/compile/distributions.js';
-import type { Scope } from '../src/compile/expressions.js';
+import { newScope } from '../src/compile/expressions.js';
 import { TfjsExecutor } from '../src/compile/index.js';
 import type { Program } from '../src/compile/program.js';
 
@@ -34,8 +34,8 @@ const CASES: Array<{ d: DistributionIR; x: number[] }> = [
 
 /** A program of one term: log p(x) summed over the example, with x (and Categorical logits) as data. */
 function densityProgram(d: DistributionIR, n: number): Program {
-    const builder = new ProgramBuilder();
-    const scope: Scope = { model: { chains: [], sequences: [] } as never, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const scope = newScope({ chains: [], sequences: [] } as never);
+    const builder = scope.builder;
     const x = builder.emit({ op: 'data', variable: 'x' });
     scope.variables.set('logits', builder.emit({ op: 'data', variable: 'logits' }));
     const value = logDensity(d, x, scope);
@@ -82,8 +82,8 @@ describe('the registry on TensorFlow.js', () => {
     );
 
     it("draws Student's t with the variance ν/(ν − 2) through the gamma noise", async () => {
-        const builder = new ProgramBuilder();
-        const scope: Scope = { model: {} as never, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+        const scope = newScope({} as never);
+        const builder = scope.builder;
         const z = sampleFrom({ family: 'StudentT', params: { df: num(5), mean: num(1), scale: num(2) }, range }, [1000], 'z', scope);
         const program: Program = {
             model: 'M',

@@ -6,10 +6,18 @@ import type { NoiseSource, TensorOps } from './ops.js';
 
 export type Vec = number[];
 
+/** The i-th value of a vector that may be a broadcast scalar. */
+const at = (v: Vec, i: number): number => v[v.length === 1 ? 0 : i]!;
+
+/** The length vectors broadcast to. */
+function broadcast(...vs: Vec[]): number {
+    const n = Math.max(...vs.map(v => v.length));
+    if (vs.some(v => v.length !== n && v.length !== 1)) throw new Error(`vectors of ${vs.map(v => v.length).join(', ')} values do not broadcast`);
+    return n;
+}
+
 function zip(a: Vec, b: Vec, f: (x: number, y: number) => number): Vec {
-    if (a.length !== b.length && a.length !== 1 && b.length !== 1) throw new Error(`vectors of ${a.length} and ${b.length} values do not broadcast`);
-    const n = Math.max(a.length, b.length);
-    return Array.from({ length: n }, (_, i) => f(a[a.length === 1 ? 0 : i]!, b[b.length === 1 ? 0 : i]!));
+    return Array.from({ length: broadcast(a, b) }, (_, i) => f(at(a, i), at(b, i)));
 }
 
 /** erfc(x) with fractional error below 1.2e-7 everywhere (Numerical Recipes, erfcc, Chebyshev fit). */
@@ -68,12 +76,7 @@ export const vectorOps: TensorOps<Vec> = {
     tanh: x => x.map(SCALAR.tanh),
     erf: x => x.map(SCALAR.erf),
     round: x => x.map(SCALAR.round),
-    where: (cond, a, b) =>
-        zip(
-            cond,
-            zip(a, b, () => 0),
-            c => c,
-        ).map((c, i) => (c !== 0 ? a[a.length === 1 ? 0 : i]! : b[b.length === 1 ? 0 : i]!)),
+    where: (cond, a, b) => Array.from({ length: broadcast(cond, a, b) }, (_, i) => (at(cond, i) !== 0 ? at(a, i) : at(b, i))),
     logSoftmax(x) {
         const m = Math.max(...x);
         const z = Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0)) + m;

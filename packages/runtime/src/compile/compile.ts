@@ -6,9 +6,8 @@
  */
 import { klNormalNormal, type ChainIR, type DistributionIR, type ModelIR } from '@gm/language';
 import type { BoundTerm, ChainDerivation, Derivation, SamplingStep, VariableRef } from '@gm/language/derivation';
-import { ProgramBuilder } from './builder.js';
 import { canonical, klDivergence, logDensity, programOps, sampleFrom } from './distributions.js';
-import { CompileError, compileExpr, type Scope } from './expressions.js';
+import { CompileError, compileExpr, newScope, type Scope } from './expressions.js';
 import type { Program, ProgramTerm } from './program.js';
 
 function refKey(ref: VariableRef, model: ModelIR): string {
@@ -200,8 +199,8 @@ export interface CompileOptions {
 
 /** Compiles a model and its derivation into a training program. */
 export function compileBound(model: ModelIR, derivation: Derivation, options: CompileOptions = {}): Program {
-    const builder = new ProgramBuilder();
-    const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const scope = newScope(model);
+    const builder = scope.builder;
     const inputs = model.variables.filter(v => v.role === 'observed' && v.data).map(v => ({ variable: v.name, shape: v.shape }));
     if (options.timestep === 'input') for (const c of model.chains) inputs.push({ variable: c.index, shape: [] });
     if (inputs.length === 0) throw new CompileError(`model ${model.name} has no observed variable bound to data`);

@@ -1,7 +1,8 @@
 /** Compiles IR expressions (distribution parameters, network calls) into program instructions. */
 import { functionSpec, type IRExpr, type ModelIR } from '@gm/language';
 import { programOps } from './distributions.js';
-import type { ProgramBuilder } from './builder.js';
+import { ProgramBuilder } from './builder.js';
+import type { Program } from './program.js';
 
 /** Where expressions are compiled: the values of variables and chain indices bound so far. */
 export interface Scope {
@@ -18,6 +19,33 @@ export interface Scope {
 }
 
 export class CompileError extends Error {}
+
+/** An empty scope with a new program builder. */
+export function newScope(model: ModelIR): Scope {
+    return { model, builder: new ProgramBuilder(), variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+}
+
+/**
+ * The program of a sampler: what `scope` emitted, returning `outputs` (no loss terms). Networks are
+ * sized by the shapes their first arguments had; `dimensions` defaults to the inputs' sizes.
+ */
+export function outputProgram(scope: Scope, inputs: Program['inputs'], outputs: Record<string, number>, dimensions = inputs.reduce((n, i) => n + sizeOf(i.shape), 0)): Program {
+    const b = scope.builder;
+    const called = [...new Set(b.instructions.flatMap(i => (i.op === 'network' ? [i.network] : [])))];
+    return {
+        model: scope.model.name,
+        inputs,
+        replicas: 1,
+        instructions: b.instructions,
+        batched: b.batched,
+        terms: [],
+        outputs,
+        networks: called.map(name => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
+        dimensions,
+    };
+}
+
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The value of an index expression when it is a number under the bound literals (`t-1` with t = 3 → 2). */
 function literalIndex(expr: IRExpr, scope: Scope): number | undefined {

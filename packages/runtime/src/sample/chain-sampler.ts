@@ -9,9 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '@gm/language';
 import type { Derivation } from '@gm/language/derivation';
-import { ProgramBuilder } from '../compile/builder.js';
 import { canonical, sampleFrom } from '../compile/distributions.js';
-import { CompileError, type Scope } from '../compile/expressions.js';
+import { CompileError, newScope, outputProgram } from '../compile/expressions.js';
 import type { Program } from '../compile/program.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
 import type { Network } from '../nets/network.js';
@@ -48,27 +47,22 @@ export function compileReverseStep(model: ModelIR, derivation: Derivation): { pr
     const chain = model.chains.find(c => c.name === derived.chain)!;
     const reverse = model.factors.find(f => f.id === derived.reverse.id);
     if (!reverse || reverse.distribution.family !== 'Normal') throw new CompileError(`the reverse factor of chain ${chain.name} must be a Normal`);
-    const builder = new ProgramBuilder();
-    const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const scope = newScope(model);
     const stateKey = `${chain.name}[${chain.index}]`;
-    scope.variables.set(stateKey, builder.emit({ op: 'data', variable: stateKey }));
+    scope.variables.set(stateKey, scope.builder.emit({ op: 'data', variable: stateKey }));
     scope.shapes.set(stateKey, chain.shape);
-    scope.indices.set(chain.index, { value: builder.emit({ op: 'data', variable: chain.index }) });
+    scope.indices.set(chain.index, { value: scope.builder.emit({ op: 'data', variable: chain.index }) });
     const { mean, variance } = canonical(reverse.distribution, scope);
-    const program: Program = {
-        model: model.name,
-        inputs: [
-            { variable: stateKey, shape: chain.shape },
-            { variable: chain.index, shape: [] },
-        ],
-        replicas: 1,
-        instructions: builder.instructions,
-        batched: builder.batched,
-        terms: [],
-        outputs: { mean: mean!, variance: variance! },
-        networks: [...new Set(builder.instructions.flatMap(i => (i.op === 'network' ? [i.network] : [])))].map(name => ({ name, inputShape: chain.shape })),
-        dimensions: chain.shape.reduce((a, b) => a * b, 1),
-    };
+    const inputs = [
+        { variable: stateKey, shape: chain.shape },
+        { variable: chain.index, shape: [] },
+    ];
+    const program = outputProgram(
+        scope,
+        inputs,
+        { mean: mean!, variance: variance! },
+        chain.shape.reduce((a, b) => a * b, 1),
+    );
     return { program, chain: chain.name };
 }
 
@@ -79,20 +73,14 @@ export function compilePriorDraw(model: ModelIR, derivation: Derivation): Progra
     const chain = model.chains.find(c => c.name === derived.chain)!;
     const prior = model.factors.find(f => f.id === derived.prior.id);
     if (!prior) throw new CompileError(`the prior of chain ${chain.name} is not declared`);
-    const builder = new ProgramBuilder();
-    const scope: Scope = { model, builder, variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
+    const scope = newScope(model);
     const x = sampleFrom(prior.distribution, chain.shape, 'sample/prior', scope);
-    return {
-        model: model.name,
-        inputs: [],
-        replicas: 1,
-        instructions: builder.instructions,
-        batched: builder.batched,
-        terms: [],
-        outputs: { x },
-        networks: [],
-        dimensions: chain.shape.reduce((a, b) => a * b, 1),
-    };
+    return outputProgram(
+        scope,
+        [],
+        { x },
+        chain.shape.reduce((a, b) => a * b, 1),
+    );
 }
 
 /** The timesteps visited: all of upper..lower+1, or `steps` of them evenly spaced for DDIM. */

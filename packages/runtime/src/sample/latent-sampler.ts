@@ -4,9 +4,8 @@
  * sample grids show it) and reconstructions (x → the mean of q(z | x) → the mean of p(x | z)).
  */
 import type { FactorIR, ModelIR } from '@gm/language';
-import { ProgramBuilder } from '../compile/builder.js';
 import { distributionMean, sampleFrom } from '../compile/distributions.js';
-import { CompileError, type Scope } from '../compile/expressions.js';
+import { CompileError, newScope, outputProgram } from '../compile/expressions.js';
 
 export { distributionMean };
 import type { Program } from '../compile/program.js';
@@ -23,25 +22,6 @@ function ordered(model: ModelIR, kind: 'p' | 'q', known: Set<string>): FactorIR[
         known.add(f.target.name);
     }
     return out;
-}
-
-function newScope(model: ModelIR): Scope {
-    return { model, builder: new ProgramBuilder(), variables: new Map(), indices: new Map(), shapes: new Map(), networkShapes: new Map() };
-}
-
-function finish(model: ModelIR, scope: Scope, inputs: Program['inputs'], outputs: Record<string, number>): Program {
-    const b = scope.builder;
-    return {
-        model: model.name,
-        inputs,
-        replicas: 1,
-        instructions: b.instructions,
-        batched: b.batched,
-        terms: [],
-        outputs,
-        networks: [...new Set(b.instructions.flatMap(i => (i.op === 'network' ? [i.network] : [])))].map(name => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
-        dimensions: inputs.reduce((n, i) => n + i.shape.reduce((a, c) => a * c, 1), 0),
-    };
 }
 
 function shapeOf(model: ModelIR, name: string): number[] {
@@ -61,7 +41,7 @@ export function compilePriorSampler(model: ModelIR): Program {
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
         outputs[v.name] = scope.variables.get(v.name)!;
     }
-    return finish(model, scope, [], outputs);
+    return outputProgram(scope, [], outputs);
 }
 
 /** x → the mean of every q(z | …) → the mean of p(x | z): reconstructions of observed examples. */
@@ -83,8 +63,7 @@ export function compileReconstruction(model: ModelIR): Program {
         if (!f) throw new CompileError(`no p factor for ${v.name}`);
         outputs[v.name] = distributionMean(f.distribution, scope);
     }
-    return finish(
-        model,
+    return outputProgram(
         scope,
         observed.map(v => ({ variable: v.name, shape: v.shape })),
         outputs,
@@ -112,5 +91,5 @@ export function compileDecoder(model: ModelIR, given: string[]): Program {
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
         if (v.role === 'observed') outputs[v.name] = scope.variables.get(v.name)!;
     }
-    return finish(model, scope, inputs, outputs);
+    return outputProgram(scope, inputs, outputs);
 }
