@@ -9,6 +9,7 @@ import type { Finding } from './finding.js';
 import { checkUnused, checkUsedBeforeDefinition } from './names.js';
 import { checkModel } from './structure.js';
 import { Code, type DiagnosticCode } from './codes.js';
+import { ModelDiagnosticsMemo } from './model-diagnostics-memo.js';
 
 /** Registers gm's checks: one table, one small method per concern. */
 export function registerValidationChecks(services: GmServices): void {
@@ -16,7 +17,7 @@ export function registerValidationChecks(services: GmServices): void {
     const validator = services.validation.GmValidator;
     const checks: ValidationChecks<ast.GmAstType> = {
         Document: [validator.checkUniqueModelNames, validator.checkBuiltinsOnlyInLibrary],
-        Model: [validator.checkUniqueMemberNames, validator.checkLowering, validator.checkNames, validator.checkStructure],
+        Model: [validator.checkModel],
     };
     registry.register(checks, validator);
 }
@@ -32,9 +33,20 @@ function declaredNames(model: ast.Model): Array<{ name: string; node: AstNode }>
 
 export class GmValidator {
     private readonly models: GmModelCache;
+    readonly memo = new ModelDiagnosticsMemo();
 
     constructor(services: GmServices) {
         this.models = services.ir.ModelCache;
+    }
+
+    /** Every check of one model, replayed when an identical model at the same place was checked before. */
+    checkModel(model: ast.Model, accept: ValidationAcceptor): void {
+        this.memo.run(model, accept, record => {
+            this.checkUniqueMemberNames(model, record);
+            this.checkLowering(model, record);
+            this.checkNames(model, record);
+            this.checkStructure(model, record);
+        });
     }
 
     checkUniqueModelNames(document: ast.Document, accept: ValidationAcceptor): void {

@@ -3,7 +3,6 @@ import type { Report } from './finding.js';
 import { Code } from './codes.js';
 import { KNOWN_DATASETS } from '../ir/datasets.js';
 
-
 /** Datasets gm knows, and options that do not apply to this kind of model. */
 export function checkOptions(ir: ModelIR, report: Report): void {
     checkDatasets(ir, report);
