@@ -42,7 +42,9 @@ const diagnosticsOf = uri => new Promise(resolve => waiting.set(uri, resolve));
 function summary(name, times) {
     const sorted = [...times].sort((a, b) => a - b);
     const at = q => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    console.log(`${name.padEnd(58)} n=${String(sorted.length).padStart(4)}  p50 ${at(0.5).toFixed(1).padStart(6)} ms  p99 ${at(0.99).toFixed(1).padStart(6)} ms  max ${sorted.at(-1).toFixed(1).padStart(6)} ms`);
+    console.log(
+        `${name.padEnd(58)} n=${String(sorted.length).padStart(4)}  p50 ${at(0.5).toFixed(1).padStart(6)} ms  p99 ${at(0.99).toFixed(1).padStart(6)} ms  max ${sorted.at(-1).toFixed(1).padStart(6)} ms`,
+    );
 }
 
 async function open(uri, text) {
@@ -90,7 +92,9 @@ const bigText = bigLines.join('\n');
 const bigUri = 'file:///bench/big.gm';
 const first = performance.now();
 const firstDiagnostics = await open(bigUri, bigText);
-console.log(`open a ${bigText.split('\n').length}-line file (${(bigText.length / 1024).toFixed(0)} KiB, ${models} models): first diagnostics after ${(performance.now() - first).toFixed(0)} ms, ${firstDiagnostics.length} diagnostics`);
+console.log(
+    `open a ${bigText.split('\n').length}-line file (${(bigText.length / 1024).toFixed(0)} KiB, ${models} models): first diagnostics after ${(performance.now() - first).toFixed(0)} ms, ${firstDiagnostics.length} diagnostics`,
+);
 // One-character edits: a digit of the first `batch:` value, changed and changed back.
 const anchor = bigText.indexOf('batch: 1');
 const before = bigText.slice(0, anchor).split('\n');

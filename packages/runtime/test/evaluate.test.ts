@@ -28,7 +28,7 @@ describe('evaluation of the VAE on the MNIST test split', () => {
                 ),
             );
         const test = await loadDataset({ ...model.data[0], split: 'test' }, [784], { seed: 1 });
-        expect(test.size).toBe(1000);
+        expect(test.size).toBe(10000); // the standard test split
 
         const bound = await evaluateBound(c.program, c.networks, test, 1, { batch: 16, limit: 40 });
         expect(bound.examples).toBe(40);
