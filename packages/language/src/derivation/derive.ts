@@ -2,6 +2,7 @@
  * Entry point: derive a model's variational bound from its IR.
  * Models with a chain go to the chain rules; models with declared latents to the latent rules.
  */
+import { describeData } from '../ir/datasets.js';
 import type { LoweringResult, ModelIR } from '../ir/types.js';
 import { deriveChain } from './derive-chain.js';
 import { deriveLatent, type DeriveOptions, type LatentDerivation } from './derive-latent.js';
@@ -58,6 +59,10 @@ function common(model: ModelIR, structure: Derivation['structure'], r: RuleResul
         terms: r.terms,
         sampling: r.sampling,
         chains,
+        data: model.variables.flatMap(v => {
+            const data = v.role === 'observed' ? model.data.find(d => d.name === v.data) : undefined;
+            return data ? [`${v.name} ~ ${describeData(data)}`] : [];
+        }),
         objective: { kind: r.objectiveKind, isBound: r.isBound, notes: r.notes },
         dimensions: r.dimensions,
     };

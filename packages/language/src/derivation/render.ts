@@ -55,6 +55,7 @@ export function renderText(d: Derivation): string {
     }
     lines.push(lossLine(d));
     for (const n of d.objective.notes) lines.push(`note: ${n}`);
+    for (const data of d.data) lines.push(`data: ${data}`);
     if (d.correspondence.length) lines.push('VAE correspondence: ' + d.correspondence.map(c => `${c.vae} ↔ ${c.model}`).join(',  '));
     return lines.join('\n') + '\n';
 }
@@ -71,7 +72,7 @@ export function renderMarkdown(d: Derivation): string {
         const head = `- \`${t.text}\` — ${estimatorText(t)}${t.inBound ? '' : ', not part of the bound'}${weightText(t).replace(/^\s+/, ' ')}`;
         parts.push([head, ...t.detail.map(x => `  - ${x.text}`)].join('\n'));
     }
-    const tail = [lossLine(d), ...d.objective.notes.map(n => `*${n}*`)];
+    const tail = [lossLine(d), ...d.objective.notes.map(n => `*${n}*`), ...d.data.map(data => `data: ${data}`)];
     if (d.correspondence.length) tail.push('VAE correspondence: ' + d.correspondence.map(c => `${c.vae} ↔ ${c.model}`).join(', '));
     parts.push(tail.join('  \n'));
     return parts.join('\n\n');

@@ -305,6 +305,8 @@ export interface Derivation {
     };
     /** Observed dimensions D (for bits/dim). */
     dimensions: number;
+    /** The data each observed variable is bound to, in words (dataset, split, binarization): what a figure is on. */
+    data: string[];
     /** The bound as one line (code lens), and the derivation steps in the seed's style. */
     summary: { text: string; latex: string };
     steps: DerivationStep[];

@@ -21,6 +21,7 @@ import type {
     VariableIR,
 } from './types.js';
 import { Code } from '../validation/codes.js';
+import { isKnownDataset, KNOWN_DATASETS } from './datasets.js';
 
 /** The documentation comment (`/** … *\/`) directly above a declaration, as Markdown. */
 export function docOf(node: AstNode): string | undefined {
@@ -234,7 +235,7 @@ function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyM
     };
     const call = decl.source;
     if (!ast.isCallExpr(call) || !ast.isNameRef(call.callee) || call.callee.ref.$refText !== 'images') {
-        report('a dataset is declared as images("mnist" | "fashion-mnist" | "path/to/idx", …)', decl.source, Code.DataSource);
+        report(`a dataset is declared as images(${KNOWN_DATASETS.map(d => `"${d}"`).join(' | ')} | "path/to/idx", …)`, decl.source, Code.DataSource);
         return result;
     }
     for (const [i, arg] of call.args.entries()) {
@@ -246,7 +247,7 @@ function lowerData(decl: ast.DataDecl, report: ProblemSink, constants: ReadonlyM
                     report('the dataset is named by a string', arg.value, Code.DataName);
                     break;
                 }
-                if (value.value === 'mnist' || value.value === 'fashion-mnist') result.dataset = value.value;
+                if (isKnownDataset(value.value)) result.dataset = value.value;
                 else {
                     result.dataset = 'idx';
                     result.path = value.value;

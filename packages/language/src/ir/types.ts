@@ -5,6 +5,7 @@
  */
 
 import type { DiagnosticCode } from '../validation/codes.js';
+import type { KnownDataset } from './datasets.js';
 
 /** A 0-based position, as in the Language Server Protocol. */
 export interface Position {
@@ -82,7 +83,7 @@ export interface SequenceIR {
     range: SourceRange;
 }
 
-export type DatasetName = 'mnist' | 'fashion-mnist' | 'idx';
+export type DatasetName = KnownDataset | 'idx';
 
 export interface DataIR {
     name: string;

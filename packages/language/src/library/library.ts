@@ -35,7 +35,7 @@ builtin optimizer SGD(lr, momentum?)
 /** RMSProp optimizer. */
 builtin optimizer RMSProp(lr, decay?, momentum?)
 
-/** Image dataset: "mnist" (installed with gm), "fashion-mnist" (Debian's dataset-fashion-mnist) or the path of IDX files. */
+/** Image dataset: "mnist" (the standard 60 000/10 000 split, installed with gm), "mnist-small" (9 000/1 000, for quick runs), "fashion-mnist" (Debian's dataset-fashion-mnist) or the path of IDX files. */
 builtin data images(name, split?, binarize?, range?, limit?, labels?)
 
 /** Rectified linear unit. */

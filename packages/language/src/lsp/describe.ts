@@ -1,6 +1,7 @@
 import type { AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
 import type { ModelIR, NetworkIR } from '../ir/types.js';
+import { describeData } from '../ir/datasets.js';
 
 const shape = (dims: number[]) => (dims.length ? `[${dims.join(', ')}]` : '');
 
@@ -60,8 +61,7 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
     if (ast.isDataDecl(node)) {
         const d = model?.data.find(x => x.name === node.name);
         if (!d) return `data ${node.name}`;
-        const what = d.dataset === 'idx' ? `IDX files at ${d.path}` : d.dataset;
-        return `data ${d.name}: ${what}, split ${d.split}, values in [${d.valueRange.join(', ')}]` + (d.binarize !== 'none' ? `, binarized (${d.binarize})` : '');
+        return `data ${d.name}: ${describeData(d)}`;
     }
     if (ast.isIndexVar(node)) return `index ${node.name}`;
     if (ast.isBuiltin(node)) {

@@ -1,8 +1,8 @@
 import type { ModelIR, SourceRange } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { Code } from './codes.js';
+import { KNOWN_DATASETS } from '../ir/datasets.js';
 
-const KNOWN_DATASETS = ['mnist', 'fashion-mnist'];
 
 /** Datasets gm knows, and options that do not apply to this kind of model. */
 export function checkOptions(ir: ModelIR, report: Report): void {
@@ -23,7 +23,7 @@ export function checkDatasets(ir: ModelIR, report: Report): void {
             severity: 'error',
             code: Code.UnknownDataset,
             range: data.range,
-            message: `unknown dataset "${data.path}"${close ? ` (did you mean "${close}"?)` : ''}; use "mnist", "fashion-mnist" or the path of IDX files such as "./data/train-images-idx3-ubyte.gz"`,
+            message: `unknown dataset "${data.path}"${close ? ` (did you mean "${close}"?)` : ''}; use ${KNOWN_DATASETS.map(d => `"${d}"`).join(', ')} or the path of IDX files such as "./data/train-images-idx3-ubyte.gz"`,
         });
     }
 }

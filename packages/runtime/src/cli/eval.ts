@@ -1,3 +1,4 @@
+import { describeData } from '@gm/language';
 import { compileBound } from '../compile/compile.js';
 import { evaluateBound, evaluateChainBound, estimateNegativeLogLikelihood } from '../evaluate/index.js';
 import { datasetFor } from '../session/prepare.js';
@@ -22,7 +23,10 @@ export async function evaluate(args: string[]): Promise<number> {
     const limit = positiveInteger(values.limit, '--limit');
     const options = { batch, ...(limit ? { limit } : {}) };
     const report: Record<string, unknown> = { model: model.name, step, ema, examples: Math.min(test.size, limit ?? test.size) };
+    const data = model.data.find(d => d.name === prepared.observed.data);
+    if (data) report['data'] = describeData({ ...data, split: 'test' });
     const lines: string[] = [`${model.name} at step ${step}${ema ? ' (EMA weights)' : ''} on ${report['examples']} test examples of ${test.source}`];
+    if (data) lines.push(`data: ${report['data']}`);
     if (derivation.chains.length > 0) {
         const decoder = values.decoder;
         if (decoder !== undefined && decoder !== 'discretized' && decoder !== 'continuous') throw new UsageError(`--decoder must be discretized or continuous, not '${decoder}'`);

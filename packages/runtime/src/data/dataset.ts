@@ -9,6 +9,7 @@ import type { DataIR } from '@gm/language';
 import { deriveSeed } from '../rng/seeds.js';
 import { Random } from '../rng/random.js';
 import { readFashionMnist, readIdxPath } from './idx-source.js';
+import { readMnistData } from './mnist-data.js';
 import { readMnistPackage } from './mnist-package.js';
 import type { RawImages, RawSplits } from './raw-dataset.js';
 import { sliceImages } from './split.js';
@@ -46,6 +47,10 @@ function readSplits(data: DataIR, options: LoadOptions): Promise<RawSplits> {
     switch (data.dataset) {
         case 'mnist':
             key = 'mnist';
+            read = readMnistData;
+            break;
+        case 'mnist-small':
+            key = 'mnist-small';
             read = readMnistPackage;
             break;
         case 'fashion-mnist': {

