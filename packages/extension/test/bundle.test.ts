@@ -131,7 +131,8 @@ describe('the bundled extension', () => {
         // As the extension runs it (cli-command.ts): out/cli/bin/gm.js under the editor's Node.
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-bundled-cli-'));
         fs.cpSync(path.join(out, 'cli'), copy, { recursive: true });
-        for (const f of ['bin/gm.js', 'dist/gm.mjs', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist/9.json.gz']) expect(fs.existsSync(path.join(copy, f)), f).toBe(true);
+        for (const f of ['bin/gm.js', 'dist/gm.mjs', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist/train-images-idx3-ubyte.gz', 'dist/data/mnist-small/9.json.gz'])
+            expect(fs.existsSync(path.join(copy, f)), f).toBe(true);
         fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(copy, 'vae.gm'));
         const checked = spawnSync(process.execPath, [path.join(copy, 'bin/gm.js'), 'check', 'vae.gm'], {
             cwd: copy,

