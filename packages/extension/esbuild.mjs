@@ -1,7 +1,8 @@
 // Bundles the extension: the client (CommonJS, for the extension host), the gm language server
 // (`@gm/language/server`, run as its own Node process), the webview scripts (browser IIFEs), and the
-// assets they load (KaTeX's CSS and fonts, uPlot's CSS, the TextMate grammar). Nothing is fetched
-// at run time: the .vsix carries all of it.
+// assets they load (KaTeX's CSS and fonts, uPlot's CSS, the TextMate grammar), and the gm command line
+// that training, sampling and evaluation run (packages/cli's bundle with its wasm binaries and MNIST
+// digits, built before this by `npm run build`). Nothing is fetched at run time: the .vsix carries all of it.
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -63,6 +64,10 @@ function copyAssets() {
     copy(path.join(uplot, 'dist/uPlot.min.css'), path.join(out, 'webviews/uPlot.min.css'));
     copy(path.join(here, 'src/webviews/common.css'), path.join(out, 'webviews/common.css'));
     copy(resolveFile('@gm/language/syntaxes/gm.tmLanguage.json'), path.join(out, 'syntaxes/gm.tmLanguage.json'));
+    // The npm package `gm-lang` as it installs (its package.json makes bin/gm.js an ES module).
+    const cli = path.join(here, '..', 'cli');
+    if (!fs.existsSync(path.join(cli, 'dist', 'gm.mjs'))) throw new Error(`${cli}/dist/gm.mjs is missing: run 'npm run build:cli' at the repository root first`);
+    for (const part of ['package.json', 'bin', 'dist']) copy(path.join(cli, part), path.join(out, 'cli', part));
 }
 
 fs.rmSync(out, { recursive: true, force: true });

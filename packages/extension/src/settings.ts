@@ -2,14 +2,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CliSettings } from './train/cli-command.js';
 
-export function cliSettings(): CliSettings {
+/** `extensionPath`: the installed extension's folder, which carries the command line in out/cli. */
+export function cliSettings(extensionPath: string): CliSettings {
     const config = vscode.workspace.getConfiguration('gm');
     return {
         cliPath: config.get<string>('cliPath', ''),
         nodePath: config.get<string>('nodePath', ''),
         backend: config.get<string>('backend', 'auto'),
         previewInterval: Math.max(1, config.get<number>('previewInterval', 200)),
-        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map(f => f.uri.fsPath),
+        bundledCli: path.join(extensionPath, 'out', 'cli', 'bin', 'gm.js'),
         execPath: process.execPath,
     };
 }

@@ -20,9 +20,16 @@ const MODEL = path.join(ROOT, 'examples/vae.gm');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-backend-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the CLI as the extension does: the workspace's node_modules/.bin/gm under this Node 22. */
+/** Runs the CLI as the extension does: the command line it carries (out/cli, built by `npm run build`) under this Node 22. */
 function gm(args: string[]): Promise<{ code: number; output: string }> {
-    const settings: CliSettings = { cliPath: '', nodePath: process.execPath, backend: 'auto', previewInterval: 200, workspaceFolders: [ROOT], execPath: process.execPath };
+    const settings: CliSettings = {
+        cliPath: '',
+        nodePath: process.execPath,
+        backend: 'auto',
+        previewInterval: 200,
+        bundledCli: path.join(HERE, 'out/cli/bin/gm.js'),
+        execPath: process.execPath,
+    };
     const cli = resolveCli(settings);
     return new Promise(resolve => {
         execFile(cli.command, [...cli.args, ...args], { cwd: ROOT, env: { ...process.env, ...cli.env } }, (error, stdout, stderr) => {

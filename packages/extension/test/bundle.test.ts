@@ -3,7 +3,7 @@
  * stdio (diagnostics, hover, gm/modelGraph), and the model graph it returns laid out by the same
  * ELK code the graph webview runs.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
@@ -125,6 +125,22 @@ describe('the bundled extension', () => {
         const requires = new Set([...client.matchAll(/require\("([^"]+)"\)/g)].map(m => m[1]!).filter(m => !m.startsWith('node:')));
         const builtins = new Set(builtinModules);
         expect([...requires].filter(m => m !== 'vscode' && !builtins.has(m))).toEqual([]);
+    });
+
+    test('carries the gm command line, which runs on its own from a folder outside the repository', () => {
+        // As the extension runs it (cli-command.ts): out/cli/bin/gm.js under the editor's Node.
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-bundled-cli-'));
+        fs.cpSync(path.join(out, 'cli'), copy, { recursive: true });
+        for (const f of ['bin/gm.js', 'dist/gm.mjs', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/data/mnist/train-images-idx3-ubyte.gz', 'dist/data/mnist-small/9.json.gz'])
+            expect(fs.existsSync(path.join(copy, f)), f).toBe(true);
+        fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(copy, 'vae.gm'));
+        const checked = spawnSync(process.execPath, [path.join(copy, 'bin/gm.js'), 'check', 'vae.gm'], {
+            cwd: copy,
+            encoding: 'utf8',
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        });
+        expect(checked.status).toBe(0);
+        expect(checked.stdout + checked.stderr).toMatch(/checked 1 file \(1 model\): 0 errors/);
     });
 
     test('its language server publishes diagnostics and hovers over stdio', async () => {

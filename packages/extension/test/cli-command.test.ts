@@ -4,27 +4,28 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { resolveCli, sampleArgs, trainArgs, type CliSettings } from '../src/train/cli-command.js';
 
-const base: CliSettings = { cliPath: '', nodePath: '', backend: 'auto', previewInterval: 50, workspaceFolders: [], execPath: '/opt/editor/node' };
+const base: CliSettings = { cliPath: '', nodePath: '', backend: 'auto', previewInterval: 50, bundledCli: '/ext/out/cli/bin/gm.js', execPath: '/opt/editor/node' };
 
 describe('the gm command line the extension runs', () => {
-    test('a .js entry runs under the configured Node, else the editor runtime told to act as Node', () => {
+    test('without a setting: the bundled command line under the editor runtime told to act as Node, or under gm.nodePath', () => {
+        expect(resolveCli(base)).toEqual({ command: '/opt/editor/node', args: ['/ext/out/cli/bin/gm.js'], env: { ELECTRON_RUN_AS_NODE: '1' } });
+        expect(resolveCli({ ...base, nodePath: '/n/node' })).toEqual({ command: '/n/node', args: ['/ext/out/cli/bin/gm.js'], env: {} });
+    });
+
+    test('gm.cliPath overrides it: a .js entry runs under Node, an executable by itself', () => {
         expect(resolveCli({ ...base, cliPath: '/r/bin/gm.js', nodePath: '/n/node' })).toEqual({ command: '/n/node', args: ['/r/bin/gm.js'], env: {} });
         expect(resolveCli({ ...base, cliPath: '/r/bin/gm.js' })).toEqual({ command: '/opt/editor/node', args: ['/r/bin/gm.js'], env: { ELECTRON_RUN_AS_NODE: '1' } });
         expect(resolveCli({ ...base, cliPath: '/usr/local/bin/gm' })).toEqual({ command: '/usr/local/bin/gm', args: [], env: {} });
+        expect(resolveCli({ ...base, cliPath: 'gm' })).toEqual({ command: 'gm', args: [], env: {} });
     });
 
-    test("without a setting: the workspace's node_modules/.bin/gm, else gm on PATH", () => {
+    test('a link to a bin/gm.js (node_modules/.bin/gm) runs what it points to under Node', () => {
         const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-ws-'));
-        expect(resolveCli({ ...base, workspaceFolders: [ws] })).toEqual({ command: 'gm', args: [], env: {} });
         fs.mkdirSync(path.join(ws, 'node_modules/.bin'), { recursive: true });
-        fs.writeFileSync(path.join(ws, 'node_modules/.bin/gm'), '#!/bin/sh\n');
-        expect(resolveCli({ ...base, workspaceFolders: [ws] }).command).toBe(fs.realpathSync(path.join(ws, 'node_modules/.bin/gm')));
-        // As npm links it: .bin/gm → the runtime's bin/gm.js, which runs under Node.
         fs.mkdirSync(path.join(ws, 'runtime/bin'), { recursive: true });
         fs.writeFileSync(path.join(ws, 'runtime/bin/gm.js'), '');
-        fs.rmSync(path.join(ws, 'node_modules/.bin/gm'));
         fs.symlinkSync('../../runtime/bin/gm.js', path.join(ws, 'node_modules/.bin/gm'));
-        expect(resolveCli({ ...base, workspaceFolders: [ws], nodePath: '/n/node' })).toEqual({
+        expect(resolveCli({ ...base, cliPath: path.join(ws, 'node_modules/.bin/gm'), nodePath: '/n/node' })).toEqual({
             command: '/n/node',
             args: [fs.realpathSync(path.join(ws, 'runtime/bin/gm.js'))],
             env: {},

@@ -1,4 +1,5 @@
 /** The gm runtime: backends, data, networks, the compiler of derived bounds, training pieces, sampling and evaluation. */
+export { setAssetLocations, assetLocations, type AssetLocations } from './assets.js';
 export * from './backend/index.js';
 export * from './data/index.js';
 export * from './image/index.js';

