@@ -21,7 +21,7 @@ const MEANS = {
     general: '0.9 * x[t] + 0.1 * eps(x[t], t)',
 };
 
-function source(opts: { mean: string; variance?: string; schedule?: string; objective?: string; D?: number; extra?: string }): string {
+function source(opts: { mean: string; variance?: string; schedule?: string; objective?: string; D?: number; extra?: string; out?: number }): string {
     const D = opts.D ?? 6;
     return `
 model Chain {
@@ -33,7 +33,8 @@ model Chain {
   data d = images("toy.idx", range: [-1, 1])
   observed x0 : Real[${D}] from d
   chain x[t in 0..T] starts x0
-  net eps = MLP(${D} -> 8 -> ${D}, activation: relu, time_embedding: 4)
+  let logbetatilde[t] = log(max(betatilde[t], betatilde[2]))
+  net eps = MLP(${D} -> 8 -> ${opts.out ?? D}, activation: relu, time_embedding: 4)
   ${opts.extra ?? ''}
   q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])
   p(x[T]) = Normal(0, 1)
@@ -77,13 +78,24 @@ describe('T = 5: the decomposed bound equals the raw one', () => {
             'a learned variance σ_t² = softplus(v(x_t, t))',
             { mean: MEANS.epsilon, variance: 'softplus(v(x[t], t))', extra: 'net v = MLP(6 -> 8 -> 6, activation: relu, time_embedding: 4)' },
         ],
+        [
+            // Nichol & Dhariwal (2021, eq. 15): one net outputs ε and v, Σ_θ = exp(v log β_t + (1 − v) log β̃_t), v = (out + 1)/2.
+            'the learned Σ_θ of Nichol & Dhariwal, ε and v from one net',
+            {
+                mean: MEANS.epsilon.replace('eps(x[t], t)', 'eps(x[t], t)[0:6]'),
+                variance: 'exp((eps(x[t], t)[6:12] + 1) / 2 * log(beta[t]) + (1 - eps(x[t], t)[6:12]) / 2 * logbetatilde[t])',
+                out: 12,
+            },
+        ],
     ])('%s', async (_name, opts) => {
         const [model] = await lowerText(source(opts));
         const { d, raw } = compareChain(model!, 3000, 7);
         expect(Number.isFinite(raw.mean)).toBe(true);
-        const expected = opts.mean === MEANS.epsilon ? 'epsilon' : opts.mean === MEANS.x0 ? 'x0' : opts.mean === MEANS.mean ? 'mean' : 'general';
+        const mean = opts.mean.replace('[0:6]', '');
+        const expected = mean === MEANS.epsilon ? 'epsilon' : mean === MEANS.x0 ? 'x0' : mean === MEANS.mean ? 'mean' : 'general';
         expect(d.chains[0]!.parameterization).toBe(expected);
-        expect(d.chains[0]!.learnedVariance).toBe('variance' in opts && opts.variance.includes('v('));
+        expect(d.chains[0]!.learnedVariance).toBe('variance' in opts && /v\(|eps\(/.test(opts.variance));
+        if ('out' in opts) expect(d.chains[0]!.varianceForm).toEqual({ form: 'interpolation', output: 'eps[6:12]' });
     });
 
     test.each(['ddpm.gm', 'ddpm-mlp.gm'])('%s with T = 5 and 16 dimensions', async file => {
