@@ -21,8 +21,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const D = 784;
 
-/** A ten-step chain whose MLP outputs [ε | v], written as in examples/ddpm-mlp-learned.gm. */
-function learnedModel(objective: string): string {
+/** A ten-step chain whose MLP outputs [ε | v] as in examples/ddpm-mlp-learned.gm, or whose U-Net outputs them as channels as in ddpm-cosine.gm. */
+function learnedModel(objective: string, net: 'MLP' | 'UNet' = 'MLP'): string {
+    const shape = net === 'MLP' ? '784' : '1, 28, 28';
+    const [eps, v] = net === 'MLP' ? ['[0:784]', '[784:1568]'] : ['[0:1]', '[1:2]'];
+    const declaration = net === 'MLP' ? 'MLP(784 -> 32 -> 1568, time_embedding: 16)' : 'UNet(in: 1, out: 2, channels: 8, mults: [1, 2], time_embedding: 16)';
     return `model TinyLearned {
   const T = 10
   schedule beta[t in 1..T] = linear(1e-3, 0.2)
@@ -31,20 +34,20 @@ function learnedModel(objective: string): string {
   let betatilde[t] = (1 - alphabar[t - 1]) / (1 - alphabar[t]) * beta[t]
   let logbetatilde[t] = log(max(betatilde[t], betatilde[2]))
   data mnist = images("mnist", split: train, range: [-1, 1])
-  observed x0 : Real[784] from mnist
+  observed x0 : Real[${shape}] from mnist
   chain x[t in 0..T] starts x0
-  net eps = MLP(784 -> 32 -> 1568, time_embedding: 16)
+  net eps = ${declaration}
   q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1], var: beta[t])
   p(x[T]) = Normal(0, 1)
-  p(x[t-1] | x[t]) = Normal((x[t] - beta[t] / sqrt(1 - alphabar[t]) * eps(x[t], t)[0:784]) / sqrt(alpha[t]),
-                            logvar: (eps(x[t], t)[784:1568] + 1) / 2 * log(beta[t]) + (1 - eps(x[t], t)[784:1568]) / 2 * logbetatilde[t])
+  p(x[t-1] | x[t]) = Normal((x[t] - beta[t] / sqrt(1 - alphabar[t]) * eps(x[t], t)${eps}) / sqrt(alpha[t]),
+                            logvar: (eps(x[t], t)${v} + 1) / 2 * log(beta[t]) + (1 - eps(x[t], t)${v}) / 2 * logbetatilde[t])
   train { objective: ${objective}, batch: 4, seed: 2 }
 }`;
 }
 
-async function load(objective: string): Promise<{ model: ModelIR; derivation: Derivation }> {
+async function load(objective: string, net: 'MLP' | 'UNet' = 'MLP'): Promise<{ model: ModelIR; derivation: Derivation }> {
     const file = path.join(dir, `${objective}-${Math.random().toString(36).slice(2)}.gm`);
-    writeFileSync(file, learnedModel(objective));
+    writeFileSync(file, learnedModel(objective, net));
     const { result } = await loadModel(file);
     const derived = deriveFromLowering(result);
     if (!derived.ok) throw new Error(derived.failure.reasons.map(r => r.message).join('; '));
@@ -111,6 +114,40 @@ describe('learned reverse variance (Nichol & Dhariwal 2021)', () => {
         const full = await gradients('vlb', t => t.inBound);
         expect(full.eps).toBeGreaterThan(0);
         expect(full.v).toBeGreaterThan(0);
+    });
+
+    it('the U-Net version: L_vlb trains output channel 1 (v) only, L_simple channel 0 (ε) only', async () => {
+        const gradients = async (which: (t: { inBound: boolean }) => boolean) => {
+            const { model, derivation } = await load('hybrid', 'UNet');
+            const net = buildNetwork(model.networks[0]!, 3, [1, 28, 28]);
+            const program = compileBound(model, derivation);
+            const executor = new TfjsExecutor(program, new Map([['eps', net]]), 1);
+            const x = tf.randomUniform([2, 1, 28, 28], -1, 1, 'float32', 5);
+            const { grads } = tf.variableGrads(
+                () => {
+                    const values = executor.evaluate({ x0: x }, 3, { training: true });
+                    return program.terms
+                        .filter(which)
+                        .map(t => tf.mul(tf.mean(values[t.id]!), t.sign))
+                        .reduce((a, b) => tf.add(a, b)) as tf.Scalar;
+                },
+                net.parameters.map(p => p.variable),
+            );
+            // The last convolution's kernel [k, k, C, 2]: its output channel 0 is ε, 1 is v.
+            const kernel = grads[net.parameters.find(p => p.name === 'eps/conv_out/kernel')!.variable.name]!;
+            const [k, , c] = kernel.shape;
+            const abs = async (g: tf.Tensor) => (await tf.sum(tf.abs(g)).data())[0]!;
+            const result = { eps: await abs(tf.slice(kernel, [0, 0, 0, 0], [k!, k!, c!, 1])), v: await abs(tf.slice(kernel, [0, 0, 0, 1], [k!, k!, c!, 1])) };
+            tf.dispose([x, ...Object.values(grads)]);
+            net.dispose();
+            return result;
+        };
+        const vlb = await gradients(t => t.inBound);
+        expect(vlb.eps).toBe(0);
+        expect(vlb.v).toBeGreaterThan(0);
+        const simple = await gradients(t => !t.inBound);
+        expect(simple.eps).toBeGreaterThan(0);
+        expect(simple.v).toBe(0);
     });
 
     it('Σ_θ of the sampler stays in [β̃_t, β_t] for v in [0, 1], from β̃_t at v = 0 to β_t at v = 1', async () => {

@@ -5,10 +5,9 @@
  * v = (out + 1)/2 in [0, 1] at every t (L_0 included), and recognizes their eq. 15,
  * Σ_θ = exp(v log β_t + (1 − v) log β̃_t), when c_t + d_t = log β_t and c_t − d_t = log β̃_t.
  */
-import type { EvaluationEnv } from '../ir/expressions.js';
+import { evaluate, type EvaluationEnv } from '../ir/expressions.js';
 import type { DistributionIR, IRExpr } from '../ir/types.js';
-import { subExpressions } from '../ir/traverse.js';
-import { affineForm } from './affine.js';
+import { mapExpr, subExpressions } from '../ir/traverse.js';
 import type { ChainCoefficients } from './types.js';
 
 /** The network call in a reverse mean, or the slice of its output the mean reads (`eps(x[t], t)[0:784]`). */
@@ -50,30 +49,38 @@ export function readLearnedVariance(
     const variance = reverse.params['var'];
     const logvar = reverse.params['logvar'] ?? (variance?.kind === 'call' && variance.fn === 'exp' ? variance.args[0] : undefined);
     if (!logvar) return { form: 'general' };
+    // The network outputs it reads, each an opaque `out`; v = (out + 1)/2 in [0, 1] is out in [−1, 1].
+    const nodes = [...subExpressions(logvar)];
+    const sliced = new Set(nodes.flatMap(e => (e.kind === 'slice' && e.base.kind === 'network' ? [e.base] : [])));
+    const keys = new Set(nodes.filter(e => (e.kind === 'slice' && e.base.kind === 'network') || (e.kind === 'network' && !sliced.has(e))).map(networkKey));
+    const at = (t: number, out: number) =>
+        evaluate(
+            mapExpr(logvar, e => (e.kind === 'network' ? { kind: 'number', value: out } : e.kind === 'slice' && e.base.kind === 'number' ? e.base : e)),
+            env(t),
+        );
     const c: number[] = [NaN],
         d: number[] = [NaN];
-    let key: string | undefined;
     for (let t = lower + 1; t <= upper; t++) {
-        const form = affineForm(logvar, env(t));
-        const keys = form ? [...form.coefs.keys()] : [];
-        if (!form || keys.length > 1 || (keys[0] && !keys[0].startsWith('net:'))) return { form: 'general' };
-        key ??= keys[0];
-        const ct = form.constant,
-            dt = key ? (form.coefs.get(key) ?? 0) : 0;
-        // v ∈ [0, 1] is out ∈ [−1, 1]: log σ_t² ranges over [c_t − |d_t|, c_t + |d_t|].
-        if (!Number.isFinite(ct - Math.abs(dt)) || !Number.isFinite(ct + Math.abs(dt))) {
+        const high = at(t, 1),
+            low = at(t, -1),
+            middle = at(t, 0);
+        // ±∞ (log 0, an overflow) at some v in [0, 1] is an error; NaN alone means it reads more than numbers and outputs.
+        if ([high, low, middle].some(x => x === Infinity || x === -Infinity)) {
             return {
                 error: `the learned reverse log-variance is not finite at ${index} = ${t} for v = (out + 1)/2 in [0, 1]${t === lower + 1 ? ' (log β̃_1 = log 0, since x_0 is known): clip it as Nichol & Dhariwal do, e.g. let logbetatilde[t] = log(max(betatilde[t], betatilde[2]))' : ''}`,
             };
         }
-        c.push(ct);
-        d.push(dt);
+        if ([high, low, middle].some(Number.isNaN)) return { form: 'general' };
+        // Affine in one output: log σ_t² = c_t + d_t · out, checked at out = 0.
+        if (keys.size !== 1 || Math.abs(middle - (high + low) / 2) > 1e-9 * Math.max(1, Math.abs(middle))) return { form: 'general' };
+        c.push((high + low) / 2);
+        d.push((high - low) / 2);
     }
     coefficients.reverseLogVarConst = c;
     coefficients.reverseLogVarNet = d;
-    const output = key?.slice('net:'.length);
+    const output = [...keys][0]!.slice('net:'.length);
     const { forwardVar: beta, posteriorVar: bt } = coefficients;
     const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
     const interpolates = upper - lower >= 2 && c.every((ct, i) => i < 2 || (close(ct + d[i]!, Math.log(beta[i]!)) && close(ct - d[i]!, Math.log(bt[i]!))));
-    return { form: interpolates ? 'interpolation' : 'log-affine', ...(output ? { output } : {}) };
+    return { form: interpolates ? 'interpolation' : 'log-affine', output };
 }

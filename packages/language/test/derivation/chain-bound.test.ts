@@ -175,8 +175,42 @@ describe("derived coefficients of the DDPM example equal Ho et al.'s closed form
         expect(d.objective.isBound).toBe(false);
     });
 
-    test('cosine schedule with σ_t² = β̃_t: β̃_1 = 0 is clipped to β̃_2 for L_0 (Nichol & Dhariwal 2021)', async () => {
+    test('ddpm-cosine.gm: the learned Σ_θ of Nichol & Dhariwal, read at every t; L_0 at t = 1 takes the declared clip β̃_2', async () => {
         const model = await lowerExample('ddpm-cosine.gm');
+        const d = derive(model);
+        const c = d.chains[0]!;
+        expect(c.parameterization).toBe('epsilon');
+        expect(c.learnedVariance).toBe(true);
+        expect(c.varianceForm).toEqual({ form: 'interpolation', output: 'eps[1:2]' });
+        // log σ_t² = c_t + d_t · out with v = (out + 1)/2: v = 1 gives β_t, v = 0 gives β̃_t (β̃_2 at t = 1).
+        const k = c.coefficients;
+        for (let t = 1; t <= 1000; t++) {
+            expect(Math.exp(k.reverseLogVarConst![t]! + k.reverseLogVarNet![t]!) / k.forwardVar[t]!).toBeCloseTo(1, 6);
+            expect(Math.exp(k.reverseLogVarConst![t]! - k.reverseLogVarNet![t]!) / k.posteriorVar[Math.max(t, 2)]!).toBeCloseTo(1, 6);
+        }
+        expect(d.objective.kind).toBe('hybrid');
+        expect(d.terms.filter(t => t.inBound).map(t => t.weight.value)).toEqual([0.001 / 784, 0.001 / 784, 0.001 / 784]);
+        // L_vlb sees μ_θ without its gradient (§3.1): the terms with a network in them say so.
+        for (const t of d.terms.filter(t => t.kind === 'chain-kl' || t.kind === 'chain-decoder')) {
+            expect('stopGradient' in t.computation && t.computation.stopGradient).toBe('reverse-mean');
+        }
+    });
+
+    test('an unclipped log β̃_t is refused at t = 1, where β̃_1 = 0', async () => {
+        const model = await lowerExample('ddpm-cosine.gm', text => text.replace('/ 2 * logbetatilde[t])', '/ 2 * log(betatilde[t]))'));
+        const r = deriveBound(model);
+        expect(r.ok).toBe(false);
+        expect(!r.ok && r.failure.reasons[0]!.message).toMatch(/not finite at t = 1 .*clip it as Nichol & Dhariwal do/);
+    });
+
+    test('cosine schedule with σ_t² = β̃_t: β̃_1 = 0 is clipped to β̃_2 for L_0 (Nichol & Dhariwal 2021)', async () => {
+        // ddpm-cosine.gm with the fixed posterior variance in place of the learned one.
+        const model = await lowerExample('ddpm-cosine.gm', text =>
+            text
+                .replace('out: 2, ', '')
+                .replace('eps(x[t], t)[0:1]', 'eps(x[t], t)')
+                .replace(/logvar: .*$/m, 'var: betatilde[t])'),
+        );
         const d = derive(model);
         const c = d.chains[0]!;
         expect(c.parameterization).toBe('epsilon');

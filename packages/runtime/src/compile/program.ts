@@ -39,8 +39,8 @@ export type Instruction =
     | { op: 'log-softmax'; x: number }
     /** x, with no gradient flowing back through it. */
     | { op: 'stop-gradient'; x: number }
-    /** [lower, upper) of the last axis. */
-    | { op: 'slice'; x: number; lower: number; upper: number }
+    /** [lower, upper) of the last axis, or with `axis: 'channel'` of an example's first axis (a U-Net's output channels). */
+    | { op: 'slice'; x: number; lower: number; upper: number; axis?: 'channel' }
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
     | { op: 'reduce'; how: 'sum' | 'mean'; x: number }
     /** Combines the replicas of a per-example value: [R·B] → [B] by a mean or log-mean-exp. */

@@ -275,8 +275,9 @@ export class TfjsExecutor {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);
                 const size = new Array(x.rank).fill(-1);
-                begin[x.rank - 1] = i.lower;
-                size[x.rank - 1] = i.upper - i.lower;
+                const axis = i.axis === 'channel' ? 1 : x.rank - 1;
+                begin[axis] = i.lower;
+                size[axis] = i.upper - i.lower;
                 return tf.slice(x, begin, size);
             }
             case 'reduce': {
