@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { compileBound, TfjsExecutor } from '../src/compile/index.js';
 import { buildNetwork, type Network } from '../src/nets/index.js';
-import { compileReverseStep } from '../src/sample/index.js';
+import { compileReverseStep, sampleChain } from '../src/sample/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gm-learned-variance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,9 +45,9 @@ function learnedModel(objective: string, net: 'MLP' | 'UNet' = 'MLP'): string {
 }`;
 }
 
-async function load(objective: string, net: 'MLP' | 'UNet' = 'MLP'): Promise<{ model: ModelIR; derivation: Derivation }> {
+async function load(objective: string, net: 'MLP' | 'UNet' = 'MLP', edit: (text: string) => string = t => t): Promise<{ model: ModelIR; derivation: Derivation }> {
     const file = path.join(dir, `${objective}-${Math.random().toString(36).slice(2)}.gm`);
-    writeFileSync(file, learnedModel(objective, net));
+    writeFileSync(file, edit(learnedModel(objective, net)));
     const { result } = await loadModel(file);
     const derived = deriveFromLowering(result);
     if (!derived.ok) throw new Error(derived.failure.reasons.map(r => r.message).join('; '));
@@ -173,6 +173,21 @@ describe('learned reverse variance (Nichol & Dhariwal 2021)', () => {
                 if (v === 1) expect(variance[0]! / beta).toBeCloseTo(1, 4);
             }
         }
+    });
+
+    it('DDIM with η = 1 uses Σ_θ respaced to the stride: at v = 0 it is the fixed-β̃ DDIM, at v = 1 it adds more noise', async () => {
+        const learned = await load('hybrid');
+        const fixed = await load('hybrid', 'MLP', text => text.replace(/logvar: .*$/m, 'var: betatilde[t])'));
+        expect(fixed.derivation.chains[0]!.learnedVariance).toBe(false);
+        const options = { n: 64, sampler: 'ddim' as const, steps: 4, eta: 1, seed: 7 };
+        const run = async (d: typeof learned, vOut: number) => (await sampleChain(d.model, d.derivation, new Map([['eps', fixedOutput(vOut)]]), options)).samples;
+        const reference = await run(fixed, 0);
+        const atZero = await run(learned, -1);
+        let largest = 0;
+        for (let k = 0; k < reference.length; k++) largest = Math.max(largest, Math.abs(atZero[k]! - reference[k]!));
+        expect(largest).toBeLessThan(1e-4);
+        const spread = (x: Float32Array) => Math.sqrt(x.reduce((a, b) => a + b * b, 0) / x.length);
+        expect(spread(await run(learned, 1))).toBeGreaterThan(spread(reference) * 1.01);
     });
 
     it('the compiled L_{t−1} with the learned variance equals E_q[log q − log p] by Monte Carlo', async () => {
