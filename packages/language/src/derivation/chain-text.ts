@@ -120,7 +120,7 @@ export function chainTexts(
         detail: [
             c.learnedVariance
                 ? {
-                      text: 'closed form (Normal ‖ Normal, learned σ_t²): ½ Σ_j [log σ_t²/β̃_t + (β̃_t + (μ̃_t − μ_θ)²)/σ_t² − 1]',
+                      text: `closed form (Normal ‖ Normal, learned σ_t²${c.varianceForm?.form === 'interpolation' ? ' = exp(v log β_t + (1 − v) log β̃_t)' : ''}): ½ Σ_j [log σ_t²/β̃_t + (β̃_t + (μ̃_t − μ_θ)²)/σ_t² − 1]`,
                       latex: '\\tfrac12\\sum_j\\left[\\log\\frac{\\sigma_t^2}{\\tilde\\beta_t} + \\frac{\\tilde\\beta_t + (\\tilde\\mu_t - \\mu_\\theta)^2}{\\sigma_t^2} - 1\\right]',
                   }
                 : {
