@@ -27,7 +27,7 @@ export function variableKey(expr: Extract<IRExpr, { kind: 'variable' }>, env: Ev
 /**
  * The affine form of `expr` at `env`, or undefined when it is not affine in the variables and
  * network outputs (a product of two random quantities, a nonlinear function of one).
- * Network calls are treated as opaque symbols `net:NAME`.
+ * Network calls are treated as opaque symbols `net:NAME`, a slice of one as `net:NAME[lower:upper]`.
  */
 export function affineForm(expr: IRExpr, env: EvaluationEnv): AffineForm | undefined {
     if (!isStochastic(expr)) {
@@ -39,6 +39,9 @@ export function affineForm(expr: IRExpr, env: EvaluationEnv): AffineForm | undef
             return { constant: 0, coefs: new Map([[variableKey(expr, env), 1]]) };
         case 'network':
             return { constant: 0, coefs: new Map([[`net:${expr.name}`, 1]]) };
+        case 'slice':
+            // One part of a network's output (ε and v of one net): `net:eps[0:784]`.
+            return expr.base.kind === 'network' ? { constant: 0, coefs: new Map([[`net:${expr.base.name}[${expr.lower}:${expr.upper}]`, 1]]) } : undefined;
         case 'neg': {
             const a = affineForm(expr.operand, env);
             return a && scale(a, -1);

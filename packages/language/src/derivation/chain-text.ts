@@ -6,7 +6,7 @@
 import type { FactorIR, ModelIR } from '../ir/types.js';
 import { fmt } from './derive-latent.js';
 import { factorHead, renderExpr, textToLatex, variableName } from './render-expr.js';
-import type { ChainDerivation } from './types.js';
+import type { ChainDerivation, TimestepProposal } from './types.js';
 
 type Text = { text: string; latex: string; detail: { text: string; latex: string }[] };
 
@@ -33,7 +33,14 @@ function declaredAs(model: ModelIR, values: number[], lower: number, from: numbe
     return undefined;
 }
 
-export function chainTexts(model: ModelIR, c: ChainDerivation, q: FactorIR, p: FactorIR, pT: FactorIR): { priorKl: Text; chainKl: Text; decoder: Text; simple: Text } {
+export function chainTexts(
+    model: ModelIR,
+    c: ChainDerivation,
+    q: FactorIR,
+    p: FactorIR,
+    pT: FactorIR,
+    proposal?: TimestepProposal,
+): { priorKl: Text; chainKl: Text; decoder: Text; simple: Text } {
     const k = c.coefficients;
     const x = c.chain;
     const x0 = variableName(c.start, 'text'),
@@ -113,21 +120,27 @@ export function chainTexts(model: ModelIR, c: ChainDerivation, q: FactorIR, p: F
         detail: [
             c.learnedVariance
                 ? {
-                      text: 'closed form (Normal ‖ Normal, learned σ_t²): ½ Σ_j [log σ_t²/β̃_t + (β̃_t + (μ̃_t − μ_θ)²)/σ_t² − 1]',
+                      text: `closed form (Normal ‖ Normal, learned σ_t²${c.varianceForm?.form === 'interpolation' ? ' = exp(v log β_t + (1 − v) log β̃_t)' : ''}): ½ Σ_j [log σ_t²/β̃_t + (β̃_t + (μ̃_t − μ_θ)²)/σ_t² − 1]`,
                       latex: '\\tfrac12\\sum_j\\left[\\log\\frac{\\sigma_t^2}{\\tilde\\beta_t} + \\frac{\\tilde\\beta_t + (\\tilde\\mu_t - \\mu_\\theta)^2}{\\sigma_t^2} - 1\\right]',
                   }
                 : {
                       text: `closed form (Normal ‖ Normal, σ_t² = ${sigma} not learned): 1/(2σ_t²) ‖μ̃_t(${x}_t, ${x0}) − μ_θ(${x}_t, t)‖² + C_t`,
                       latex: `\\frac{1}{2\\sigma_t^2}\\left\\|\\tilde\\mu_t(${x}_t, ${x0l}) - \\mu_\\theta(${x}_t, t)\\right\\|^2 + C_t`,
                   },
+            ...learnedVarianceText(c),
             marginal,
             posterior,
             eq12,
             ...weights,
-            {
-                text: `estimated as (T − 1) · E_{t ~ U{${c.lower + 2}..${Tn}}}[L_{t−1}] with ${x}_t = √ᾱ_t ${x0} + √(1 − ᾱ_t) ε`,
-                latex: `(T-1)\\,\\mathbb{E}_{t}\\left[L_{t-1}\\right]`,
-            },
+            proposal
+                ? {
+                      text: `estimated as E_{t ~ p_t}[L_{t−1} / p_t] with ${x}_t = √ᾱ_t ${x0} + √(1 − ᾱ_t) ε, p_t ∝ sqrt(E[L_{t−1}²]) over the last ${proposal.history} values of each t, uniform until every t has ${proposal.history}, mixed with ${proposal.uniformFloor} of the uniform (importance sampling, Nichol & Dhariwal 2021, §3.3)`,
+                      latex: `\\mathbb{E}_{t \\sim p_t}\\left[L_{t-1} / p_t\\right],\\; p_t \\propto \\sqrt{\\mathbb{E}[L_{t-1}^2]}`,
+                  }
+                : {
+                      text: `estimated as (T − 1) · E_{t ~ U{${c.lower + 2}..${Tn}}}[L_{t−1}] with ${x}_t = √ᾱ_t ${x0} + √(1 − ᾱ_t) ε`,
+                      latex: `(T-1)\\,\\mathbb{E}_{t}\\left[L_{t-1}\\right]`,
+                  },
         ],
     };
     const decoder: Text = {
@@ -158,4 +171,19 @@ export function chainTexts(model: ModelIR, c: ChainDerivation, q: FactorIR, p: F
 function sumC(c: number[]): number {
     const total = c.slice(2).reduce((s, v) => s + v, 0);
     return Math.abs(total) < 1e-9 ? 0 : total;
+}
+
+/** How a learned σ_t² is written, when the derivation read it (Nichol & Dhariwal 2021, eq. 15). */
+function learnedVarianceText(c: ChainDerivation): { text: string; latex: string }[] {
+    const f = c.varianceForm;
+    if (!f || f.form === 'general') return [];
+    const out = f.output ?? 'out';
+    if (f.form === 'interpolation')
+        return [
+            {
+                text: `Σ_θ = exp(v log β_t + (1 − v) log β̃_t), v = (${out} + 1)/2 (Nichol & Dhariwal eq. 15, checked numerically at every t): σ_t² ∈ [β̃_t, β_t] for v ∈ [0, 1]; at t = 1 the declared clip of β̃_1 = 0`,
+                latex: `\\Sigma_\\theta = \\exp\\left(v \\log\\beta_t + (1 - v)\\log\\tilde\\beta_t\\right),\\; v = (\\mathrm{${out.replace(/[[\]:]/g, m => (m === ':' ? '{:}' : m))}} + 1)/2`,
+            },
+        ];
+    return [{ text: `log σ_t² = c_t + d_t · ${out}, affine in one output of the network (read at every t)`, latex: `\\log\\sigma_t^2 = c_t + d_t\\,\\mathrm{${out}}` }];
 }

@@ -12,8 +12,9 @@ import { affineForm, modelEnv, substituteIndex } from './affine.js';
 import { findExpr, mapExpr, namesIn, usesNetwork } from '../ir/traverse.js';
 import { chainCoefficients } from './chain-coefficients.js';
 import { factorRef, fixedVariance, klFormula, likelihoodForm } from './distributions.js';
-import type { BoundTerm, ChainDerivation, DerivationFailure, ObjectiveKind, Parameterization, SamplingStep, TermWeight } from './types.js';
+import type { BoundTerm, ChainDerivation, DerivationFailure, ObjectiveKind, Parameterization, SamplingStep, TermWeight, TimestepProposal } from './types.js';
 import { chainTexts } from './chain-text.js';
+import { networkKey, networkTerm, readLearnedVariance } from './learned-variance.js';
 
 export interface ChainResult {
     chain: ChainDerivation;
@@ -103,10 +104,11 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         B: number[] = [NaN],
         sigma2: number[] = [NaN];
     const learnedVariance = ['var', 'std', 'logvar'].some(k => p.distribution.params[k] && usesNetwork(p.distribution.params[k]!));
+    const netCall = networkTerm(p.distribution.params['mean']);
+    const netKey = netCall ? networkKey(netCall) : '';
     for (let t = lo + 1; t <= T; t++) {
         const form = p.distribution.params['mean'] ? affineForm(p.distribution.params['mean'], env(t)) : { constant: 0, coefs: new Map() };
         const key = `${c.name}[${t}]`;
-        const netKey = nets[0] ? `net:${nets[0]}` : '';
         if (!form || [...form.coefs.keys()].some(k => k !== key && k !== netKey) || Math.abs(form.constant) > 1e-12) {
             return fail(`the reverse mean is not of the form A_t · ${c.name}[${ix}] + B_t · net(…) at ${ix} = ${t}`, p.distribution.range);
         }
@@ -138,6 +140,8 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         const bad = ts.find(i => !(sigma2[i]! > 0));
         if (bad !== undefined) return fail(`the reverse variance at ${ix} = ${bad + lo} is not positive`, p.distribution.range);
     }
+    const varianceForm = learnedVariance ? readLearnedVariance(p.distribution, env, lo, T, coefficients, ix) : undefined;
+    if (varianceForm && 'error' in varianceForm) return fail(varianceForm.error, p.distribution.range);
 
     // L_0 = −log p(x_0 | x_1): the reverse factor at t = lower + 1, x[lower] being the observed start.
     let decoder: DistributionIR = substituteStart(substituteDistribution(p.distribution, ix, lo + 1), c.name, lo, start);
@@ -167,6 +171,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         parameterization,
         ...(nets[0] ? { network: nets[0] } : {}),
         learnedVariance,
+        ...(varianceForm ? { varianceForm } : {}),
         notes: chainNotes,
     };
 
@@ -192,6 +197,8 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
                 };
     if (objective === 'hybrid')
         notes.push(`hybrid: L_simple + ${lambda} · L_vlb, both per dimension; Nichol & Dhariwal stop the gradient of μ_θ through L_vlb so that it only trains σ_t²`);
+    if (objective === 'hybrid' && !learnedVariance)
+        notes.push('σ_t² is not learned here: with μ_θ stopped, L_vlb trains nothing and hybrid trains as simple (Nichol & Dhariwal learn Σ_θ, eq. 15)');
     if (objective === 'simple') notes.push('objective simple: L_simple is not a bound; the terms of the bound are still evaluated for nats and bits/dim');
     if (objective === 'simple' && learnedVariance) notes.push('L_simple does not depend on σ_t²: a learned variance is not trained by it (use hybrid)');
 
@@ -209,7 +216,14 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     const priorKl = klFormula(qT, pT_T);
     if (!priorKl) return fail(`p(${c.name}[${T}]) must be Normal for a closed-form L_T`, pT.range);
     const priorLearned = Object.values(pT_T.params).some(usesNetwork);
-    const texts = chainTexts(model, derivation, q, p, pT);
+    // Nichol & Dhariwal (2021, §3.3): the t of L_{t−1} drawn with p_t ∝ sqrt(E[L_t²]), 10 values per t, as in their code.
+    const proposal: TimestepProposal | undefined = model.train.tSampling === 'importance' ? { kind: 'importance', history: 10, uniformFloor: 0.001 } : undefined;
+    const texts = chainTexts(model, derivation, q, p, pT, proposal);
+    if (objective === 'hybrid') {
+        const sg = { text: 'μ_θ enters with its gradient stopped, sg(μ_θ): this term trains σ_t² only (Nichol & Dhariwal 2021, §3.1)', latex: '\\mathrm{sg}(\\mu_\\theta)' };
+        texts.chainKl.detail.push(sg);
+        texts.decoder.detail.push(sg);
+    }
     const terms: BoundTerm[] = [
         {
             id: 'L_T',
@@ -271,12 +285,12 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
             learned: true,
             variable: { name: c.name, index: 't' },
             factors: [factorRef(q), factorRef(p)],
-            computation: { kind: 'chain-simple', chain: c.name, from: lo + 1, to: T, network: nets[0]!, target, call: findExpr(p.distribution.params['mean']!, 'network')! },
+            computation: { kind: 'chain-simple', chain: c.name, from: lo + 1, to: T, network: nets[0]!, target, call: netCall! },
             ...texts.simple,
         });
     }
     // What the terms read: x_t at t ~ U{2..T} (L_{t−1}), x_1 (L_0) and, for L_simple, x_t at t ~ U{1..T}.
-    const marginal = (from: number, to: number): SamplingStep => ({
+    const marginal = (from: number, to: number, importance?: TimestepProposal): SamplingStep => ({
         kind: 'chain-marginal',
         chain: c.name,
         from,
@@ -284,8 +298,9 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
         mean: 'marginalMean',
         variance: 'marginalVar',
         reparameterized: true,
+        ...(importance ? { proposal: importance } : {}),
     });
-    const sampling: SamplingStep[] = [marginal(lo + 2, T), marginal(lo + 1, lo + 1), ...(objective !== 'vlb' ? [marginal(lo + 1, T)] : [])];
+    const sampling: SamplingStep[] = [marginal(lo + 2, T, proposal), marginal(lo + 1, lo + 1), ...(objective !== 'vlb' ? [marginal(lo + 1, T)] : [])];
     return { chain: derivation, terms, sampling, dimensions: dims, notes, isBound: objective === 'vlb', objectiveKind: objective };
 }
 

@@ -83,7 +83,11 @@ export function renderFactorMarkdown(d: Derivation, factorId: string): string | 
     const terms = d.terms.filter(t => t.factors.some(f => f.id === factorId));
     if (!terms.length) return undefined;
     const lines = [`**Enters the bound of ${d.model} in**`];
-    for (const t of terms) lines.push(`- \`${t.text}\` — ${estimatorText(t)}${weightText(t).replace(/^\s+/, ' ')}${t.detail[0] ? `: ${t.detail[0].text}` : ''}`);
+    for (const t of terms) {
+        // Where the derivation stops μ_θ's gradient (the hybrid objective's L_vlb, Nichol & Dhariwal §3.1), the hover says so.
+        const sg = 'stopGradient' in t.computation && t.computation.stopGradient === 'reverse-mean' ? '; μ_θ enters as sg(μ_θ): trains σ_t² only' : '';
+        lines.push(`- \`${t.text}\` — ${estimatorText(t)}${weightText(t).replace(/^\s+/, ' ')}${t.detail[0] ? `: ${t.detail[0].text}` : ''}${sg}`);
+    }
     const sample = d.sampling.find(s => s.kind === 'factor' && s.factor.id === factorId);
     if (sample && sample.kind === 'factor') {
         lines.push(

@@ -137,8 +137,11 @@ export type Computation =
           to: number;
           network: string;
           target: 'epsilon' | 'x0' | 'mean';
-          /** The network call as written in the reverse mean (`eps(x[t], t)`): its arguments, with x[t] the sampled x_t. */
-          call: Extract<IRExpr, { kind: 'network' }>;
+          /**
+           * The network call as written in the reverse mean (`eps(x[t], t)`, or the part of its output the mean
+           * reads, `eps(x[t], t)[0:784]`), with x[t] the sampled x_t.
+           */
+          call: IRExpr;
       };
 
 /**
@@ -206,7 +209,20 @@ export type SamplingStep =
           mean: 'marginalMean';
           variance: 'marginalVar';
           reparameterized: true;
+          /** t drawn by importance rather than uniformly; the term read at this draw is then L_t / p_t. */
+          proposal?: TimestepProposal;
       };
+
+/**
+ * Importance sampling of t (Nichol & Dhariwal 2021, §3.3): p_t ∝ sqrt(E[L_t²]) over the last `history` values of
+ * each L_t seen in training, uniform until every t has `history` of them, mixed with `uniformFloor` of the uniform
+ * distribution as in their code. The runtime keeps the history (and checkpoints it).
+ */
+export interface TimestepProposal {
+    kind: 'importance';
+    history: number;
+    uniformFloor: number;
+}
 
 // ---------------------------------------------------------------- chains
 
@@ -253,6 +269,12 @@ export interface ChainCoefficients {
     mseWeight?: number[];
     /** The θ-free part of L_{t−1}: D/2 (β̃_t/σ_t² − 1 − log(β̃_t/σ_t²)) in nats. Entry 0 unused. */
     klConstant?: number[];
+    /**
+     * A learned variance written as log σ_t² = reverseLogVarConst[t] + reverseLogVarNet[t] · out, with `out` one
+     * part of a network's output (Nichol & Dhariwal eq. 15: log β̃_t + (log β_t − log β̃_t)(out + 1)/2). Entry 0 unused.
+     */
+    reverseLogVarConst?: number[];
+    reverseLogVarNet?: number[];
 }
 
 export interface ChainDerivation {
@@ -273,6 +295,8 @@ export interface ChainDerivation {
     network?: string;
     /** Whether σ_t² is learned (from a network) rather than a schedule. */
     learnedVariance: boolean;
+    /** How a learned σ_t² is written: Nichol & Dhariwal's interpolation (eq. 15), another affine log σ_t², or not read. */
+    varianceForm?: { form: 'interpolation' | 'log-affine' | 'general'; output?: string };
     /** How σ_1² = 0 (β̃_1 = 0) was handled, if it arose. */
     notes: string[];
 }

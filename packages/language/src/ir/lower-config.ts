@@ -93,6 +93,9 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
         t.objective = s;
     }),
     lambda: numberField('hybridWeight'),
+    t_sampling: symbolOption(['uniform', 'importance'] as const, (t, s) => {
+        t.tSampling = s;
+    }),
     ema: numberField('ema'),
     clip: numberField('clip'),
     lr_warmup: numberField('lrWarmup'),

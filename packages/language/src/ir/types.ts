@@ -221,6 +221,8 @@ export interface TrainIR {
     objective?: DiffusionObjective;
     /** Weight λ of L_vlb in the hybrid objective. */
     hybridWeight: number;
+    /** How t is drawn for L_vlb: uniformly, or by importance, p_t ∝ sqrt(E[L_t²]) (Nichol & Dhariwal 2021, §3.3). */
+    tSampling?: 'uniform' | 'importance';
     /** Exponential moving average decay of the weights. */
     ema?: number;
     /** Global gradient-norm clipping. */

@@ -62,6 +62,10 @@ builtin symbol simple
 builtin symbol vlb
 /** L_simple + λ L_vlb (Nichol and Dhariwal 2021). */
 builtin symbol hybrid
+/** Draw the t of L_vlb uniformly (the default). */
+builtin symbol uniform
+/** Draw the t of L_vlb with p_t ∝ sqrt(E[L_t²]) over the last 10 values per t (Nichol & Dhariwal 2021, §3.3). */
+builtin symbol importance
 /** Ancestral sampling through all T reverse steps. */
 builtin symbol ancestral
 /** DDIM sampling (Song et al. 2021) with fewer steps. */

@@ -63,6 +63,7 @@ export function checkDiffusionOptions(ir: ModelIR, report: Report): void {
             `'objective' chooses a diffusion objective (simple, vlb, hybrid), but model '${ir.name}' has no chain; remove it: a model without a chain is trained on its ELBO`,
         );
         say('lambda', 'error', `'lambda' weighs L_vlb in the hybrid diffusion objective, but model '${ir.name}' has no chain; remove it`);
+        say('t_sampling', 'error', `'t_sampling' chooses how a chain's step t is drawn, but model '${ir.name}' has no chain; remove it`);
         return;
     }
     if (t.k > 1)
@@ -73,6 +74,12 @@ export function checkDiffusionOptions(ir: ModelIR, report: Report): void {
         );
     say('beta', 'error', `'beta' weighs the KL term of a VAE; a chain's objective is chosen with objective: simple, vlb or hybrid`);
     say('kl_warmup', 'error', `'kl_warmup' anneals the KL weight of a VAE; it does not apply to a chain`);
+    if (t.tSampling === 'importance' && (t.objective ?? 'vlb') === 'simple')
+        say(
+            't_sampling',
+            'error',
+            `t_sampling: importance draws the t of L_vlb by p_t ∝ sqrt(E[L_t²]) (Nichol & Dhariwal 2021, §3.3), but objective simple does not train L_vlb; use objective: vlb or hybrid`,
+        );
     if (t.objective !== 'hybrid') say('lambda', 'warning', `'lambda' weighs L_vlb in the hybrid objective; it has no effect with objective: ${t.objective ?? 'simple'}`);
 }
 

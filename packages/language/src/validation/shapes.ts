@@ -94,8 +94,13 @@ export function sizer(ir: ModelIR, report: Report): Sizer {
             }
             case 'neg':
                 return size(expr.operand);
-            case 'slice':
-                return expr.upper - expr.lower;
+            case 'slice': {
+                // A U-Net's output is sliced by channels: [0:1] of [2, 28, 28] is [1, 28, 28].
+                const net = expr.base.kind === 'network' ? ir.networks.find(n => n.name === (expr.base as { name: string }).name) : undefined;
+                if (net?.architecture !== 'UNet') return expr.upper - expr.lower;
+                const input = expr.base.kind === 'network' && expr.base.args[0] ? size(expr.base.args[0]) : undefined;
+                return input === undefined ? undefined : (input / net.inChannels) * (expr.upper - expr.lower);
+            }
             case 'binary': {
                 const a = size(expr.left),
                     b = size(expr.right);
@@ -248,6 +253,15 @@ function checkSliceBounds(ir: ModelIR, factor: FactorIR, report: Report): void {
         }
         if (expr.base.kind !== 'network') continue;
         const net = ir.networks.find(n => n.name === (expr.base as { name: string }).name);
+        if (net?.architecture === 'UNet' && expr.upper > net.outChannels) {
+            report({
+                severity: 'error',
+                code: Code.SliceRange,
+                range,
+                message: `the slice [${expr.lower}:${expr.upper}] of '${net.name}' reads past its output channels (out: ${net.outChannels}); set out: ${widestSlice(ir, net.name)}`,
+            });
+            continue;
+        }
         if (net?.architecture !== 'MLP' || expr.upper <= net.outputSize) continue;
         report({
             severity: 'error',

@@ -45,6 +45,15 @@ describe('hover', () => {
         });
     });
 
+    test('on a reverse factor with a learned Σ_θ: its form and the stop-gradient of the hybrid objective', async () => {
+        const learned = fs.readFileSync(path.join(EXAMPLES, 'ddpm-mlp-learned.gm'), 'utf-8');
+        await expectHover(services)({
+            text: learned.replace('p(x[t-1] | x[t]) = Normal', 'p<|>(x[t-1] | x[t]) = Normal'),
+            index: 0,
+            hover: /Enters the bound of TinyDDPMLearned in[\s\S]*learned σ_t² = exp\(v log β_t \+ \(1 − v\) log β̃_t\)[\s\S]*sg\(μ_θ\): trains σ_t² only/,
+        });
+    });
+
     test('a model the rules do not cover says why', async () => {
         // A forward process with a learned coefficient has no closed-form q(x_t | x_0).
         const text = ddpm.replace('model DDPM', 'model DD<|>PM').replace('q(x[t] | x[t-1]) = Normal(sqrt(1 - beta[t]) * x[t-1]', 'q(x[t] | x[t-1]) = Normal(eps(x[t-1], t)');

@@ -5,6 +5,7 @@ import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.
 import { createOptimizer, Ema } from '../optim/index.js';
 import { datasetFor, defaultOutDir, prepareModel, restoreWeights } from '../session/prepare.js';
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
+import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
 import { UsageError } from './check.js';
@@ -86,6 +87,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
 
     const optimizer = createOptimizer(trainIR, compiled.parameters);
     const ema = trainIR.ema !== undefined ? new Ema(compiled.parameters, trainIR.ema) : undefined;
+    const importance = importanceSampling(compiled.executor);
     let startStep = 0;
     if (flags.resume) {
         const found = await findCheckpoint(out);
@@ -93,6 +95,8 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         const checkpoint = await restoreWeights(prepared, found, { allowChangedSource: flags.force });
         if (checkpoint.optimizer) optimizer.loadState(checkpoint.optimizer);
         if (ema && checkpoint.ema) ema.load(checkpoint.ema);
+        const history = checkpoint.metadata['importanceSampling'] as Record<string, ImportanceState> | undefined;
+        if (importance && history) importance.load(history);
         startStep = checkpoint.step;
     }
     reporter.emit({
@@ -121,7 +125,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
                 weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
                 optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
                 ...(ema ? { ema: await ema.saveAsync() } : {}),
-                metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
+                metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps, ...(importance ? { importanceSampling: importance.state() } : {}) },
             }),
     };
     const signal = { stop: false };
@@ -141,7 +145,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     listen(true);
     try {
         const result = await runSession({
-            program: compiled,
+            program: importance ? { parameters: compiled.parameters, loss: compiled.loss, afterStep: importance.afterStep } : compiled,
             optimizer,
             train: trainIR,
             dataset,

@@ -19,6 +19,7 @@ const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
 const ALWAYS_BATCHED = new Set<Instruction['op']>([
     'data',
     'timestep',
+    'timestep-probability',
     'normal-noise',
     'uniform-noise',
     'gamma-noise',

@@ -39,6 +39,8 @@ interface ChainDraw {
     t: number;
     eps: number;
     xt: number;
+    /** The draw is importance-sampled (training only): its proposal's name and settings. */
+    proposal?: { name: string; from: number; to: number; history: number; uniformFloor: number };
 }
 
 type ChainStep = Extract<SamplingStep, { kind: 'chain-marginal' }>;
@@ -65,7 +67,12 @@ function sampleChain(scope: Scope, chain: ChainContext, step: ChainStep, options
         return { scope: inner, t: b.constant(from), eps, xt };
     }
     const stream = drawKey(ir.name, from, to);
-    const t = options.timestep === 'input' ? b.emit({ op: 'data', variable: ir.index }) : b.emit({ op: 'timestep', from, to, stream: `t/${stream}` });
+    const proposal =
+        step.proposal && options.timestep !== 'input' ? { name: stream, from, to, history: step.proposal.history, uniformFloor: step.proposal.uniformFloor } : undefined;
+    const t =
+        options.timestep === 'input'
+            ? b.emit({ op: 'data', variable: ir.index })
+            : b.emit({ op: 'timestep', from, to, stream: `t/${stream}`, ...(proposal ? { proposal: proposal.name } : {}) });
     const eps = b.emit({ op: 'normal-noise', shape: ir.shape, stream: `eps/${stream}` });
     const m = b.emit({ op: 'gather', table: derived.coefficients.marginalMean, offset: ir.lower, index: t });
     const s = b.emit({ op: 'gather', table: derived.coefficients.marginalVar, offset: ir.lower, index: t });
@@ -73,7 +80,7 @@ function sampleChain(scope: Scope, chain: ChainContext, step: ChainStep, options
     inner.indices.set(ir.index, { value: t });
     inner.variables.set(`${ir.name}[${ir.index}]`, xt);
     inner.shapes.set(`${ir.name}[${ir.index}]`, ir.shape);
-    return { scope: inner, t, eps, xt };
+    return { scope: inner, t, eps, xt, ...(proposal ? { proposal } : {}) };
 }
 
 /** The draw a chain term reads: the plan's step over its range of t. */
@@ -108,7 +115,15 @@ function factorDistribution(model: ModelIR, id: string): { target: string; distr
 }
 
 /** The per-example value [R·B] of one term, before the replicas are combined. */
-function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: Derivation, draws: Map<string, ChainDraw>, options: CompileOptions): number {
+function compileTerm(
+    term: BoundTerm,
+    scope: Scope,
+    model: ModelIR,
+    derivation: Derivation,
+    draws: Map<string, ChainDraw>,
+    options: CompileOptions,
+    proposals: NonNullable<Program['proposals']>,
+): number {
     const b = scope.builder;
     const ops = programOps(b);
     const c = term.computation;
@@ -150,7 +165,14 @@ function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: 
             const nq = { mean: q.mean, variance: q.variance, logVariance: b.unary('log', q.variance) };
             const np = detached(canonical(c.reverse, s.scope), c.stopGradient, ops);
             const kl = b.sum(klNormalNormal(ops, nq, np));
-            return options.timestep === 'input' ? kl : b.mul(b.constant(c.to - c.from + 1), kl);
+            if (options.timestep === 'input') return kl;
+            if (s.proposal) {
+                // E_{t ~ p_t}[L_{t−1} / p_t] (Nichol & Dhariwal 2021, §3.3); the trainer records L_{t−1} at t to update p_t.
+                const { name, from, to, history, uniformFloor } = s.proposal;
+                proposals.push({ name, term: term.id, from, to, t: s.t, value: kl, history, uniformFloor });
+                return b.div(kl, b.emit({ op: 'timestep-probability', proposal: name, from, to, index: s.t }));
+            }
+            return b.mul(b.constant(c.to - c.from + 1), kl);
         }
         case 'chain-decoder': {
             // log p(x_0 | x_1) at x_1 = m_1 x_0 + √s_1 ε.
@@ -230,8 +252,9 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
     }
 
     const wanted = options.terms === 'loss' ? derivation.terms.filter(t => t.weight.value !== 0) : derivation.terms;
+    const proposals: NonNullable<Program['proposals']> = [];
     const terms: ProgramTerm[] = wanted.map(term => {
-        let value = compileTerm(term, scope, model, derivation, draws, options);
+        let value = compileTerm(term, scope, model, derivation, draws, options, proposals);
         if (replicas > 1) {
             value = builder.emit({ op: 'combine-replicas', how: term.computation.kind === 'importance-weighted' ? 'logmeanexp' : 'mean', x: value });
         }
@@ -254,5 +277,6 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
         terms,
         networks: [...new Set(networks)].map(name => ({ name, inputShape: scope.networkShapes.get(name) ?? [] })),
         dimensions: derivation.dimensions,
+        ...(proposals.length ? { proposals } : {}),
     };
 }

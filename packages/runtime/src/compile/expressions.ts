@@ -141,8 +141,12 @@ export function compileExpr(expr: IRExpr, scope: Scope): number {
             return b.binary(BINARY[expr.op], compileExpr(expr.left, scope), compileExpr(expr.right, scope));
         case 'neg':
             return b.unary('neg', compileExpr(expr.operand, scope));
-        case 'slice':
-            return b.emit({ op: 'slice', x: compileExpr(expr.base, scope), lower: expr.lower, upper: expr.upper });
+        case 'slice': {
+            // A U-Net's output is [C, H, W] per example: its parts (ε and v, Nichol & Dhariwal 2021) are channels.
+            const base = expr.base;
+            const unet = base.kind === 'network' && scope.model.networks.find(n => n.name === base.name)?.architecture === 'UNet';
+            return b.emit({ op: 'slice', x: compileExpr(base, scope), lower: expr.lower, upper: expr.upper, ...(unet ? { axis: 'channel' as const } : {}) });
+        }
         default:
             throw new CompileError(`a ${expr.kind} expression cannot be computed per example`);
     }

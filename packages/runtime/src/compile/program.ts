@@ -14,8 +14,13 @@ export type Instruction =
     /** The batch of an observed variable (or a sampler's state), replicated `replicas` times along the batch axis. */
     | { op: 'data'; variable: string }
     | { op: 'constant'; value: number }
-    /** A per-example integer t ~ Uniform{from..to}, seeded by (seed, step, stream). */
-    | { op: 'timestep'; from: number; to: number; stream: string }
+    /**
+     * A per-example integer t ~ Uniform{from..to}, seeded by (seed, step, stream); with a `proposal`, t ~ p_t, the
+     * probabilities the executor is given under that name (importance sampling, Nichol & Dhariwal 2021, §3.3).
+     */
+    | { op: 'timestep'; from: number; to: number; stream: string; proposal?: string }
+    /** p_t of the per-example t under the named proposal (1/(to − from + 1) while it has none). */
+    | { op: 'timestep-probability'; proposal: string; from: number; to: number; index: number }
     /** ε ~ N(0, I) of the given per-example shape, seeded by (seed, step, stream). */
     | { op: 'normal-noise'; shape: number[]; stream: string }
     /** u ~ Uniform(low, high) of the given per-example shape. */
@@ -34,8 +39,8 @@ export type Instruction =
     | { op: 'log-softmax'; x: number }
     /** x, with no gradient flowing back through it. */
     | { op: 'stop-gradient'; x: number }
-    /** [lower, upper) of the last axis. */
-    | { op: 'slice'; x: number; lower: number; upper: number }
+    /** [lower, upper) of the last axis, or with `axis: 'channel'` of an example's first axis (a U-Net's output channels). */
+    | { op: 'slice'; x: number; lower: number; upper: number; axis?: 'channel' }
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
     | { op: 'reduce'; how: 'sum' | 'mean'; x: number }
     /** Combines the replicas of a per-example value: [R·B] → [B] by a mean or log-mean-exp. */
@@ -70,6 +75,11 @@ export interface Program {
     terms: ProgramTerm[];
     /** Other named per-example values a caller wants back (samplers: `x`, the reverse mean …). */
     outputs?: Record<string, number>;
+    /**
+     * Importance-sampled draws of t: the per-example t (`t`) and the term's value at it before the 1/p_t weight
+     * (`value`), which the trainer records to update p_t ∝ sqrt(E[L_t²]) from the last `history` values per t.
+     */
+    proposals?: { name: string; term: string; from: number; to: number; t: number; value: number; history: number; uniformFloor: number }[];
     /** Networks used, with the shape of the first argument they are called with. */
     networks: { name: string; inputShape: number[] }[];
     /** Dimensions of an observed example (bits/dim). */
@@ -80,6 +90,7 @@ export interface Program {
 export function operands(i: Instruction): number[] {
     switch (i.op) {
         case 'gather':
+        case 'timestep-probability':
             return [i.index];
         case 'network':
             return i.args;

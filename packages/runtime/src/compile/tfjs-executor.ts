@@ -79,6 +79,16 @@ export function discretizedNormalLogLikelihood(x: tf.Tensor, mean: tf.Tensor, va
 /** x in the forward pass, a zero gradient in the backward pass (tfjs has no stop_gradient op). */
 const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
 
+/** The index k with Σ_{j<k} p_j ≤ u < Σ_{j≤k} p_j (the last one if rounding leaves u beyond the sum). */
+function drawIndex(p: ArrayLike<number>, u: number): number {
+    let total = 0;
+    for (let k = 0; k < p.length; k++) {
+        total += p[k]!;
+        if (u < total) return k;
+    }
+    return p.length - 1;
+}
+
 /** The shape two shapes broadcast to (numpy's rules, trailing axes aligned). */
 function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
     const n = Math.max(a.length, b.length);
@@ -94,6 +104,7 @@ export function liveInstructions(program: Program): boolean[] {
     const live = new Array<boolean>(program.instructions.length).fill(false);
     for (const t of program.terms) live[t.value] = true;
     for (const id of Object.values(program.outputs ?? {})) live[id] = true;
+    for (const p of program.proposals ?? []) live[p.t] = live[p.value] = true;
     for (let id = program.instructions.length - 1; id >= 0; id--) {
         if (!live[id]) continue;
         for (const u of operands(program.instructions[id])) live[u] = true;
@@ -106,6 +117,10 @@ export class TfjsExecutor {
     private readonly tables = new Map<number, tf.Tensor1D>();
     /** Instructions that a term or an output depends on; the others are skipped. */
     private readonly live: boolean[];
+    /** The probabilities p_t of importance-sampled draws of t, by proposal name (indexed by t − from). */
+    private readonly proposals = new Map<string, () => ArrayLike<number> | undefined>();
+    /** Per-example (t, L_t) of the last `loss` call's importance-sampled draws, kept until taken. */
+    private records: { name: string; t: tf.Tensor; value: tf.Tensor }[] = [];
 
     constructor(
         readonly program: Program,
@@ -154,9 +169,25 @@ export class TfjsExecutor {
         return values;
     }
 
+    /** Draws of t under `name` follow `probabilities()` (p_t, indexed by t − from); undefined means uniform for now. */
+    setProposal(name: string, probabilities: () => ArrayLike<number> | undefined): void {
+        this.proposals.set(name, probabilities);
+    }
+
+    /** The (t, L_t) pairs of the last `loss` call's importance-sampled draws; the caller disposes them. */
+    takeRecords(): { name: string; t: tf.Tensor; value: tf.Tensor }[] {
+        const records = this.records;
+        this.records = [];
+        return records;
+    }
+
     /** The loss to minimize and each term's batch mean (what the training session reports). */
     loss(inputs: Record<string, tf.Tensor>, step: number, options: EvaluateOptions = { training: true }): { loss: tf.Scalar; terms: Record<string, tf.Scalar> } {
-        const perExample = this.evaluate(inputs, step, options);
+        const values = this.values(inputs, step, options);
+        tf.dispose(this.takeRecords().flatMap(r => [r.t, r.value]));
+        for (const p of this.program.proposals ?? []) this.records.push({ name: p.name, t: tf.keep(tf.clone(values[p.t])), value: tf.keep(tf.clone(values[p.value])) });
+        const perExample: Record<string, tf.Tensor1D> = {};
+        for (const term of this.program.terms) perExample[term.id] = values[term.value] as tf.Tensor1D;
         const terms: Record<string, tf.Scalar> = {};
         let objective: tf.Scalar = tf.scalar(0);
         for (const term of this.program.terms) {
@@ -170,6 +201,7 @@ export class TfjsExecutor {
 
     dispose(): void {
         for (const t of this.tables.values()) t.dispose();
+        tf.dispose(this.takeRecords().flatMap(r => [r.t, r.value]));
     }
 
     private run(
@@ -192,8 +224,15 @@ export class TfjsExecutor {
             case 'timestep': {
                 const rng = new Random(deriveSeed(this.seed, c.step, i.stream));
                 const t = new Float32Array(c.n);
-                for (let k = 0; k < c.n; k++) t[k] = i.from + rng.int(i.to - i.from + 1);
+                const p = i.proposal ? this.proposals.get(i.proposal)?.() : undefined;
+                if (p) for (let k = 0; k < c.n; k++) t[k] = i.from + drawIndex(p, rng.next());
+                else for (let k = 0; k < c.n; k++) t[k] = i.from + rng.int(i.to - i.from + 1);
                 return tf.tensor1d(t);
+            }
+            case 'timestep-probability': {
+                const p = this.proposals.get(i.proposal)?.();
+                const table = p ? Float32Array.from(p) : new Float32Array(i.to - i.from + 1).fill(1 / (i.to - i.from + 1));
+                return tf.gather(tf.tensor1d(table), tf.cast(tf.sub(tf.round(v(i.index)), i.from), 'int32'));
             }
             case 'normal-noise':
                 return tf.randomNormal([c.n, ...i.shape], 0, 1, 'float32', deriveSeed(this.seed, c.step, i.stream));
@@ -236,8 +275,9 @@ export class TfjsExecutor {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);
                 const size = new Array(x.rank).fill(-1);
-                begin[x.rank - 1] = i.lower;
-                size[x.rank - 1] = i.upper - i.lower;
+                const axis = i.axis === 'channel' ? 1 : x.rank - 1;
+                begin[axis] = i.lower;
+                size[axis] = i.upper - i.lower;
                 return tf.slice(x, begin, size);
             }
             case 'reduce': {

@@ -5,7 +5,7 @@
  * own projection, to every hidden layer before the activation (as Ho et al. 2020 add it to every
  * residual block). A denoiser (output size = input size) also gets a skip path from its input, gated
  * per dimension by t: net(x, t) = f(x, t) + g(t) ⊙ x, g a linear map of the time embedding that
- * starts at zero. It plays the part of the U-Net's skip connections and of c_skip(σ) in Karras et al.
+ * starts at zero (on the ε half when the net also outputs v, Nichol & Dhariwal's learned variance). It plays the part of the U-Net's skip connections and of c_skip(σ) in Karras et al.
  * (2022, eq. 7): at large t the ε-target is nearly x_t itself (ε ≈ √(1 − ᾱ_t) x_t), which a plain MLP
  * learns only slowly (see BENCHMARKS.md and bench/ddpm-mlp-variants.mjs: L_simple 0.27 without it, 0.12
  * with it after 1 000 steps).
@@ -34,7 +34,9 @@ export function buildMlp(ir: MlpIR, seed: number): Network {
         timeHidden = dense(store, 'time/dense', embeddingSize, embeddingSize);
         for (let i = 1; i + 1 < sizes.length; i++) timeProjections.push(dense(store, `time/proj${i}`, embeddingSize, sizes[i]));
         const zeros = { kind: 'zeros' } as const;
-        if (sizes[sizes.length - 1] === sizes[0]) skipGate = dense(store, 'time/skip', embeddingSize, sizes[0], { kernel: zeros, bias: zeros });
+        // A denoiser that also outputs v (learned variance, output 2× input) gets the skip path on its first half, ε.
+        const out = sizes[sizes.length - 1];
+        if (out === sizes[0] || out === 2 * sizes[0]) skipGate = dense(store, 'time/skip', embeddingSize, sizes[0], { kernel: zeros, bias: zeros });
     }
     const parameters = store.parameters;
 
@@ -55,7 +57,10 @@ export function buildMlp(ir: MlpIR, seed: number): Network {
                 h = act(h);
             }
         }
-        if (skipGate && temb) h = tf.add(h, tf.mul(skipGate(temb), flat));
+        if (skipGate && temb) {
+            const skip = tf.mul(skipGate(temb), flat);
+            h = h.shape[1] === sizes[0] ? tf.add(h, skip) : tf.concat([tf.add(tf.slice(h, [0, 0], [-1, sizes[0]]), skip), tf.slice(h, [0, sizes[0]], [-1, -1])], 1);
+        }
         // A denoiser's output has the shape of its input (ε or x0 of an image).
         if (x.rank > 2 && h.shape[1] === sizes[0]) h = tf.reshape(h, x.shape);
         return h;

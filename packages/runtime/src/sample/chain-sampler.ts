@@ -4,7 +4,8 @@
  * model's own reverse factor: its mean μ_θ(x_t, t) and variance σ_t² are compiled as a program, and
  * the prediction of x_0 is recovered from μ_θ by inverting the derived posterior mean
  * μ̃_t = a_t x_0 + b_t x_t, whatever the parameterization (ε, x_0 or μ). Predicted x_0 can be
- * clipped to the data range.
+ * clipped to the data range. With a learned Σ_θ (Nichol & Dhariwal 2021), ancestral steps use it as the model
+ * gives it, and DDIM with η > 0 uses it respaced to the stride (their §4) in place of η² β̃.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelIR } from '@gm/language';
@@ -142,8 +143,19 @@ export async function sampleChain(model: ModelIR, derivation: Derivation, networ
                 const st = at(c.marginalVar, t);
                 const mp = at(c.marginalMean, prev);
                 const sp = at(c.marginalVar, prev);
-                const sigma2 = eta * eta * (sp / st) * Math.max(0, st - (mt / mp) ** 2 * sp);
                 const epsHat = tf.div(tf.sub(x, tf.mul(mt, x0)), Math.sqrt(st));
+                const lv = learnedLogVariance(derived, t);
+                if (lv && eta > 0 && sp > 0) {
+                    // A learned Σ_θ (Nichol & Dhariwal eq. 15): its v at t, read back from the model's σ_t², interpolates
+                    // the same way between the strided β_S = 1 − ᾱ_t/ᾱ_prev and β̃_S = (1 − ᾱ_prev)/(1 − ᾱ_t) β_S (their §4); σ² = η² Σ_S.
+                    const variance = out.variance.rank === 1 ? tf.reshape(out.variance, [o.n, ...chain.shape.map(() => 1)]) : out.variance;
+                    const v = tf.div(tf.add(tf.div(tf.sub(tf.log(variance), lv.c), lv.d), 1), 2);
+                    const { beta, betaTilde } = stridedVariances(mt, st, mp, sp);
+                    const sigma2 = tf.mul(eta * eta, tf.exp(tf.add(tf.mul(v, Math.log(beta)), tf.mul(tf.sub(1, v), Math.log(betaTilde)))));
+                    const keep = tf.sqrt(tf.maximum(tf.sub(sp, sigma2), 0));
+                    return tf.add(tf.add(tf.mul(mp, x0), tf.mul(keep, epsHat)), tf.mul(tf.sqrt(sigma2), z));
+                }
+                const sigma2 = eta * eta * (sp / st) * Math.max(0, st - (mt / mp) ** 2 * sp);
                 let xPrev = tf.add(tf.mul(mp, x0), tf.mul(Math.sqrt(Math.max(0, sp - sigma2)), epsHat));
                 if (sigma2 > 0) xPrev = tf.add(xPrev, tf.mul(Math.sqrt(sigma2), z));
                 return xPrev;
@@ -157,4 +169,22 @@ export async function sampleChain(model: ModelIR, derivation: Derivation, networ
         x.dispose();
         executor.dispose();
     }
+}
+
+/**
+ * The forward and posterior variances of the strided chain from t to prev (Nichol & Dhariwal 2021, §4):
+ * β_S = 1 − ᾱ_t/ᾱ_prev and β̃_S = (1 − ᾱ_prev)/(1 − ᾱ_t) β_S, written with m = √ᾱ and s = 1 − ᾱ.
+ */
+export function stridedVariances(mt: number, st: number, mp: number, sp: number): { beta: number; betaTilde: number } {
+    const beta = 1 - (mt / mp) ** 2;
+    return { beta, betaTilde: (sp / st) * beta };
+}
+
+/** log σ_t² = c + d · out of a learned Σ_θ in Nichol & Dhariwal's form (eq. 15), when the derivation read it so. */
+function learnedLogVariance(derived: Derivation['chains'][number], t: number): { c: number; d: number } | undefined {
+    const k = derived.coefficients;
+    if (derived.varianceForm?.form !== 'interpolation' || !k.reverseLogVarConst || !k.reverseLogVarNet) return undefined;
+    const i = t - derived.lower;
+    const d = k.reverseLogVarNet[i]!;
+    return d !== 0 ? { c: k.reverseLogVarConst[i]!, d } : undefined;
 }

@@ -15,4 +15,6 @@ export interface TrainingProgram {
      * Called inside `tf.variableGrads`: it must only create tensors, not dispose the batch.
      */
     loss(batch: tf.Tensor, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
+    /** After each step, whether its update was applied (importance sampling of t records its L_t then). */
+    afterStep?(applied: boolean): Promise<void>;
 }

@@ -31,6 +31,7 @@ export async function trainStep(program: TrainingProgram, optimizer: Optimizer, 
         for (const [name, t] of Object.entries(terms)) termTensors[name] = tf.keep(t);
         return loss;
     }, variables);
+    let updated = false;
     try {
         const names = Object.keys(termTensors);
         const values = await Promise.all([value.data(), ...names.map(n => termTensors[n]!.data())]);
@@ -46,8 +47,10 @@ export async function trainStep(program: TrainingProgram, optimizer: Optimizer, 
             const applied = train.clip !== undefined ? clipByGlobalNorm(ordered, train.clip).grads : ordered;
             optimizer.apply(applied, learningRate(train, step));
         });
+        updated = true;
         return { loss, terms };
     } finally {
         tf.dispose([value, ...Object.values(grads), ...Object.values(termTensors)]);
+        await program.afterStep?.(updated);
     }
 }
