@@ -34,6 +34,8 @@ export type Instruction =
     | { op: 'log-softmax'; x: number }
     /** x, with no gradient flowing back through it. */
     | { op: 'stop-gradient'; x: number }
+    /** Each part's values of an example, flattened, one after the other: [B, Σ sizes]. */
+    | { op: 'concat'; parts: number[] }
     /** [lower, upper) of the last axis. */
     | { op: 'slice'; x: number; lower: number; upper: number }
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
@@ -83,6 +85,8 @@ export function operands(i: Instruction): number[] {
             return [i.index];
         case 'network':
             return i.args;
+        case 'concat':
+            return i.parts;
         case 'unary':
         case 'slice':
         case 'reduce':
