@@ -11,7 +11,6 @@ import type { Dataset } from './dataset.js';
 export type Inputs = Record<string, tf.Tensor>;
 
 export interface Feed {
-    dataset: Dataset;
     size: number;
     batchesPerEpoch(batchSize: number): number;
     batch(epoch: number, index: number, batchSize: number): Inputs;
@@ -47,7 +46,6 @@ export function feedOf(dataset: Dataset, image: string, labels: readonly Variabl
         return inputs;
     };
     return {
-        dataset,
         size: dataset.size,
         batchesPerEpoch: b => dataset.batchesPerEpoch(b),
         batch: (epoch, index, b) => withLabels(dataset.batch(epoch, index, b), () => dataset.batchLabels(epoch, index, b)),
@@ -57,7 +55,7 @@ export function feedOf(dataset: Dataset, image: string, labels: readonly Variabl
 
 /** A feed, or a dataset that feeds the images alone to `image`. */
 export function asFeed(data: Dataset | Feed, image: string): Feed {
-    return 'dataset' in data ? data : feedOf(data, image);
+    return 'batchLabels' in data ? feedOf(data, image) : data;
 }
 
 /** A batch given as the image tensor alone (benchmarks, tests), or as inputs by variable. */
