@@ -315,6 +315,18 @@ export function checkSliceCoverage(ir: ModelIR, report: Report): void {
         if (slices.length === 0) continue;
         const used = coveredLength(slices.map(sl => [sl.lower, Math.min(sl.upper, net.outputSize)] as [number, number]));
         if (used === net.outputSize) continue;
+        if (net.heads) {
+            // Named heads: name the ones nothing reads (rewriting the width would lose the names).
+            const unread = net.heads.filter(h => !slices.some(sl => sl.lower < h.upper && sl.upper > h.lower)).map(h => `'${h.name}'`);
+            if (unread.length)
+                report({
+                    severity: 'warning',
+                    code: Code.NetworkOutputUnused,
+                    range: net.range,
+                    message: `${unread.length === 1 ? 'the head' : 'the heads'} ${unread.join(', ')} of '${net.name}' ${unread.length === 1 ? 'is' : 'are'} never read; remove ${unread.length === 1 ? 'it' : 'them'} from its declaration`,
+                });
+            continue;
+        }
         const widest = widestSlice(ir, net.name);
         const contiguous = used === Math.min(widest, net.outputSize);
         report({
