@@ -9,6 +9,7 @@ export * from './validation/codes.js';
 export { evaluate } from './ir/expressions.js';
 export { mlpParameterCount } from './lsp/describe.js';
 export * from './ir/traverse.js';
+export * from './ir/conditions.js';
 export { FUNCTIONS, functionSpec, isFunctionName, type FunctionSpec } from './ir/functions.js';
 export * from './distributions/registry.js';
 export type * from './distributions/family.js';

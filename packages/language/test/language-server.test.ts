@@ -255,6 +255,14 @@ describe('formatting', () => {
         });
     });
 
+    test('named heads, several inputs and labels', async () => {
+        await expectFormatting(services)({
+            before: 'model M {\n    data d = images("mnist")\n    observed x : Real[784] from d\n    observed y : Int[10] from d . labels\n    latent z : Real[2]\n    net e = MLP(784+10->8->( mean :2 ,logvar:2 ))\n    q(z | x, y) = Normal(mean: e(x,y) . mean, logvar: e(x, y).logvar)\n}',
+            after: 'model M {\n    data d = images("mnist")\n    observed x : Real[784] from d\n    observed y : Int[10] from d.labels\n    latent z : Real[2]\n    net e = MLP(784 + 10 -> 8 -> (mean: 2, logvar: 2))\n    q(z | x, y) = Normal(mean: e(x, y).mean, logvar: e(x, y).logvar)\n}',
+            disposeAfterCheck: true,
+        });
+    });
+
     test('keeps a formatted example unchanged', async () => {
         const text = 'model M {\n    latent z : Real[2]\n\n    p(z) = Normal(0, 1)\n}';
         await expectFormatting(services)({ before: text, after: text, disposeAfterCheck: true });

@@ -11,7 +11,7 @@ import type { DataIR, MlpIR, TrainIR } from '@gm/language';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { loadCheckpoint, restore, saveCheckpoint, snapshotAsync, sourceHash } from '../src/checkpoint/index.js';
-import { loadDataset, type Dataset } from '../src/data/index.js';
+import { asInputs, loadDataset, type Dataset } from '../src/data/index.js';
 import { buildNetwork, type Network } from '../src/nets/index.js';
 import { createOptimizer, type Optimizer } from '../src/optim/index.js';
 import { deriveSeed } from '../src/rng/index.js';
@@ -60,7 +60,8 @@ function dispose(run: Run): void {
 function program(run: Run): TrainingProgram {
     return {
         parameters: run.optimizer.parameters,
-        loss(x, step) {
+        loss(batch, step) {
+            const x = asInputs(batch, 'x')['x']!;
             const h = run.encoder.apply(x);
             const mean = tf.slice(h, [0, 0], [-1, LATENT]);
             const logvar = tf.slice(h, [0, LATENT], [-1, LATENT]);

@@ -9,6 +9,7 @@ import type { TrainIR } from '@gm/language';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stockAddN } from '../src/backend/webgpu-addn.js';
 import { clearDeviceErrorForTest } from '../src/backend/webgpu-errors.js';
+import { asInputs } from '../src/data/index.js';
 import { createOptimizer } from '../src/optim/index.js';
 import { trainStep } from '../src/session/step.js';
 import { runSession } from '../src/session/session.js';
@@ -24,7 +25,8 @@ function manyConsumers(consumers: number): TrainingProgram {
     return {
         parameters: [{ name: 'w', variable: w }],
         loss: batch => {
-            const parts = Array.from({ length: consumers }, (_, k) => tf.mean(tf.mul(tf.mul(w, batch), k + 1)));
+            const x = asInputs(batch, 'x')['x']!;
+            const parts = Array.from({ length: consumers }, (_, k) => tf.mean(tf.mul(tf.mul(w, x), k + 1)));
             return { loss: tf.addN(parts) as tf.Scalar, terms: {} };
         },
     };
@@ -122,7 +124,7 @@ describe('WebGPU kernels and device errors', () => {
         const optimizer = createOptimizer(train, program.parameters);
         // The training loop, as gm train runs it: it must stop at the first step, before any checkpoint.
         const events: TrainEvent[] = [];
-        const dataset = { name: 'ones', source: 'test', size: 4, shape: [8], batchesPerEpoch: () => 4, batch: () => tf.fill([8], 2), slice: () => tf.fill([1, 8], 2) };
+        const dataset = { size: 4, batchesPerEpoch: () => 4, batch: () => ({ x: tf.fill([8], 2) }), slice: () => ({ x: tf.fill([1, 8], 2) }) };
         const saved: number[] = [];
         const run = runSession({
             program,

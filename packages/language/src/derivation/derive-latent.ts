@@ -7,6 +7,7 @@
  */
 import type { FactorIR, ModelIR, SourceRange } from '../ir/types.js';
 import { namesIn, usesNetwork } from '../ir/traverse.js';
+import { modeledObserved } from '../ir/conditions.js';
 import { familyOf, isDiscrete, isReparameterized } from '../distributions/registry.js';
 import { describeNormal } from '../distributions/normal.js';
 import { factorRef, klFormula, likelihoodForm } from './distributions.js';
@@ -38,7 +39,8 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
     const reasons: Fail = [];
     const fail = (message: string, range: SourceRange) => reasons.push({ message, range });
     const latents = model.variables.filter(v => v.role === 'latent');
-    const observed = model.variables.filter(v => v.role === 'observed');
+    // Labels the model is conditioned on (p(x | y)) are given, like x, but the bound is not on them.
+    const observed = modeledObserved(model);
     const pOf = (name: string) => model.factors.filter(f => f.kind === 'p' && f.target.name === name && !f.target.index);
     const qOf = (name: string) => model.factors.filter(f => f.kind === 'q' && f.target.name === name && !f.target.index);
 
@@ -295,7 +297,7 @@ function iwae(model: ModelIR, order: string[], qFactor: (n: string) => FactorIR,
     return {
         terms: [term],
         sampling,
-        dimensions: model.variables.filter(v => v.role === 'observed').reduce((a, v) => a + size(v.shape), 0),
+        dimensions: modeledObserved(model).reduce((a, v) => a + size(v.shape), 0),
         qText,
         notes,
         isBound: true,

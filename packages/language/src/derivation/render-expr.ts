@@ -125,6 +125,8 @@ function render(e: IRExpr, n: Notation, ns: string, outer: number): string {
             return p < outer ? (n === 'latex' ? `\\left(${s}\\right)` : `(${s})`) : s;
         }
         case 'slice':
+            // A named head reads as written (encoder(x).mean), in LaTeX as a subscript.
+            if (e.head) return n === 'latex' ? `${r(e.base, 5)}_{\\mathrm{${e.head.replace(/_/g, '\\_')}}}` : `${r(e.base, 5)}.${e.head}`;
             return `${r(e.base, 5)}[${e.lower}:${e.upper}]`;
         case 'range':
             return `${symbolName(e.base, n)}[${r(e.lower)}..${r(e.upper)}]`;

@@ -5,6 +5,7 @@
  * Written with the model's own variable names.
  */
 import type { ModelIR } from '../ir/types.js';
+import { conditionsOf, modeledObserved } from '../ir/conditions.js';
 import { factorHead, variableName } from './render-expr.js';
 import type { ChainDerivation, DerivationStep } from './types.js';
 
@@ -12,48 +13,62 @@ const step = (text: string, latex: string, reason: string): DerivationStep => ({
 
 export function latentSteps(model: ModelIR, q: { text: string; latex: string }): DerivationStep[] {
     const zs = model.variables.filter(v => v.role === 'latent').map(v => v.name);
-    const xs = model.variables.filter(v => v.role === 'observed').map(v => v.name);
-    const z = zs.map(n => variableName(n, 'text')).join(', '),
-        zl = zs.map(n => variableName(n, 'latex')).join(', ');
-    const x = xs.map(n => variableName(n, 'text')).join(', '),
-        xl = xs.map(n => variableName(n, 'latex')).join(', ');
-    const Q = `q(${z} | ${x})`,
-        Ql = `q_\\phi(${zl} \\mid ${xl})`;
+    const xs = modeledObserved(model).map(v => v.name);
+    // Conditions (labels, Sohn et al. 2015 eq. 4): every distribution of the derivation is conditioned on them.
+    const ys = conditionsOf(model).map(v => v.name);
+    const names = (list: string[], style: 'text' | 'latex') => list.map(n => variableName(n, style)).join(', ');
+    const z = names(zs, 'text'),
+        zl = names(zs, 'latex');
+    const x = names(xs, 'text'),
+        xl = names(xs, 'latex');
+    const y = names(ys, 'text'),
+        yl = names(ys, 'latex');
+    /** `a | b, y` or `a | y` or `a`. */
+    const given = (a: string, b: string, style: 'text' | 'latex') => {
+        const parents = [b, style === 'text' ? y : yl].filter(Boolean).join(', ');
+        return parents ? `${a}${style === 'text' ? ' | ' : ' \\mid '}${parents}` : a;
+    };
+    const Q = `q(${given(z, x, 'text')})`,
+        Ql = `q_\\phi(${given(zl, xl, 'latex')})`;
     const E = `E_${Q}`,
         El = `\\mathbb{E}_{${Ql}}`;
-    const KLpost = `KL(${Q} ‖ p(${z} | ${x}))`,
-        KLpostL = `D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl} \\mid ${xl})]`;
+    const post = `p(${given(z, x, 'text')})`,
+        postL = `p_\\theta(${given(zl, xl, 'latex')})`;
+    const lik = `p(${given(x, z, 'text')})`,
+        likL = `p_\\theta(${given(xl, zl, 'latex')})`;
+    const prior = `p(${given(z, '', 'text')})`,
+        priorL = `p_\\theta(${given(zl, '', 'latex')})`;
+    const ev = `p(${given(x, '', 'text')})`,
+        evL = `p_\\theta(${given(xl, '', 'latex')})`;
+    const KLpost = `KL(${Q} ‖ ${post})`,
+        KLpostL = `D_{\\mathrm{KL}}[${Ql} \\| ${postL}]`;
     const p = model.factors.filter(f => f.kind === 'p');
+    const joint = `p(${given(`${x}, ${z}`, '', 'text')})`,
+        jointL = `p_\\theta(${given(`${xl}, ${zl}`, '', 'latex')})`;
     return [
-        step(`${KLpost} = ${E}[log ${Q} − log p(${z} | ${x})]`, `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${zl} \\mid ${xl})]`, 'definition of the KL divergence'),
+        step(`${KLpost} = ${E}[log ${Q} − log ${post}]`, `${KLpostL} = ${El}[\\log ${Ql} - \\log ${postL}]`, 'definition of the KL divergence'),
+        step(`${KLpost} = ${E}[log ${Q} − log (${lik} ${prior} / ${ev})]`, `${KLpostL} = ${El}\\left[\\log ${Ql} - \\log \\frac{${likL} ${priorL}}{${evL}}\\right]`, "Bayes' rule"),
+        step(`${KLpost} = ${E}[log ${Q} − log ${lik} − log ${prior} + log ${ev}]`, `${KLpostL} = ${El}[\\log ${Ql} - \\log ${likL} - \\log ${priorL} + \\log ${evL}]`, 'log rules'),
         step(
-            `${KLpost} = ${E}[log ${Q} − log (p(${x} | ${z}) p(${z}) / p(${x}))]`,
-            `${KLpostL} = ${El}\\left[\\log ${Ql} - \\log \\frac{p_\\theta(${xl} \\mid ${zl}) p_\\theta(${zl})}{p_\\theta(${xl})}\\right]`,
-            "Bayes' rule",
+            `${KLpost} = ${E}[log ${Q} − log ${lik} − log ${prior}] + log ${ev}`,
+            `${KLpostL} = ${El}[\\log ${Ql} - \\log ${likL} - \\log ${priorL}] + \\log ${evL}`,
+            `log ${ev} does not depend on ${z}: it leaves the expectation`,
         ),
         step(
-            `${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z}) + log p(${x})]`,
-            `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl}) + \\log p_\\theta(${xl})]`,
-            'log rules',
-        ),
-        step(
-            `${KLpost} = ${E}[log ${Q} − log p(${x} | ${z}) − log p(${z})] + log p(${x})`,
-            `${KLpostL} = ${El}[\\log ${Ql} - \\log p_\\theta(${xl} \\mid ${zl}) - \\log p_\\theta(${zl})] + \\log p_\\theta(${xl})`,
-            `log p(${x}) does not depend on ${z}: it leaves the expectation`,
-        ),
-        step(
-            `log p(${x}) − ${KLpost} = ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`,
-            `\\log p_\\theta(${xl}) - ${KLpostL} = ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`,
+            `log ${ev} − ${KLpost} = ${E}[log ${lik}] − KL(${Q} ‖ ${prior})`,
+            `\\log ${evL} - ${KLpostL} = ${El}[\\log ${likL}] - D_{\\mathrm{KL}}[${Ql} \\| ${priorL}]`,
             'rearrange; definition of the KL divergence',
         ),
         step(
-            `log p(${x}) ≥ ${E}[log p(${x} | ${z})] − KL(${Q} ‖ p(${z}))`,
-            `\\log p_\\theta(${xl}) \\ge ${El}[\\log p_\\theta(${xl} \\mid ${zl})] - D_{\\mathrm{KL}}[${Ql} \\| p_\\theta(${zl})]`,
-            'the KL divergence is ≥ 0: the evidence lower bound (ELBO)',
+            `log ${ev} ≥ ${E}[log ${lik}] − KL(${Q} ‖ ${prior})`,
+            `\\log ${evL} \\ge ${El}[\\log ${likL}] - D_{\\mathrm{KL}}[${Ql} \\| ${priorL}]`,
+            ys.length
+                ? `the KL divergence is ≥ 0: the evidence lower bound (ELBO) of the conditional model, given ${y} (Sohn et al. 2015, eq. 4)`
+                : 'the KL divergence is ≥ 0: the evidence lower bound (ELBO)',
         ),
         step(
-            `with p(${x}, ${z}) = ${p.map(f => factorHead(f, 'text')).join(' ')} and ${Q} = ${q.text}: each latent's factors pair into a KL term, each observed factor into an expected log-likelihood`,
-            `p_\\theta(${xl}, ${zl}) = ${p.map(f => factorHead(f, 'latex')).join('\\,')},\\; ${Ql} = ${q.latex}`,
+            `with ${joint} = ${p.map(f => factorHead(f, 'text')).join(' ')} and ${Q} = ${q.text}: each latent's factors pair into a KL term, each observed factor into an expected log-likelihood`,
+            `${jointL} = ${p.map(f => factorHead(f, 'latex')).join('\\,')},\\; ${Ql} = ${q.latex}`,
             'the factorization declared in the model',
         ),
     ];

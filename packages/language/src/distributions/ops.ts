@@ -40,6 +40,8 @@ export interface TensorOps<T> {
     sumEvent(x: T): T;
     /** x in the forward pass, no gradient in the backward pass. */
     stopGradient(x: T): T;
+    /** An example's values of each part, one after the other (along the feature axis). */
+    concat(parts: T[]): T;
 }
 
 /** Noise of an example's shape, drawn once per call; the seeds are the consumer's business. */

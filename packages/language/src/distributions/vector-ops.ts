@@ -84,6 +84,7 @@ export const vectorOps: TensorOps<Vec> = {
     },
     sumEvent: x => [x.reduce((s, v) => s + v, 0)],
     stopGradient: x => x,
+    concat: parts => parts.flat(),
 };
 
 /** Noise from a source of uniforms (tests give a seeded generator). */

@@ -25,6 +25,7 @@ export type GmKeywordNames =
     | ","
     | "-"
     | "->"
+    | "."
     | ".."
     | "/"
     | ":"
@@ -80,7 +81,7 @@ export function isArgument(item: unknown): item is Argument {
 }
 
 export interface BinaryExpr extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'BinaryExpr';
     left: Expr;
     operator: '*' | '+' | '-' | '/' | '^';
@@ -99,7 +100,7 @@ export function isBinaryExpr(item: unknown): item is BinaryExpr {
 }
 
 export interface BooleanLiteral extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'BooleanLiteral';
     value: boolean;
 }
@@ -157,7 +158,7 @@ export function isBuiltinParam(item: unknown): item is BuiltinParam {
 }
 
 export interface CallExpr extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'CallExpr';
     args: Array<Argument>;
     callee: Expr;
@@ -266,7 +267,7 @@ export function isDocument(item: unknown): item is Document {
 }
 
 /** `784 -> 400 -> 20`: the widths of a network. */
-export type Expr = BinaryExpr | BooleanLiteral | CallExpr | IndexExpr | LayerList | ListLiteral | NameRef | NumberLiteral | ParenExpr | StringLiteral | UnaryExpr;
+export type Expr = BinaryExpr | BooleanLiteral | CallExpr | HeadExpr | HeadList | IndexExpr | LayerList | ListLiteral | NameRef | NumberLiteral | ParenExpr | StringLiteral | UnaryExpr;
 
 export const Expr = {
     $type: 'Expr'
@@ -315,6 +316,56 @@ export function isFactorVar(item: unknown): item is FactorVar {
     return reflection.isInstance(item, FactorVar.$type);
 }
 
+/** One named part of a network's output: `mean: 20` in `MLP(784 -> 400 -> (mean: 20, logvar: 20))`. */
+export interface Head extends langium.AstNode {
+    readonly $container: HeadList;
+    readonly $type: 'Head';
+    name: Identifier;
+    size: Expr;
+}
+
+export const Head = {
+    $type: 'Head',
+    name: 'name',
+    size: 'size'
+} as const;
+
+export function isHead(item: unknown): item is Head {
+    return reflection.isInstance(item, Head.$type);
+}
+
+export interface HeadExpr extends langium.AstNode {
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $type: 'HeadExpr';
+    base: Expr;
+    head: Identifier;
+}
+
+export const HeadExpr = {
+    $type: 'HeadExpr',
+    base: 'base',
+    head: 'head'
+} as const;
+
+export function isHeadExpr(item: unknown): item is HeadExpr {
+    return reflection.isInstance(item, HeadExpr.$type);
+}
+
+export interface HeadList extends langium.AstNode {
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $type: 'HeadList';
+    heads: Array<Head>;
+}
+
+export const HeadList = {
+    $type: 'HeadList',
+    heads: 'heads'
+} as const;
+
+export function isHeadList(item: unknown): item is HeadList {
+    return reflection.isInstance(item, HeadList.$type);
+}
+
 /** A name that may also be one of the language's soft keywords. */
 export type Identifier = 'chain' | 'data' | 'eval' | 'from' | 'in' | 'sample' | 'starts' | 'train' | string;
 
@@ -334,7 +385,7 @@ export function isIndexArg(item: unknown): item is IndexArg {
 }
 
 export interface IndexExpr extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'IndexExpr';
     base: Expr;
     indices: Array<IndexArg>;
@@ -387,7 +438,7 @@ export function isIndexVar(item: unknown): item is IndexVar {
 
 /** `784 -> 400 -> 20`: the widths of a network. */
 export interface LayerList extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'LayerList';
     items: Array<Expr>;
 }
@@ -402,7 +453,7 @@ export function isLayerList(item: unknown): item is LayerList {
 }
 
 export interface ListLiteral extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'ListLiteral';
     items: Array<Expr>;
 }
@@ -454,7 +505,7 @@ export function isNamedElement(item: unknown): item is NamedElement {
 }
 
 export interface NameRef extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'NameRef';
     ref: langium.Reference<NamedElement>;
 }
@@ -487,7 +538,7 @@ export function isNetDecl(item: unknown): item is NetDecl {
 }
 
 export interface NumberLiteral extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'NumberLiteral';
     value: number;
 }
@@ -519,7 +570,7 @@ export function isOption(item: unknown): item is Option {
 }
 
 export interface ParenExpr extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'ParenExpr';
     inner: Expr;
 }
@@ -610,7 +661,7 @@ export function isSlice(item: unknown): item is Slice {
 }
 
 export interface StringLiteral extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'StringLiteral';
     value: string;
 }
@@ -642,7 +693,7 @@ export function isTypeRef(item: unknown): item is TypeRef {
 }
 
 export interface UnaryExpr extends langium.AstNode {
-    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
+    readonly $container: Argument | BinaryExpr | CallExpr | Constant | DataDecl | Factor | FactorVar | Head | HeadExpr | IndexExpr | IndexRange | LayerList | ListLiteral | NetDecl | Option | ParenExpr | RangeArg | Schedule | Sequence | Slice | TypeRef | UnaryExpr;
     readonly $type: 'UnaryExpr';
     operand: Expr;
     operator: '-';
@@ -658,12 +709,13 @@ export function isUnaryExpr(item: unknown): item is UnaryExpr {
     return reflection.isInstance(item, UnaryExpr.$type);
 }
 
-/** `observed x : Real[784] from mnist`, `latent z : Real[20]` */
+/** `observed x : Real[784] from mnist`, `observed y : Int[10] from mnist.labels`, `latent z : Real[20]` */
 export interface VariableDecl extends langium.AstNode {
     readonly $container: Model;
     readonly $type: 'VariableDecl';
     data?: langium.Reference<DataDecl>;
     name: Identifier;
+    part?: Identifier;
     role: 'latent' | 'observed';
     type: TypeRef;
 }
@@ -672,6 +724,7 @@ export const VariableDecl = {
     $type: 'VariableDecl',
     data: 'data',
     name: 'name',
+    part: 'part',
     role: 'role',
     type: 'type'
 } as const;
@@ -695,6 +748,9 @@ export type GmAstType = {
     Expr: Expr
     Factor: Factor
     FactorVar: FactorVar
+    Head: Head
+    HeadExpr: HeadExpr
+    HeadList: HeadList
     IndexArg: IndexArg
     IndexExpr: IndexExpr
     IndexRange: IndexRange
@@ -919,6 +975,40 @@ export class GmAstReflection extends langium.AbstractAstReflection {
                 }
             },
             superTypes: []
+        },
+        Head: {
+            name: Head.$type,
+            properties: {
+                name: {
+                    name: Head.name
+                },
+                size: {
+                    name: Head.size
+                }
+            },
+            superTypes: []
+        },
+        HeadExpr: {
+            name: HeadExpr.$type,
+            properties: {
+                base: {
+                    name: HeadExpr.base
+                },
+                head: {
+                    name: HeadExpr.head
+                }
+            },
+            superTypes: [Expr.$type]
+        },
+        HeadList: {
+            name: HeadList.$type,
+            properties: {
+                heads: {
+                    name: HeadList.heads,
+                    defaultValue: []
+                }
+            },
+            superTypes: [Expr.$type]
         },
         IndexArg: {
             name: IndexArg.$type,
@@ -1164,6 +1254,10 @@ export class GmAstReflection extends langium.AbstractAstReflection {
                 },
                 name: {
                     name: VariableDecl.name
+                },
+                part: {
+                    name: VariableDecl.part,
+                    optional: true
                 },
                 role: {
                     name: VariableDecl.role

@@ -59,7 +59,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@32"
+              "$ref": "#/rules@33"
             },
             "arguments": []
           },
@@ -606,6 +606,28 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                   "deprecatedSyntax": false,
                   "isMulti": false
                 }
+              },
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "."
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "part",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@1"
+                      },
+                      "arguments": []
+                    }
+                  }
+                ],
+                "cardinality": "?"
               }
             ],
             "cardinality": "?"
@@ -615,7 +637,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`observed x : Real[784] from mnist\`, \`latent z : Real[20]\` */"
+      "$comment": "/** \`observed x : Real[784] from mnist\`, \`observed y : Int[10] from mnist.labels\`, \`latent z : Real[20]\` */"
     },
     {
       "$type": "ParserRule",
@@ -1248,7 +1270,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@32"
+              "$ref": "#/rules@33"
             },
             "arguments": []
           },
@@ -1655,7 +1677,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@30"
+              "$ref": "#/rules@31"
             },
             "arguments": []
           },
@@ -1747,7 +1769,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@29"
+                        "$ref": "#/rules@30"
                       },
                       "arguments": []
                     }
@@ -1766,7 +1788,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@29"
+                            "$ref": "#/rules@30"
                           },
                           "arguments": []
                         }
@@ -1777,6 +1799,36 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                   {
                     "$type": "Keyword",
                     "value": "]"
+                  }
+                ]
+              },
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Action",
+                    "inferredType": {
+                      "$type": "InferredType",
+                      "name": "HeadExpr"
+                    },
+                    "feature": "base",
+                    "operator": "="
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": "."
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "head",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@1"
+                      },
+                      "arguments": []
+                    }
                   }
                 ]
               }
@@ -1834,6 +1886,47 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
       "entry": false,
       "fragment": false,
       "parameters": []
+    },
+    {
+      "$type": "ParserRule",
+      "name": "Head",
+      "definition": {
+        "$type": "Group",
+        "elements": [
+          {
+            "$type": "Assignment",
+            "feature": "name",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@1"
+              },
+              "arguments": []
+            }
+          },
+          {
+            "$type": "Keyword",
+            "value": ":"
+          },
+          {
+            "$type": "Assignment",
+            "feature": "size",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@23"
+              },
+              "arguments": []
+            }
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": [],
+      "$comment": "/** One named part of a network's output: \`mean: 20\` in \`MLP(784 -> 400 -> (mean: 20, logvar: 20))\`. */"
     },
     {
       "$type": "ParserRule",
@@ -1983,7 +2076,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@33"
+                    "$ref": "#/rules@34"
                   },
                   "arguments": []
                 }
@@ -2007,7 +2100,7 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@34"
+                    "$ref": "#/rules@35"
                   },
                   "arguments": []
                 }
@@ -2108,6 +2201,60 @@ export const GmGrammar = (): Grammar => loadedGmGrammar ?? (loadedGmGrammar = lo
               {
                 "$type": "Keyword",
                 "value": "]"
+              }
+            ]
+          },
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Action",
+                "inferredType": {
+                  "$type": "InferredType",
+                  "name": "HeadList"
+                }
+              },
+              {
+                "$type": "Keyword",
+                "value": "("
+              },
+              {
+                "$type": "Assignment",
+                "feature": "heads",
+                "operator": "+=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@29"
+                  },
+                  "arguments": []
+                }
+              },
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": ","
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "heads",
+                    "operator": "+=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@29"
+                      },
+                      "arguments": []
+                    }
+                  }
+                ],
+                "cardinality": "*"
+              },
+              {
+                "$type": "Keyword",
+                "value": ")"
               }
             ]
           },

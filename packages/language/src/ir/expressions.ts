@@ -4,6 +4,7 @@ import type { IRExpr, SequenceIR, SourceRange } from './types.js';
 import { functionSpec, isFunctionName, type FunctionName } from './functions.js';
 import { vectorOps } from '../distributions/vector-ops.js';
 import { Code, type DiagnosticCode } from '../validation/codes.js';
+import { declaredHeads, headNetwork } from './heads.js';
 
 /** The source range of an AST node (zero range when the parser recovered without text). */
 export function rangeOf(node: AstNode | undefined): SourceRange {
@@ -45,6 +46,11 @@ export function lowerExpr(expr: ast.Expr | ast.IndexArg, report: ProblemSink, co
             return lowerIndexExpr(expr as ast.IndexExpr, report, constants);
         case ast.CallExpr.$type:
             return lowerCall(expr as ast.CallExpr, report, constants);
+        case ast.HeadExpr.$type:
+            return lowerHead(expr as ast.HeadExpr, report, constants);
+        case ast.HeadList.$type:
+            report('named heads (mean: 20, logvar: 20) are only allowed as the last width of an MLP: MLP(784 -> 400 -> (mean: 20, logvar: 20))', expr, Code.HeadsMisplaced);
+            return { kind: 'number', value: NaN, range };
         case ast.LayerList.$type:
             report('a layer list (a -> b) is only allowed as the first argument of a network', expr, Code.LayersMisplaced);
             return { kind: 'list', items: (expr as ast.LayerList).items.map(lower), range };
@@ -97,6 +103,36 @@ function lowerIndexExpr(expr: ast.IndexExpr, report: ProblemSink, constants: Rea
     if (ast.isNameRef(expr.base)) return lowerName(expr.base, index, range, report, constants);
     report('only variables, chains and sequences can be indexed', expr, Code.IndexBase);
     return lowerExpr(expr.base, report, constants);
+}
+
+/** `encoder(x).mean`: the slice of the network's output that the head names. */
+function lowerHead(expr: ast.HeadExpr, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
+    const range = rangeOf(expr);
+    const base = lowerExpr(expr.base, report, constants);
+    const net = headNetwork(expr);
+    if (!net || base.kind !== 'network') {
+        report(`only a network's output has named heads: write net(x).${expr.head}`, expr, Code.HeadUnknown);
+        return { kind: 'number', value: NaN, range }; // reported: no check reads it again
+    }
+    const heads =
+        declaredHeads(net, e =>
+            evaluate(
+                lowerExpr(e, () => undefined, constants),
+                {},
+            ),
+        ) ?? [];
+    const head = heads.find(h => h.name === expr.head);
+    if (!head) {
+        report(
+            heads.length
+                ? `'${net.name}' has no head '${expr.head}'; its heads are ${heads.map(h => h.name).join(', ')}`
+                : `'${net.name}' has no named heads; name the parts of its output, e.g. MLP(… -> (${expr.head}: 20, other: 20)), or slice it: ${net.name}(…)[0:20]`,
+            expr,
+            Code.HeadUnknown,
+        );
+        return { kind: 'number', value: NaN, range };
+    }
+    return { kind: 'slice', base, lower: head.lower, upper: head.upper, head: head.name, range };
 }
 
 function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyMap<string, number>): IRExpr {
@@ -198,7 +234,7 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
         }
         return hi < lo ? prefix[0]! : prefix[hi - lo + 1]!;
     }
-    if (!spec.apply || args.length < spec.params.length) return NaN;
+    if (!spec.apply || spec.joins || args.length < spec.params.length) return NaN;
     return (
         spec.apply(
             vectorOps,

@@ -13,6 +13,8 @@ export interface FunctionSpec {
     apply?<T>(o: TensorOps<T>, args: T[]): T;
     /** A product or sum over an index range of a sequence (`prod(alpha[1..t])`): known before training only. */
     reduce?: 'prod' | 'sum';
+    /** Not elementwise: the arguments' values one after the other, so sizes add up (never folded to one number). */
+    joins?: true;
 }
 
 const unary = (doc: string, latex: string, f: <T>(o: TensorOps<T>, x: T) => T): FunctionSpec => ({
@@ -33,6 +35,13 @@ export const FUNCTIONS = {
     sum: { params: ['x'], doc: 'Sum over an index range: sum(beta[1..t]).', latex: '\\mathrm{sum}', reduce: 'sum' },
     min: { params: ['a', 'b'], doc: 'Smaller of two values.', latex: '\\min', apply: (o, [a, b]) => o.min(a!, b!) },
     max: { params: ['a', 'b'], doc: 'Larger of two values.', latex: '\\max', apply: (o, [a, b]) => o.max(a!, b!) },
+    concat: {
+        params: ['a', 'b'],
+        doc: 'The values of a, then those of b, along the feature axis: concat(z, y). A network called with several inputs, decoder(z, y), concatenates them so.',
+        latex: '\\mathrm{concat}',
+        joins: true,
+        apply: (o, [a, b]) => o.concat([a!, b!]),
+    },
 } satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -2,6 +2,8 @@ import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { Activation, NetworkIR } from './types.js';
 import { Code } from '../validation/codes.js';
+import { layoutHeads } from './heads.js';
+import type { HeadIR } from './types.js';
 
 const ACTIVATIONS: ReadonlySet<string> = new Set<Activation>(['relu', 'tanh', 'sigmoid', 'softplus', 'silu', 'gelu', 'elu', 'leaky_relu']);
 
@@ -44,7 +46,18 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
     const range = rangeOf(decl);
     if (builtin.name === 'MLP') {
         const layersArg = named.get('layers');
-        const layers = layersArg && ast.isLayerList(layersArg.value) ? layersArg.value.items.map(item => evaluateConstant(item, report, constants)) : [];
+        let heads: HeadIR[] | undefined;
+        const items = layersArg && ast.isLayerList(layersArg.value) ? layersArg.value.items : [];
+        const layers = items.map((item, i) => {
+            if (!ast.isHeadList(item)) return evaluateConstant(item, report, constants);
+            if (i !== items.length - 1) {
+                report('named heads are only allowed as the last width of an MLP: MLP(784 -> 400 -> (mean: 20, logvar: 20))', item, Code.HeadsMisplaced);
+                return NaN;
+            }
+            const layout = layoutHeads(item, e => evaluateConstant(e, report, constants), report);
+            heads = layout.heads;
+            return layout.width;
+        });
         if (layers.length < 2) report('an MLP needs at least its input and output widths: MLP(784 -> 400 -> 20)', layersArg ?? call, Code.NetworkLayers);
         const activationArg = named.get('activation');
         let activation: Activation = 'relu';
@@ -60,6 +73,7 @@ export function lowerNetwork(decl: ast.NetDecl, report: ProblemSink, constants: 
             layers,
             activation,
             ...(timeEmbedding !== undefined ? { timeEmbedding } : {}),
+            ...(heads ? { heads } : {}),
             inputSize: layers[0] ?? NaN,
             outputSize: layers[layers.length - 1] ?? NaN,
             range,

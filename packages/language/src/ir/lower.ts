@@ -3,6 +3,7 @@ import * as ast from '../generated/ast.js';
 import { evaluate, evaluateConstant, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
 import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
 import { lowerNetwork } from './lower-network.js';
+import { lowerLabels } from './lower-labels.js';
 import { evaluateSchedule } from './schedules.js';
 import { familyNames, findFamily, positionalParameters } from '../distributions/registry.js';
 import type {
@@ -111,12 +112,15 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
                 break;
             case ast.VariableDecl.$type: {
                 const v = member as ast.VariableDecl;
+                const shape = v.type.dims.map(constant);
+                const labels = lowerLabels(v, shape, report);
                 variables.push({
                     name: v.name,
                     role: v.role as VariableIR['role'],
                     dtype: v.type.base === 'Int' ? 'int' : v.type.base === 'Binary' ? 'binary' : 'real',
-                    shape: v.type.dims.map(constant),
+                    shape,
                     ...(v.data ? { data: v.data.$refText } : {}),
+                    ...(labels ? { labels } : {}),
                     ...withDoc(v),
                     range: rangeOf(v),
                 });

@@ -45,8 +45,8 @@ export type IRExpr =
     | { kind: 'call'; fn: FunctionName; args: IRExpr[]; range?: SourceRange }
     | { kind: 'binary'; op: BinaryOperator; left: IRExpr; right: IRExpr; range?: SourceRange }
     | { kind: 'neg'; operand: IRExpr; range?: SourceRange }
-    /** A half-open slice [lower, upper) of the last axis: `encoder(x)[0:20]`. */
-    | { kind: 'slice'; base: IRExpr; lower: number; upper: number; range?: SourceRange }
+    /** A half-open slice [lower, upper) of the last axis: `encoder(x)[0:20]`, or a named head `encoder(x).mean`. */
+    | { kind: 'slice'; base: IRExpr; lower: number; upper: number; head?: string; range?: SourceRange }
     /** An inclusive index range inside `prod(alpha[1..t])`: `base` indexed from `lower` to `upper`. */
     | { kind: 'range'; base: string; lower: IRExpr; upper: IRExpr; range?: SourceRange }
     | { kind: 'list'; items: IRExpr[]; range?: SourceRange };
@@ -111,10 +111,22 @@ export interface VariableIR {
     shape: number[];
     /** The dataset an observed variable is bound to. */
     data?: string;
+    /** Set for `from mnist.labels`: the dataset's class labels, aligned with its images. */
+    labels?: LabelsIR;
     /** The chain this variable starts (`chain x[t in 0..T] starts x0`). */
     startsChain?: string;
     doc?: string;
     range: SourceRange;
+}
+
+/**
+ * Class labels as a variable: `Int[10]` is one-hot over 10 classes (as Categorical values are),
+ * `Int` the class index. A label variable with no factor of its own is a condition: the model is p(x | y).
+ */
+export interface LabelsIR {
+    encoding: 'one-hot' | 'index';
+    /** Classes of a one-hot encoding (its width); undefined for an index. */
+    classes?: number;
 }
 
 /** `chain x[t in 0..T] starts x0`: x[lower] is the observed `start`; x[lower+1..upper] are latent. */
@@ -139,10 +151,19 @@ export interface MlpIR {
     activation: Activation;
     /** Size of the sinusoidal time embedding; set for a time-conditioned MLP called as net(x, t). */
     timeEmbedding?: number;
+    /** Named parts of the output, `(mean: 20, logvar: 20)`: consecutive slices that cover it. */
+    heads?: HeadIR[];
     inputSize: number;
     outputSize: number;
     doc?: string;
     range: SourceRange;
+}
+
+/** A named head: the slice [lower, upper) of its network's output. */
+export interface HeadIR {
+    name: string;
+    lower: number;
+    upper: number;
 }
 
 export interface UNetIR {

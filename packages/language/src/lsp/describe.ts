@@ -1,3 +1,4 @@
+import { isCondition } from '../ir/conditions.js';
 import type { AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
 import type { ModelIR, NetworkIR } from '../ir/types.js';
@@ -20,7 +21,11 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
         const v = model?.variables.find(x => x.name === node.name);
         const type = (node.type?.base ?? '?') + (v ? shape(v.shape) : '');
         const chain = v?.startsChain ? ` (x[0] of chain ${v.startsChain})` : '';
-        return `${node.role} ${node.name} : ${type}${node.data ? ` from ${node.data.$refText}` : ''}${chain}`;
+        const labels = v?.labels
+            ? `\n// class labels, ${v.labels.encoding === 'one-hot' ? `one-hot over ${v.labels.classes} classes` : 'the class index'}, aligned with the images` +
+              (model && isCondition(model, v) ? `; no factor of its own: a condition, the model is p(… | ${v.name})` : '')
+            : '';
+        return `${node.role} ${node.name} : ${type}${node.data ? ` from ${node.data.$refText}${node.part ? `.${node.part}` : ''}` : ''}${chain}${labels}`;
     }
     if (ast.isChainDecl(node)) {
         const c = model?.chains.find(x => x.name === node.name);
@@ -35,7 +40,9 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
         if (!n) return `net ${node.name}`;
         if (n.architecture === 'MLP') {
             const time = n.timeEmbedding ? `, time embedding ${n.timeEmbedding}; called as ${n.name}(x, t)` : '';
-            return `net ${n.name} = MLP ${n.layers.join(' → ')} (${n.activation}${time})\n// ${mlpParameterCount(n)?.toLocaleString('en-US')} parameters`;
+            const widths = n.heads ? [...n.layers.slice(0, -1), `(${n.heads.map(h => `${h.name}: ${h.upper - h.lower}`).join(', ')})`] : n.layers;
+            const heads = n.heads ? `\n// heads: ${n.heads.map(h => `${n.name}(…).${h.name} = ${n.name}(…)[${h.lower}:${h.upper}]`).join(', ')}` : '';
+            return `net ${n.name} = MLP ${widths.join(' → ')} (${n.activation}${time})\n// ${mlpParameterCount(n)?.toLocaleString('en-US')} parameters${heads}`;
         }
         return (
             `net ${n.name} = UNet(in: ${n.inChannels}, channels: ${n.channels}, mults: [${n.mults.join(', ')}], ` +

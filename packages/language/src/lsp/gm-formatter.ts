@@ -55,6 +55,17 @@ export class GmFormatter extends AbstractFormatter {
             const f = this.getNodeFormatter(node);
             f.keyword(':').surround(Formatting.oneSpace());
             f.keyword('from').surround(Formatting.oneSpace());
+            f.keyword('.').surround(Formatting.noSpace()); // mnist.labels
+        } else if (ast.isHeadList(node)) {
+            // (mean: 20, logvar: 20)
+            const f = this.getNodeFormatter(node);
+            f.keyword('(').append(Formatting.noSpace());
+            f.keyword(')').prepend(Formatting.noSpace());
+            commas(f);
+        } else if (ast.isHead(node)) {
+            this.getNodeFormatter(node).keyword(':').prepend(Formatting.noSpace()).append(Formatting.oneSpace());
+        } else if (ast.isHeadExpr(node)) {
+            this.getNodeFormatter(node).keyword('.').surround(Formatting.noSpace()); // encoder(x).mean
         }
     }
 }

@@ -94,6 +94,16 @@ export const Code = {
     NetworkLayers: 'network-layers',
     /** A network names an unknown activation. */
     NetworkActivation: 'network-activation',
+    /** Named heads `(mean: 20, logvar: 20)` appear elsewhere than as the last width of an MLP, or twice under one name. */
+    HeadsMisplaced: 'heads-misplaced',
+    /** `net(x).name` reads a head the network does not declare, or the output of something that is not a network. */
+    HeadUnknown: 'head-unknown',
+
+    // ── Lowering: labels (ir/lower.ts) ──
+    /** `from mnist.NAME` names a part of the dataset other than its labels. */
+    DataPart: 'data-part',
+    /** A label variable is not Int[classes] (one-hot) or Int (the class index). */
+    LabelsType: 'labels-type',
 
     // ── Lowering: train, eval and sample blocks (ir/lower-config.ts) ──
     /** An option that must be a number known before training is not. */
@@ -172,6 +182,8 @@ export const Code = {
     NetworkArity: 'network-arity',
     /** A network's input width (or channels) differs from what it is given. */
     NetworkInputSize: 'network-input-size',
+    /** A one-hot label variable has more or fewer classes than its dataset. */
+    LabelsClasses: 'labels-classes',
     /** A U-Net's levels halve the image more times than its size allows. */
     UnetResolution: 'unet-resolution',
     /** A network's output width differs from the size of the parameter it gives. */

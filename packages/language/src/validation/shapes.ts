@@ -1,5 +1,6 @@
 import { findFamily } from '../distributions/registry.js';
-import type { FactorIR, IRExpr, ModelIR, NetworkIR, SourceRange } from '../ir/types.js';
+import { functionSpec } from '../ir/functions.js';
+import type { DataIR, FactorIR, IRExpr, ModelIR, NetworkIR, SourceRange, VariableIR } from '../ir/types.js';
 import type { Report } from './finding.js';
 import { factorName, shapeOfFactorVar, sizeOfShape, subExpressions, variableOf, chainOf } from './ir-walk.js';
 import { Code } from './codes.js';
@@ -48,6 +49,10 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
             continue;
         }
         const data = ir.data.find(d => d.name === v.data);
+        if (v.labels) {
+            checkLabelClasses(v, data, report);
+            continue;
+        }
         if (!data || data.shape.length === 0) continue; // IDX files: the shape is known when they are read
         const n = sizeOfShape(data.shape);
         const same = v.shape.length === data.shape.length && v.shape.every((d, i) => d === data.shape[i]);
@@ -59,6 +64,21 @@ export function checkObservedShapes(ir: ModelIR, report: Report): void {
             message: `observed '${v.name}' is Real[${v.shape.join(', ')}] but '${data.name}' gives ${data.shape.join('×')} = ${n} values per example; declare Real[${n}] or Real[${data.shape.join(', ')}]`,
         });
     }
+}
+
+/** The classes of the packaged datasets (IDX labels are counted when they are read). */
+const DATASET_CLASSES: Partial<Record<DataIR['dataset'], number>> = { mnist: 10, 'fashion-mnist': 10 };
+
+/** A one-hot label variable has one value per class of its dataset. */
+function checkLabelClasses(v: VariableIR, data: DataIR | undefined, report: Report): void {
+    const classes = data ? DATASET_CLASSES[data.dataset] : undefined;
+    if (!data || classes === undefined || v.labels?.encoding !== 'one-hot' || v.labels.classes === classes) return;
+    report({
+        severity: 'error',
+        code: Code.LabelsClasses,
+        range: v.range,
+        message: `'${data.name}' has ${classes} classes, but '${v.name}' is one-hot over ${v.labels.classes}; declare Int[${classes}]`,
+    });
 }
 
 type Sizer = (expr: IRExpr) => number | undefined;
@@ -90,6 +110,7 @@ export function sizer(ir: ModelIR, report: Report): Sizer {
             case 'call': {
                 if (expr.fn === 'prod' || expr.fn === 'sum') return 1;
                 const sizes = expr.args.map(size);
+                if (functionSpec(expr.fn).joins) return sizes.reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0);
                 return sizes.reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : broadcast(a, b)), 1);
             }
             case 'neg':
@@ -125,7 +146,11 @@ export function sizer(ir: ModelIR, report: Report): Sizer {
 
 const broadcast = (a: number, b: number): number | undefined => (a === 1 ? b : b === 1 || a === b ? a : undefined);
 
-/** Inputs of each network call: the number of arguments and the width of the first. */
+/**
+ * Inputs of each network call: (x, t) for a network conditioned on time; otherwise one or more
+ * inputs, side by side along the feature axis (decoder(z, y) reads z's values, then y's), whose
+ * sizes add up to the MLP's input width.
+ */
 export function checkNetworkCalls(ir: ModelIR, report: Report): void {
     const size = sizer(ir, () => undefined);
     for (const factor of ir.factors) {
@@ -137,35 +162,41 @@ export function checkNetworkCalls(ir: ModelIR, report: Report): void {
             checked.add(net.name);
             const range = expr.range ?? factor.range;
             const timed = net.architecture === 'UNet' || net.timeEmbedding !== undefined;
-            const arity = timed ? 2 : 1;
-            if (expr.args.length !== arity) {
+            if (timed ? expr.args.length !== 2 : expr.args.length === 0) {
                 report({
                     severity: 'error',
                     code: Code.NetworkArity,
                     range,
                     message: timed
                         ? `'${net.name}' is conditioned on time: call it as ${net.name}(x, t)`
-                        : `'${net.name}' takes one input; ${expr.args.length > 1 ? `to condition it on time, add time_embedding: 128 to its declaration` : `call it as ${net.name}(x)`}`,
+                        : `'${net.name}' needs its input: call it as ${net.name}(x), or ${net.name}(x, y) for several`,
                 });
                 continue;
             }
             const input = expr.args[0]!;
             if (net.architecture === 'MLP') {
-                const n = size(input);
-                if (n !== undefined && Number.isFinite(net.inputSize) && n !== net.inputSize)
-                    report({
-                        severity: 'error',
-                        code: Code.NetworkInputSize,
-                        range,
-                        message: `'${net.name}' takes ${net.inputSize} inputs but gets ${n} values here; change its input width to ${n}: MLP(${n} -> …)`,
-                        data: { network: net.name, end: 'input', size: n },
-                    });
+                const inputs = timed ? [input] : expr.args;
+                const sizes = inputs.map(size);
+                if (sizes.some(n => n === undefined) || !Number.isFinite(net.inputSize)) continue;
+                const n = sizes.reduce<number>((a, b) => a + b!, 0);
+                if (n === net.inputSize) continue;
+                const parts = inputs.length > 1 ? `${inputs.map((a, i) => `${renderArg(a)} (${sizes[i]})`).join(' + ')} = ${n}` : `${n}`;
+                report({
+                    severity: 'error',
+                    code: Code.NetworkInputSize,
+                    range,
+                    message: `'${net.name}' takes ${net.inputSize} inputs but gets ${parts} values here; change its input width to ${n}: MLP(${n} -> …)`,
+                    data: { network: net.name, end: 'input', size: n },
+                });
             } else {
                 checkUNetInput(ir, net, input, range, report);
             }
         }
     }
 }
+
+/** A network input as the message names it: the variable, or "an input". */
+const renderArg = (e: IRExpr): string => (e.kind === 'variable' ? e.name : e.kind === 'network' ? `${e.name}(…)` : 'an input');
 
 function checkUNetInput(ir: ModelIR, net: Extract<NetworkIR, { architecture: 'UNet' }>, input: IRExpr, range: SourceRange, report: Report): void {
     if (input.kind !== 'variable') return;
@@ -298,6 +329,18 @@ export function checkSliceCoverage(ir: ModelIR, report: Report): void {
         if (slices.length === 0) continue;
         const used = coveredLength(slices.map(sl => [sl.lower, Math.min(sl.upper, net.outputSize)] as [number, number]));
         if (used === net.outputSize) continue;
+        if (net.heads) {
+            // Named heads: name the ones nothing reads (rewriting the width would lose the names).
+            const unread = net.heads.filter(h => !slices.some(sl => sl.lower < h.upper && sl.upper > h.lower)).map(h => `'${h.name}'`);
+            if (unread.length)
+                report({
+                    severity: 'warning',
+                    code: Code.NetworkOutputUnused,
+                    range: net.range,
+                    message: `${unread.length === 1 ? 'the head' : 'the heads'} ${unread.join(', ')} of '${net.name}' ${unread.length === 1 ? 'is' : 'are'} never read; remove ${unread.length === 1 ? 'it' : 'them'} from its declaration`,
+                });
+            continue;
+        }
         const widest = widestSlice(ir, net.name);
         const contiguous = used === Math.min(widest, net.outputSize);
         report({

@@ -1,7 +1,8 @@
 import { describeData } from '@gm/language';
 import { compileBound } from '../compile/compile.js';
 import { evaluateBound, evaluateChainBound, estimateNegativeLogLikelihood } from '../evaluate/index.js';
-import { datasetFor } from '../session/prepare.js';
+import { datasetFor, feedFor } from '../session/prepare.js';
+import { conditionsOf } from '@gm/language';
 import { UsageError } from './check.js';
 import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
 
@@ -39,7 +40,8 @@ export async function evaluate(args: string[]): Promise<number> {
         const shown = [r.perT.from, r.perT.from + 1, Math.round((r.perT.from + r.perT.from + r.perT.values.length) / 2), r.perT.from + r.perT.values.length - 1];
         lines.push(`  per t: ${shown.map(t => `L_${t - 1} ${fmt(at(t) ?? NaN)}`).join(', ')}`);
     } else {
-        const r = await evaluateBound(compileBound(model, derivation), compiled.networks, test, seed, options);
+        const feed = await feedFor(prepared, 'test', seed);
+        const r = await evaluateBound(compileBound(model, derivation), compiled.networks, feed, seed, options);
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim`);
         for (const t of derivation.terms) if (r.terms[t.id] !== undefined) lines.push(`  ${t.id.padEnd(12)} ${fmt(r.terms[t.id]!)} nats   ${t.text}`);
@@ -48,12 +50,13 @@ export async function evaluate(args: string[]): Promise<number> {
             console.log(values.json ? JSON.stringify(report) : lines.join('\n'));
             return 0;
         }
-        const iw = await estimateNegativeLogLikelihood(model, derivation, compiled.networks, test, seed, k, {
+        const iw = await estimateNegativeLogLikelihood(model, derivation, compiled.networks, feed, seed, k, {
             batch: Math.max(1, Math.floor(batch / Math.max(1, Math.ceil(k / 50)))),
             ...(limit ? { limit } : {}),
         });
         report['logLikelihood'] = { k, nats: -iw.nats, bitsPerDim: iw.bitsPerDim };
-        lines.push(`−log p(x) ≈ ${fmt(iw.nats)} nats per example (importance sampling, k = ${k})`);
+        const given = conditionsOf(model).map(v => v.name);
+        lines.push(`−log p(x${given.length ? ` | ${given.join(', ')}` : ''}) ≈ ${fmt(iw.nats)} nats per example (importance sampling, k = ${k})`);
     }
     console.log(values.json ? JSON.stringify(report) : lines.join('\n'));
     return 0;

@@ -15,8 +15,9 @@ commands:
                                the test-set bound term by term, bits/dim, an importance-sampled log p(x);
                                for chains every t, and L_0 with Ho et al.'s discretized decoder
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
-              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]
-                               a PNG grid of samples from a trained model
+              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K]
+                               a PNG grid of samples from a trained model; one row per class for a
+                               model conditioned on labels, or samples of class K
 `;
 
 type Command = (args: string[]) => Promise<number>;

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isBackendRequest, type BackendRequest } from '../backend/index.js';
 import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
 import { createOptimizer, Ema } from '../optim/index.js';
-import { datasetFor, defaultOutDir, prepareModel, restoreWeights } from '../session/prepare.js';
+import { defaultOutDir, feedFor, prepareModel, restoreWeights } from '../session/prepare.js';
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
 import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
@@ -80,7 +80,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     const { model, compiled } = prepared;
     const trainIR = { ...model.train, ...(flags.batch ? { batch: integer(flags.batch, '--batch')! } : {}), ...(seedFlag ? { seed: seedFlag } : {}) };
     const out = path.resolve(flags.out ?? defaultOutDir(file, model.name));
-    const dataset = await datasetFor(prepared, 'train', trainIR.seed);
+    const dataset = await feedFor(prepared, 'train', trainIR.seed);
     const perEpoch = dataset.batchesPerEpoch(trainIR.batch);
     const epochs = integer(flags.epochs, '--epochs');
     const totalSteps = integer(flags.steps, '--steps') ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
@@ -138,7 +138,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     const previews = previewHooks(prepared, out, {
         sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
         n: model.sample.n,
-        ...(prepared.derivation.chains.length === 0 ? { test: await datasetFor(prepared, 'test', trainIR.seed) } : {}),
+        ...(prepared.derivation.chains.length === 0 ? { test: await feedFor(prepared, 'test', trainIR.seed) } : {}),
         ...(ema ? { ema } : {}),
     });
     const hooks = prepared.backend.name === 'webgpu' ? defaultSignalsDuring(previews, listen) : previews;

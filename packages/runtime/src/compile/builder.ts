@@ -25,6 +25,7 @@ const ALWAYS_BATCHED = new Set<Instruction['op']>([
     'gamma-noise',
     'gather',
     'network',
+    'concat',
     'reduce',
     'combine-replicas',
     'discretized-normal',

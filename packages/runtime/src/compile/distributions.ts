@@ -36,6 +36,7 @@ export function programOps(b: ProgramBuilder): TensorOps<number> {
         logSoftmax: x => b.emit({ op: 'log-softmax', x }),
         sumEvent: x => b.sum(x),
         stopGradient: x => b.stopGradient(x),
+        concat: parts => b.emit({ op: 'concat', parts }),
     };
 }
 

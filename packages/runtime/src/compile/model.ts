@@ -2,6 +2,7 @@
 import type { ModelIR } from '@gm/language';
 import type { Derivation } from '@gm/language/derivation';
 import type * as tf from '@tensorflow/tfjs';
+import { asInputs, type Inputs } from '../data/feed.js';
 import { buildNetwork } from '../nets/build.js';
 import type { Network } from '../nets/network.js';
 import type { Parameter } from '../nets/parameters.js';
@@ -15,8 +16,8 @@ export interface CompiledModel {
     /** Every trainable parameter, networks in declaration order. */
     parameters: Parameter[];
     executor: TfjsExecutor;
-    /** The training session's interface: the loss and terms for a batch of the observed variable. */
-    loss(batch: tf.Tensor, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
+    /** The training session's interface: the loss and terms for a batch of the inputs (the image tensor alone when there are no labels). */
+    loss(batch: tf.Tensor | Inputs, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
     dispose(): void;
 }
 
@@ -32,16 +33,23 @@ export function compileModel(model: ModelIR, derivation: Derivation, seed: numbe
         if (used) networks.set(ir.name, buildNetwork(ir, seed, used.inputShape));
     }
     const executor = new TfjsExecutor(program, networks, seed);
-    const input = program.inputs[0].variable;
+    const input = imageInput(model, program);
     return {
         program,
         networks,
         parameters: [...networks.values()].flatMap(n => n.parameters),
         executor,
-        loss: (batch, step) => executor.loss({ [input]: batch }, step),
+        loss: (batch, step) => executor.loss(asInputs(batch, input), step),
         dispose: () => {
             executor.dispose();
             for (const n of networks.values()) n.dispose();
         },
     };
+}
+
+/** The input the images feed: the first observed variable that is not a label variable. */
+export function imageInput(model: ModelIR, program: Program): string {
+    const first = program.inputs.find(i => !model.variables.find(v => v.name === i.variable)?.labels) ?? program.inputs[0];
+    if (!first) throw new Error(`model ${model.name} has no observed variable fed by data`);
+    return first.variable;
 }

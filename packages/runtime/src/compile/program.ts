@@ -39,6 +39,8 @@ export type Instruction =
     | { op: 'log-softmax'; x: number }
     /** x, with no gradient flowing back through it. */
     | { op: 'stop-gradient'; x: number }
+    /** Each part's values of an example, flattened, one after the other: [B, Σ sizes]. */
+    | { op: 'concat'; parts: number[] }
     /** [lower, upper) of the last axis, or with `axis: 'channel'` of an example's first axis (a U-Net's output channels). */
     | { op: 'slice'; x: number; lower: number; upper: number; axis?: 'channel' }
     /** Sum or mean over every axis but the batch axis: [B, …] → [B]. */
@@ -94,6 +96,8 @@ export function operands(i: Instruction): number[] {
             return [i.index];
         case 'network':
             return i.args;
+        case 'concat':
+            return i.parts;
         case 'unary':
         case 'slice':
         case 'reduce':

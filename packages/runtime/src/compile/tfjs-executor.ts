@@ -251,8 +251,14 @@ export class TfjsExecutor {
                 });
                 const options = { training: c.training, seed: deriveSeed(this.seed, c.step, `dropout/${i.network}`) };
                 if (net.timeConditioned) return net.apply(args[0], args[1], options);
-                return net.apply(args.length === 1 ? args[0] : tf.concat(args, -1), undefined, options);
+                // net(x, y): the inputs side by side along the feature axis.
+                return net.apply(args.length === 1 ? args[0] : concatFeatures(args, c.n), undefined, options);
             }
+            case 'concat':
+                return concatFeatures(
+                    i.parts.map(a => v(a)),
+                    c.n,
+                );
             case 'unary':
                 return UNARY[i.fn](v(i.x));
             case 'binary': {
@@ -297,4 +303,12 @@ export class TfjsExecutor {
         }
         throw new Error(`unknown instruction ${JSON.stringify(i)}`);
     }
+}
+
+/** Each value flattened to [n, size] (a scalar or a per-example scalar to one column) and joined along the feature axis. */
+function concatFeatures(parts: tf.Tensor[], n: number): tf.Tensor {
+    return tf.concat(
+        parts.map(p => (p.rank === 0 ? tf.broadcastTo(tf.reshape(p, [1, 1]), [n, 1]) : tf.reshape(p, [n, -1]))),
+        -1,
+    );
 }

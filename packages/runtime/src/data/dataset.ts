@@ -37,6 +37,10 @@ export interface Dataset {
     batch(epoch: number, index: number, batchSize: number): tf.Tensor;
     /** Examples [start, start + count) in stored order (evaluation, reconstructions), as [count, ...shape]. */
     slice(start: number, count: number): tf.Tensor;
+    /** The class labels of the examples of `batch(epoch, index, batchSize)`, in the same order. */
+    batchLabels(epoch: number, index: number, batchSize: number): Uint8Array;
+    /** The class labels of the examples of `slice(start, count)`. */
+    sliceLabels(start: number, count: number): Uint8Array;
 }
 
 const cache = new Map<string, Promise<RawSplits>>();
@@ -128,14 +132,34 @@ class ImageDataset implements Dataset {
         return this.order;
     }
 
-    batch(epoch: number, index: number, batchSize: number): tf.Tensor {
-        const order = this.epochOrder(epoch);
+    /** The examples of batch `index` of `epoch`: a window of the epoch's shuffled order. */
+    private batchExamples(epoch: number, index: number, batchSize: number): Uint32Array {
         const n = Math.min(batchSize, this.size);
         const start = (index % this.batchesPerEpoch(batchSize)) * n;
+        return this.epochOrder(epoch).subarray(start, start + n);
+    }
+
+    batch(epoch: number, index: number, batchSize: number): tf.Tensor {
+        const examples = this.batchExamples(epoch, index, batchSize);
+        const n = examples.length;
         const rng = new Random(deriveSeed(this.seed, epoch * 1_000_003 + index, 'binarize'));
         const out = new Float32Array(n * this.exampleSize);
-        for (let i = 0; i < n; i++) this.fill(out, i, order[start + i], rng);
+        for (let i = 0; i < n; i++) this.fill(out, i, examples[i]!, rng);
         return tf.tensor(out, [n, ...this.shape], 'float32');
+    }
+
+    batchLabels(epoch: number, index: number, batchSize: number): Uint8Array {
+        const labels = this.requireLabels();
+        return Uint8Array.from(this.batchExamples(epoch, index, batchSize), i => labels[i]!);
+    }
+
+    sliceLabels(start: number, count: number): Uint8Array {
+        return this.requireLabels().slice(start, Math.min(this.size, start + count));
+    }
+
+    private requireLabels(): Uint8Array {
+        if (!this.labels) throw new Error(`data ${this.name}: ${this.source} has no labels`);
+        return this.labels;
     }
 
     slice(start: number, count: number): tf.Tensor {

@@ -4,3 +4,4 @@ export { readIdxFolder, readIdxPath, readIdxImages, readIdxLabels, readFashionMn
 export { readMnistPackage, MNIST_PACKAGE_TEST_COUNT } from './mnist-package.js';
 export { readMnistData } from './mnist-data.js';
 export type { RawImages, RawSplits } from './raw-dataset.js';
+export { asFeed, asInputs, feedOf, labelTensor, labelVariables, type Feed, type Inputs } from './feed.js';

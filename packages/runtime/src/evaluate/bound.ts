@@ -10,6 +10,7 @@ import { compileBound } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
 import type { Dataset } from '../data/dataset.js';
+import { asFeed, type Feed } from '../data/feed.js';
 import type { Network } from '../nets/network.js';
 
 export interface BoundEvaluation {
@@ -30,17 +31,17 @@ export interface EvaluateOptions {
 }
 
 /** Averages per-example values of a program's terms over a dataset, batch by batch. */
-async function average(executor: TfjsExecutor, program: Program, dataset: Dataset, o: EvaluateOptions): Promise<{ examples: number; sums: Record<string, number> }> {
-    const total = Math.min(dataset.size, o.limit ?? dataset.size);
+async function average(executor: TfjsExecutor, program: Program, data: Dataset | Feed, o: EvaluateOptions): Promise<{ examples: number; sums: Record<string, number> }> {
+    const feed = asFeed(data, program.inputs[0].variable);
+    const total = Math.min(feed.size, o.limit ?? feed.size);
     const sums: Record<string, number> = Object.fromEntries(program.terms.map(t => [t.id, 0]));
-    const input = program.inputs[0].variable;
     for (let start = 0; start < total; start += o.batch) {
-        const x = dataset.slice(start, Math.min(o.batch, total - start));
+        const inputs = feed.slice(start, Math.min(o.batch, total - start));
         const values = tf.tidy(() => {
-            const out = executor.evaluate({ [input]: x }, (o.step ?? 0) + start, { training: false });
+            const out = executor.evaluate(inputs, (o.step ?? 0) + start, { training: false });
             return Object.fromEntries(Object.entries(out).map(([id, v]) => [id, tf.sum(v)]));
         });
-        x.dispose();
+        tf.dispose(Object.values(inputs));
         for (const [id, v] of Object.entries(values)) {
             sums[id] += (await v.data())[0];
             v.dispose();
@@ -50,7 +51,7 @@ async function average(executor: TfjsExecutor, program: Program, dataset: Datase
 }
 
 /** The derived bound on a dataset with the compiled program (every term, also those with weight 0). */
-export async function evaluateBound(program: Program, networks: Map<string, Network>, dataset: Dataset, seed: number, o: EvaluateOptions): Promise<BoundEvaluation> {
+export async function evaluateBound(program: Program, networks: Map<string, Network>, dataset: Dataset | Feed, seed: number, o: EvaluateOptions): Promise<BoundEvaluation> {
     const executor = new TfjsExecutor(program, networks, seed);
     try {
         const { examples, sums } = await average(executor, program, dataset, o);
@@ -83,7 +84,7 @@ export async function estimateNegativeLogLikelihood(
     model: ModelIR,
     derivation: Derivation,
     networks: Map<string, Network>,
-    dataset: Dataset,
+    dataset: Dataset | Feed,
     seed: number,
     k: number,
     o: EvaluateOptions,

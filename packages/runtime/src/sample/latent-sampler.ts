@@ -3,7 +3,7 @@
  * p factors, the observed variable drawn as its mean, e.g. the Bernoulli probabilities, as VAE
  * sample grids show it) and reconstructions (x → the mean of q(z | x) → the mean of p(x | z)).
  */
-import type { FactorIR, ModelIR } from '@gm/language';
+import { conditionsOf, isCondition, type FactorIR, type ModelIR } from '@gm/language';
 import { distributionMean, sampleFrom } from '../compile/distributions.js';
 import { CompileError, newScope, outputProgram } from '../compile/expressions.js';
 
@@ -30,18 +30,35 @@ function shapeOf(model: ModelIR, name: string): number[] {
     return v.shape;
 }
 
-/** Draws the latents from the prior and returns each observed variable's mean (outputs by variable name). */
+/**
+ * Draws the latents from the prior and returns each observed variable's mean (outputs by variable
+ * name). The model's conditions (labels, p(x | y)) are inputs: the class of each sample.
+ */
 export function compilePriorSampler(model: ModelIR): Program {
     const scope = newScope(model);
     const outputs: Record<string, number> = {};
-    for (const f of ordered(model, 'p', new Set())) {
+    const inputs = given(
+        scope,
+        conditionsOf(model).map(v => v.name),
+    );
+    for (const f of ordered(model, 'p', new Set(inputs.map(i => i.variable)))) {
         const v = model.variables.find(x => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
         if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));
         else scope.variables.set(v.name, distributionMean(f.distribution, scope));
         outputs[v.name] = scope.variables.get(v.name)!;
     }
-    return outputProgram(scope, [], outputs);
+    return outputProgram(scope, inputs, outputs, 0);
+}
+
+/** Variables given as inputs of a sampler, bound in its scope. */
+function given(scope: ReturnType<typeof newScope>, names: string[]): Program['inputs'] {
+    return names.map(name => {
+        const shape = shapeOf(scope.model, name);
+        scope.variables.set(name, scope.builder.emit({ op: 'data', variable: name }));
+        scope.shapes.set(name, shape);
+        return { variable: name, shape };
+    });
 }
 
 /** x → the mean of every q(z | …) → the mean of p(x | z): reconstructions of observed examples. */
@@ -58,7 +75,7 @@ export function compileReconstruction(model: ModelIR): Program {
         scope.shapes.set(f.target.name, shapeOf(model, f.target.name));
     }
     const outputs: Record<string, number> = {};
-    for (const v of observed) {
+    for (const v of observed.filter(x => !isCondition(model, x))) {
         const f = model.factors.find(x => x.kind === 'p' && x.target.name === v.name && !x.target.index);
         if (!f) throw new CompileError(`no p factor for ${v.name}`);
         outputs[v.name] = distributionMean(f.distribution, scope);
@@ -74,17 +91,11 @@ export function compileReconstruction(model: ModelIR): Program {
  * The generative model with some latents given as inputs (`z` for a grid over a 2-D latent space):
  * the other latents are drawn from their p factors, each observed variable is shown as its mean.
  */
-export function compileDecoder(model: ModelIR, given: string[]): Program {
+export function compileDecoder(model: ModelIR, known: string[]): Program {
     const scope = newScope(model);
-    const inputs: Program['inputs'] = [];
-    for (const name of given) {
-        const shape = shapeOf(model, name);
-        scope.variables.set(name, scope.builder.emit({ op: 'data', variable: name }));
-        scope.shapes.set(name, shape);
-        inputs.push({ variable: name, shape });
-    }
+    const inputs = given(scope, known);
     const outputs: Record<string, number> = {};
-    for (const f of ordered(model, 'p', new Set(given))) {
+    for (const f of ordered(model, 'p', new Set(known))) {
         const v = model.variables.find(x => x.name === f.target.name)!;
         scope.shapes.set(v.name, v.shape);
         if (v.role === 'latent') scope.variables.set(v.name, sampleFrom(f.distribution, v.shape, `prior/${v.name}`, scope));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
-import type { Dataset } from '../data/index.js';
+import { asFeed, labelTensor, type Dataset, type Feed } from '../data/index.js';
+import { conditionsOf, type ModelIR, type VariableIR } from '@gm/language';
 import { compileDecoder, compilePriorSampler, compileReconstruction, sampleChain } from '../sample/index.js';
 import type { ImageBatch } from '../image/index.js';
 import type { PreparedModel } from './prepare.js';
@@ -14,10 +15,14 @@ export interface DrawOptions {
     eta?: number;
     /** Frames of x_T … x_0 to keep for a trajectory strip (chains only). */
     frames?: number;
+    /** For a model conditioned on labels: the class of every sample; by default one row per class. */
+    classes?: number[];
 }
 
 export interface Drawn {
     images: ImageBatch;
+    /** Samples per row of the grid: one row per class for a model conditioned on labels. */
+    columns?: number;
     trajectory?: ImageBatch[];
 }
 
@@ -43,24 +48,40 @@ export async function drawSamples(prepared: PreparedModel, o: DrawOptions): Prom
         const shape = [o.n, ...out.shape.slice(1)];
         return { images: { values: out.samples, shape }, trajectory: out.trajectory.map(values => ({ values, shape })) };
     }
+    const conditions = conditionsOf(model);
+    // A conditional model p(x | y) with no class asked for: the n samples spread over one row per class (Sohn et al. 2015, Figure 3).
+    const count = conditions.length && !o.classes ? classCount(model, conditions[0]!) : undefined;
+    const perClass = count ? Math.ceil(o.n / count) : undefined;
+    const classes = o.classes ?? (count && perClass ? Array.from({ length: count * perClass }, (_, i) => Math.floor(i / perClass)) : undefined);
+    const n = classes?.length ?? o.n;
     const executor = new TfjsExecutor(compilePriorSampler(model), compiled.networks, o.seed);
-    const values = tf.tidy(() => executor.outputs({}, 0, { batch: o.n })[prepared.observed.name]!);
+    const inputs = classes ? Object.fromEntries(conditions.map(v => [v.name, labelTensor(classes, v.labels!)])) : {};
+    const values = tf.tidy(() => executor.outputs(inputs, 0, { batch: n })[prepared.observed.name]!);
     try {
-        return { images: { values: await values.data(), shape: values.shape } };
+        return { images: { values: await values.data(), shape: values.shape }, ...(perClass ? { columns: perClass } : {}) };
     } finally {
-        values.dispose();
+        tf.dispose([values, ...Object.values(inputs)]);
         executor.dispose();
     }
 }
 
+/** The classes of a label variable: its one-hot width, or those of its dataset. */
+export function classCount(model: ModelIR, v: VariableIR): number {
+    if (v.labels?.classes) return v.labels.classes;
+    const data = model.data.find(d => d.name === v.data);
+    if (data?.dataset === 'mnist' || data?.dataset === 'fashion-mnist') return 10;
+    throw new Error(`'${v.name}' holds class indices of IDX files, whose number of classes is not declared; give the class with --class k, or declare ${v.name} : Int[K]`);
+}
+
 /** Test images beside their reconstructions (x → q's mean → p's mean), alternating rows of inputs and outputs. */
-export async function drawReconstructions(prepared: PreparedModel, test: Dataset, n: number): Promise<ImageBatch | undefined> {
+export async function drawReconstructions(prepared: PreparedModel, test: Dataset | Feed, n: number): Promise<ImageBatch | undefined> {
     if (isChain(prepared)) return undefined;
     const { model, compiled, observed } = prepared;
     const executor = new TfjsExecutor(compileReconstruction(model), compiled.networks, 1);
-    const x = test.slice(0, n);
+    const inputs = asFeed(test, observed.name).slice(0, n);
+    const x = inputs[observed.name]!;
     const pair = tf.tidy(() => {
-        const y = executor.outputs({ [observed.name]: x }, 0)[observed.name]!;
+        const y = executor.outputs(inputs, 0)[observed.name]!;
         const flat = [n, -1];
         // Rows of 8: inputs, then their reconstructions.
         const rows: tf.Tensor[] = [];
@@ -73,7 +94,7 @@ export async function drawReconstructions(prepared: PreparedModel, test: Dataset
     try {
         return { values: await pair.data(), shape: [pair.shape[0]!, ...observed.shape] };
     } finally {
-        tf.dispose([x, pair]);
+        tf.dispose([...Object.values(inputs), pair]);
         executor.dispose();
     }
 }
@@ -96,7 +117,7 @@ export function normalQuantile(p: number): number {
  * For a model with one 2-D latent: the decoder's mean over a side × side grid of the latent space,
  * z = (Φ⁻¹(u), Φ⁻¹(v)) for u, v evenly spaced in (0, 1) (Kingma & Welling 2013, Figure 4).
  */
-export async function drawLatentGrid(prepared: PreparedModel, side: number): Promise<ImageBatch> {
+export async function drawLatentGrid(prepared: PreparedModel, side: number, label = 0): Promise<ImageBatch> {
     const { model, compiled, observed } = prepared;
     const latents = model.variables.filter(v => v.role === 'latent');
     const [z] = latents;
@@ -112,13 +133,16 @@ export async function drawLatentGrid(prepared: PreparedModel, side: number): Pro
             grid[(i * side + j) * 2 + 1] = normalQuantile(1 - (i + 0.5) / side);
         }
     }
-    const executor = new TfjsExecutor(compileDecoder(model, [z.name]), compiled.networks, 1);
-    const input = tf.tensor2d(grid, [side * side, 2]);
-    const values = tf.tidy(() => executor.outputs({ [z.name]: input }, 0)[observed.name]!);
+    // A conditional model's grid is drawn for one class.
+    const conditions = conditionsOf(model);
+    const executor = new TfjsExecutor(compileDecoder(model, [z.name, ...conditions.map(v => v.name)]), compiled.networks, 1);
+    const inputs: Record<string, tf.Tensor> = { [z.name]: tf.tensor2d(grid, [side * side, 2]) };
+    for (const v of conditions) inputs[v.name] = labelTensor(new Array<number>(side * side).fill(label), v.labels!);
+    const values = tf.tidy(() => executor.outputs(inputs, 0)[observed.name]!);
     try {
         return { values: await values.data(), shape: [side * side, ...observed.shape] };
     } finally {
-        tf.dispose([input, values]);
+        tf.dispose([...Object.values(inputs), values]);
         executor.dispose();
     }
 }

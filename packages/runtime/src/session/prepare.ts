@@ -4,8 +4,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { selectBackend, type BackendChoice, type BackendRequest } from '../backend/index.js';
 import { assignNamedArrays, loadCheckpoint, sourceHash, type Checkpoint } from '../checkpoint/index.js';
-import { compileModel, type CompiledModel } from '../compile/index.js';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { compileModel, imageInput, type CompiledModel } from '../compile/index.js';
+import { feedOf, labelVariables, loadDataset, type Dataset, type Feed } from '../data/index.js';
 
 /** A model loaded, checked, derived and compiled, on a chosen backend. */
 export interface PreparedModel {
@@ -40,8 +40,7 @@ export async function prepareModel(file: string, options: { model?: string; back
     const backend = await selectBackend(options.backend, model.networks);
     const seed = options.seed ?? model.train.seed;
     const compiled = compileModel(model, derivation, seed);
-    const input = compiled.program.inputs[0];
-    const observed = model.variables.find(v => v.name === input?.variable);
+    const observed = model.variables.find(v => v.name === imageInput(model, compiled.program));
     if (!observed) throw new Error(`model ${model.name} has no observed variable fed by data`);
     return { file, source, model, derivation, backend, compiled, observed };
 }
@@ -51,6 +50,16 @@ export async function datasetFor(prepared: PreparedModel, split: 'train' | 'test
     const data = prepared.model.data.find(d => d.name === prepared.observed.data);
     if (!data) throw new Error(`observed variable ${prepared.observed.name} is not bound to a dataset ('from NAME')`);
     return loadDataset({ ...data, split }, prepared.observed.shape, { seed, baseDir: path.dirname(path.resolve(prepared.file)) });
+}
+
+/** The images of the observed variable with the labels the model reads, aligned, for the given split. */
+export async function feedFor(prepared: PreparedModel, split: 'train' | 'test', seed: number): Promise<Feed> {
+    const dataset = await datasetFor(prepared, split, seed);
+    const labels = labelVariables(prepared.model, prepared.observed);
+    const unbound = prepared.model.variables.find(v => v.role === 'observed' && v.labels && !labels.includes(v));
+    if (unbound) throw new Error(`'${unbound.name}' reads the labels of '${unbound.data}', but the images come from '${prepared.observed.data}'; read both from one dataset`);
+    if (labels.length > 0 && !dataset.labels) throw new Error(`'${labels[0]!.name}' reads labels, but ${dataset.source} has none`);
+    return feedOf(dataset, prepared.observed.name, labels);
 }
 
 /** Where a model's runs go by default: `runs/<Model>` next to the model file. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { writeImageGrid } from '../image/index.js';
 import type { Ema } from '../optim/index.js';
 import type { TrainEvent } from '../train/events.js';
-import type { Dataset } from '../data/index.js';
+import type { Dataset, Feed } from '../data/index.js';
 import { drawReconstructions, drawSamples } from './draw.js';
 import type { PreparedModel } from './prepare.js';
 import type { SessionHooks } from './session.js';
@@ -13,7 +13,7 @@ export interface PreviewOptions {
     n: number;
     ema?: Ema;
     /** Test images to reconstruct next to their inputs (latent-variable models). */
-    test?: Dataset;
+    test?: Dataset | Feed;
 }
 
 /**
@@ -30,10 +30,11 @@ export function previewHooks(prepared: PreparedModel, out: string, o: PreviewOpt
             every: o.sampleEvery,
             run: async (step: number): Promise<TrainEvent[]> => {
                 const draw = () => drawSamples(prepared, { n: o.n, seed: 1, ...(chain ? { sampler: 'ddim' as const, steps: 20, eta: 0 } : {}) });
-                const { images } = o.ema ? await o.ema.withAveragedWeights(draw) : await draw();
+                const { images, columns } = o.ema ? await o.ema.withAveragedWeights(draw) : await draw();
                 const name = `step-${String(step).padStart(9, '0')}`;
-                const file = writeImageGrid(path.join(out, 'samples', `${name}.png`), images, { range: [lo, hi] });
-                writeImageGrid(path.join(out, 'samples', 'latest.png'), images, { range: [lo, hi] });
+                const grid = { range: [lo, hi] as [number, number], ...(columns ? { columns } : {}) };
+                const file = writeImageGrid(path.join(out, 'samples', `${name}.png`), images, grid);
+                writeImageGrid(path.join(out, 'samples', 'latest.png'), images, grid);
                 const events: TrainEvent[] = [{ event: 'sample', step, path: file, kind: 'samples' }];
                 const pairs = o.test && !chain ? await drawReconstructions(prepared, o.test, 16) : undefined;
                 if (pairs) {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Inputs } from '../data/feed.js';
 import type { Parameter } from '../nets/parameters.js';
 
 /**
@@ -14,7 +15,7 @@ export interface TrainingProgram {
      * noise drawn from seeds derived from (seed, step) so that a resumed run repeats it exactly.
      * Called inside `tf.variableGrads`: it must only create tensors, not dispose the batch.
      */
-    loss(batch: tf.Tensor, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
+    loss(batch: tf.Tensor | Inputs, step: number): { loss: tf.Scalar; terms: Record<string, tf.Scalar> };
     /** After each step, whether its update was applied (importance sampling of t records its L_t then). */
     afterStep?(applied: boolean): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { TrainIR } from '@gm/language';
-import type { Dataset } from '../data/index.js';
+import type { Feed } from '../data/index.js';
 import type { TrainEvent } from '../train/events.js';
 import type { Ema, Optimizer } from '../optim/index.js';
 import type { TrainingProgram } from './program.js';
@@ -23,7 +23,8 @@ export interface SessionOptions {
     program: TrainingProgram;
     optimizer: Optimizer;
     train: TrainIR;
-    dataset: Dataset;
+    /** The batches: the images and the labels aligned with them. */
+    dataset: Feed;
     batch: number;
     /** Steps already done (resume) and the step to stop at. */
     startStep: number;
@@ -77,7 +78,7 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
             try {
                 result = await trainStep(o.program, o.optimizer, o.train, batch, step);
             } finally {
-                batch.dispose();
+                Object.values(batch).forEach(t => t.dispose());
             }
             o.ema?.update();
             step++;

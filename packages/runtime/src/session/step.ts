@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainIR } from '@gm/language';
 import { clipByGlobalNorm, learningRate, type Optimizer } from '../optim/index.js';
 import type { TrainingProgram } from './program.js';
+import type { Inputs } from '../data/feed.js';
 
 export interface StepResult {
     loss: number;
@@ -23,7 +24,7 @@ export class NonFiniteLossError extends Error {
  * One optimization step: loss and gradients, the non-finite guard (before anything is applied),
  * clipping, the learning-rate schedule and the update. Every intermediate tensor is disposed.
  */
-export async function trainStep(program: TrainingProgram, optimizer: Optimizer, train: TrainIR, batch: tf.Tensor, step: number): Promise<StepResult> {
+export async function trainStep(program: TrainingProgram, optimizer: Optimizer, train: TrainIR, batch: tf.Tensor | Inputs, step: number): Promise<StepResult> {
     const termTensors: Record<string, tf.Scalar> = {};
     const variables = program.parameters.map(p => p.variable);
     const { value, grads } = tf.variableGrads(() => {

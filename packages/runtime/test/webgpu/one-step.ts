@@ -6,9 +6,10 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel } from '@gm/language';
+import { conditionsOf, loadModel, type VariableIR } from '@gm/language';
 import { deriveFromLowering } from '@gm/language/derivation';
-import { compileModel, TfjsExecutor } from '../../src/compile/index.js';
+import { compileModel, imageInput, TfjsExecutor } from '../../src/compile/index.js';
+import { labelTensor } from '../../src/data/index.js';
 import { Random } from '../../src/rng/index.js';
 import { compilePriorSampler, sampleChain } from '../../src/sample/index.js';
 
@@ -31,7 +32,7 @@ export async function oneStep(file: string, batch: number, weights?: Float32Arra
     try {
         const own = weights ?? (await perturbed(variables));
         variables.forEach((v, i) => v.assign(tf.tensor(own[i]!, v.shape, 'float32')));
-        const observed = model.variables.find(v => v.name === c.program.inputs[0]!.variable)!;
+        const observed = model.variables.find(v => v.name === imageInput(model, c.program))!;
         const [lo, hi] = model.data.find(d => d.name === observed.data)?.valueRange ?? [0, 1];
         const rng = new Random(5);
         const size = batch * observed.shape.reduce((a, b) => a * b, 1);
@@ -39,13 +40,20 @@ export async function oneStep(file: string, batch: number, weights?: Float32Arra
             Float32Array.from({ length: size }, () => lo + (hi - lo) * rng.next()),
             [batch, ...observed.shape],
         );
+        const inputs = {
+            [observed.name]: x,
+            ...labels(
+                model.variables.filter(v => v.role === 'observed' && v.labels),
+                batch,
+            ),
+        };
         // A step past any warm-up, so every term has its full weight.
-        const { value, grads } = tf.variableGrads(() => c.loss(x, 100_000).loss, variables);
+        const { value, grads } = tf.variableGrads(() => c.loss(inputs, 100_000).loss, variables);
         const loss = (await value.data())[0]!;
         const gradValues = await Promise.all(
             variables.map(async (v, i) => ({ name: c.parameters[i]!.name, values: Float32Array.from((await grads[v.name]!.data()) as Float32Array) })),
         );
-        tf.dispose([x, value, ...Object.values(grads)]);
+        tf.dispose([...Object.values(inputs), value, ...Object.values(grads)]);
         return { weights: own, loss, grads: gradValues, samples: await samples(model, derived.derivation, c) };
     } finally {
         c.dispose();
@@ -67,15 +75,30 @@ async function samples(model: Parameters<typeof compilePriorSampler>[0], derivat
         return (await sampleChain(model, derivation, c.networks, { n: 1, seed: 9, sampler: 'ddim', steps: 3, eta: 1 })).samples;
     }
     const executor = new TfjsExecutor(compilePriorSampler(model), c.networks, 9);
+    const given = labels(conditionsOf(model), 2);
     try {
-        const observed = c.program.inputs[0]!.variable;
-        const values = tf.tidy(() => executor.outputs({}, 0, { batch: 2 })[observed]!);
+        const observed = imageInput(model, c.program);
+        const values = tf.tidy(() => executor.outputs(given, 0, { batch: 2 })[observed]!);
         const out = Float32Array.from((await values.data()) as Float32Array);
         values.dispose();
         return out;
     } finally {
+        tf.dispose(Object.values(given));
         executor.dispose();
     }
+}
+
+/** Classes 0, 1, 2, … for label variables. */
+function labels(variables: VariableIR[], n: number): Record<string, tf.Tensor> {
+    return Object.fromEntries(
+        variables.map(v => [
+            v.name,
+            labelTensor(
+                Array.from({ length: n }, (_, i) => i % 10),
+                v.labels!,
+            ),
+        ]),
+    );
 }
 
 export function maxAbs(values: Float32Array): number {
