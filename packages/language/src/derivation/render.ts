@@ -11,7 +11,7 @@ function weightText(t: BoundTerm): string {
 }
 
 function estimatorText(t: BoundTerm): string {
-    return t.estimator === 'closed-form' ? 'closed form' : t.estimator === 'constant' ? 'constant' : 'Monte Carlo';
+    return t.estimator === 'closed-form' ? 'closed form' : t.estimator === 'constant' ? 'constant' : t.estimator === 'score-function' ? 'score-function surrogate' : 'Monte Carlo';
 }
 
 /** The training loss, built from the terms' weights: loss = −Σ sign · weight · term. */
@@ -85,9 +85,7 @@ export function renderFactorMarkdown(d: Derivation, factorId: string): string | 
     for (const t of terms) lines.push(`- \`${t.text}\` — ${estimatorText(t)}${weightText(t).replace(/^\s+/, ' ')}${t.detail[0] ? `: ${t.detail[0].text}` : ''}`);
     const sample = d.sampling.find(s => s.kind === 'factor' && s.factor.id === factorId);
     if (sample && sample.kind === 'factor') {
-        lines.push(
-            `- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : 'not reparameterized: score-function gradient'})`,
-        );
+        lines.push(`- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : `not reparameterized: ${sample.gradient}`})`);
     }
     return lines.join('\n');
 }

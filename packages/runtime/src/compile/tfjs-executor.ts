@@ -79,6 +79,21 @@ export function discretizedNormalLogLikelihood(x: tf.Tensor, mean: tf.Tensor, va
 /** x in the forward pass, a zero gradient in the backward pass (tfjs has no stop_gradient op). */
 const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
 
+/**
+ * Brings per-example values to one number of rows: a value of N rows meets one with the E·N rows of the
+ * enumerated latents by repeating it E times (see the `enumerate` instruction). Scalars are left alone.
+ */
+function alignRows(xs: tf.Tensor[]): tf.Tensor[] {
+    const rows = Math.max(...xs.map(x => (x.rank === 0 ? 0 : x.shape[0]!)));
+    return xs.map(x => (x.rank === 0 || x.shape[0] === rows ? x : tf.tile(x, [rows / x.shape[0]!, ...new Array(x.rank - 1).fill(1)])));
+}
+
+/** One-hot of the arg-max over the last axis; a draw, so the gradient is zero (argMax has none in tfjs). */
+const oneHotMax = tf.customGrad(((x: tf.Tensor) => ({
+    value: tf.tidy(() => tf.reshape(tf.oneHot(tf.reshape(tf.argMax(x, -1), [-1]), x.shape[x.rank - 1]!), x.shape).asType('float32')),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
 /** The shape two shapes broadcast to (numpy's rules, trailing axes aligned). */
 function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
     const n = Math.max(a.length, b.length);
@@ -206,10 +221,12 @@ export class TfjsExecutor {
             case 'network': {
                 const net = this.networks.get(i.network)!;
                 // A constant argument (t = 1 in L_0) becomes one value per example; read from the program, not the device.
-                const args = i.args.map(a => {
-                    const arg = this.program.instructions[a];
-                    return arg.op === 'constant' ? tf.fill([c.n], arg.value) : v(a);
-                });
+                const args = alignRows(
+                    i.args.map(a => {
+                        const arg = this.program.instructions[a];
+                        return arg.op === 'constant' ? tf.fill([c.n], arg.value) : v(a);
+                    }),
+                );
                 const options = { training: c.training, seed: deriveSeed(this.seed, c.step, `dropout/${i.network}`) };
                 if (net.timeConditioned) return net.apply(args[0], args[1], options);
                 return net.apply(args.length === 1 ? args[0] : tf.concat(args, -1), undefined, options);
@@ -217,11 +234,12 @@ export class TfjsExecutor {
             case 'unary':
                 return UNARY[i.fn](v(i.x));
             case 'binary': {
-                const rank = Math.max(v(i.a).rank, v(i.b).rank);
-                return BINARY[i.fn](expandTo(v(i.a), rank), expandTo(v(i.b), rank));
+                const [a, b] = alignRows([v(i.a), v(i.b)]);
+                const rank = Math.max(a.rank, b.rank);
+                return BINARY[i.fn](expandTo(a, rank), expandTo(b, rank));
             }
             case 'select': {
-                const parts = [v(i.cond), v(i.a), v(i.b)];
+                const parts = alignRows([v(i.cond), v(i.a), v(i.b)]);
                 const rank = Math.max(...parts.map(p => p.rank));
                 const [cond, a, b] = parts.map(p => expandTo(p, rank));
                 const shape = [cond, a, b].reduce<number[]>((s, p) => broadcastShape(s, p.shape), []);
@@ -232,6 +250,15 @@ export class TfjsExecutor {
                 return tf.logSoftmax(v(i.x));
             case 'stop-gradient':
                 return stopGradient(v(i.x));
+            case 'one-hot-max':
+                return oneHotMax(v(i.x));
+            case 'enumerate': {
+                // Block e = ⌊row / N⌋ holds value ⌊e / every⌋ mod M for each of its rows.
+                const rows = Array.from({ length: c.n * i.combinations }, (_, row) => i.table[Math.floor(Math.floor(row / c.n) / i.every) % i.table.length]!);
+                return tf.reshape(tf.tensor2d(rows), [rows.length, ...i.shape]);
+            }
+            case 'sum-enumerated':
+                return tf.sum(tf.reshape(v(i.x), [i.combinations, c.n]), 0);
             case 'slice': {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);
