@@ -15,7 +15,7 @@ commands:
                                the test-set bound term by term, bits/dim, an importance-sampled log p(x);
                                for chains every t, and L_0 with Ho et al.'s discretized decoder
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
-              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]
+              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--per-value c]
                                a PNG grid of samples from a trained model
 `;
 

@@ -1,16 +1,17 @@
 import * as path from 'node:path';
 import { writeImageGrid, writeTrajectoryStrip } from '../image/index.js';
-import { drawLatentGrid, drawReconstructions, drawSamples } from '../session/draw.js';
+import { drawLatentGrid, drawPerValue, drawReconstructions, drawSamples } from '../session/draw.js';
 import { datasetFor } from '../session/prepare.js';
 import { UsageError } from './check.js';
 import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
 
 /**
  * `gm sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N]
- * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]`: a PNG grid of samples.
+ * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--per-value c]`: a PNG grid of samples
+ * (with --per-value, one row per value of the discrete latent c).
  */
 export async function sample(args: string[]): Promise<number> {
-    const { values, file } = parseCheckpointArgs('sample', args, stringOptions('n', 'out', 'sampler', 'steps', 'eta', 'trajectory', 'reconstructions', 'latent-grid'));
+    const { values, file } = parseCheckpointArgs('sample', args, stringOptions('n', 'out', 'sampler', 'steps', 'eta', 'trajectory', 'reconstructions', 'latent-grid', 'per-value'));
     if (values.sampler && values.sampler !== 'ancestral' && values.sampler !== 'ddim') throw new UsageError('--sampler is ancestral or ddim');
     const eta = values.eta === undefined ? undefined : Number(values.eta);
     if (eta !== undefined && !(eta >= 0 && eta <= 1)) throw new UsageError('--eta is a number in [0, 1]');
@@ -18,6 +19,14 @@ export async function sample(args: string[]): Promise<number> {
     const n = positiveInteger(values.n, '--n') ?? prepared.model.sample.n;
     const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];
     const steps = positiveInteger(values.steps, '--steps');
+    if (values['per-value']) {
+        const side = Math.max(1, Math.round(Math.sqrt(n)));
+        const { images, rows } = await drawPerValue(prepared, values['per-value'], side, positiveInteger(values.seed, '--seed') ?? 1);
+        const out = path.resolve(values.out ?? 'samples.png');
+        writeImageGrid(out, images, { range: [lo, hi], columns: side });
+        console.log(`${rows} rows of ${side} samples of ${prepared.model.name}, one row per value of ${values['per-value']} (step ${step}${ema ? ', EMA weights' : ''}) → ${out}`);
+        return 0;
+    }
     const drawn = await drawSamples(prepared, {
         n,
         seed: positiveInteger(values.seed, '--seed') ?? 1,

@@ -31,6 +31,12 @@ const UNARY: Record<UnaryFn, (x: tf.Tensor) => tf.Tensor> = {
     round: tf.round,
 };
 
+/** 1 where a < b, else 0, as a draw: the gradient is zero (tfjs's Less has none, and a Bernoulli draw u < π needs one). */
+const lessThan = tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => ({
+    value: tf.cast(tf.less(a, b), 'float32'),
+    gradFunc: (_dy: tf.Tensor) => [tf.zerosLike(a), tf.zerosLike(b)],
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
 /** The tf op behind each binary instruction, on operands already brought to one rank. */
 const BINARY: Record<BinaryFn, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     '+': tf.add,
@@ -40,7 +46,7 @@ const BINARY: Record<BinaryFn, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     pow: tf.pow,
     max: tf.maximum,
     min: tf.minimum,
-    less: (a, b) => tf.cast(tf.less(a, b), 'float32'),
+    less: (a, b) => lessThan(a, b),
 };
 
 /** Makes a per-example tensor [N] (or [N, …] of lower rank) broadcast against one of rank `rank`. */
