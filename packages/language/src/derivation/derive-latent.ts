@@ -12,7 +12,7 @@ import { describeNormal } from '../distributions/normal.js';
 import { factorRef, klFormula, likelihoodForm } from './distributions.js';
 import { factorHead, renderDistribution, renderExpr, textToLatex, variableName } from './render-expr.js';
 import type { BoundTerm, DerivationFailure, DiscreteEstimator, SamplingStep, TermWeight } from './types.js';
-import { chooseEstimator, estimatorWords, scoreTerms } from './discrete.js';
+import { chooseEstimator, estimatorShort, estimatorWords, scoreTerms } from './discrete.js';
 
 const GRADIENT: Record<DiscreteEstimator['kind'], 'enumeration' | 'score-function' | 'relaxation'> = { enumerate: 'enumeration', score: 'score-function', relaxed: 'relaxation' };
 
@@ -111,7 +111,9 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         return list.map(n => {
             const d = qFactor(n).distribution;
             const how = familyOf(d).reparameterization(variableName(n, 'text'));
-            return isReparameterized(d) ? `reparameterized ${how}` : how;
+            const step = sampling.find(s => s.kind === 'factor' && s.variable.name === n);
+            const e = step?.kind === 'factor' ? step.estimator : undefined;
+            return isReparameterized(d) ? `reparameterized ${how}` : e ? estimatorShort(n, e) : how;
         });
     };
     const learned = (fs: FactorIR[]) => fs.some(f => Object.values(f.distribution.params).some(usesNetwork));
@@ -234,6 +236,14 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
             for (const t of inside)
                 t.detail.push({ text: `${variableName(name, 'text')} relaxed (Gumbel-softmax, τ = ${e.temperature}): not a bound`, latex: `\\tau = ${e.temperature}` });
         }
+    }
+    // A term whose expectation runs over enumerated latents only is an exact sum, not a Monte Carlo estimate.
+    const enumerated = new Set(sampling.flatMap(s => (s.kind === 'factor' && s.estimator?.kind === 'enumerate' ? [s.variable.name] : [])));
+    for (const t of terms) {
+        const names = over.get(t.id) ?? [];
+        if (t.estimator !== 'monte-carlo' || names.length === 0 || !names.every(n => enumerated.has(n))) continue;
+        t.estimator = 'enumeration';
+        t.detail = t.detail.filter(d => !d.text.startsWith('Monte Carlo'));
     }
     if (beta < 1) {
         isBound = false;

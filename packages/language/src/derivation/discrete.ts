@@ -48,6 +48,14 @@ export function estimatorWords(name: string, e: DiscreteEstimator): string {
     }
 }
 
+/** The estimator in a few words, for the detail line of a term whose expectation runs over the latent. */
+export function estimatorShort(name: string, e: DiscreteEstimator): string {
+    const c = variableName(name, 'text');
+    if (e.kind === 'enumerate') return `${c} enumerated over its ${e.values} values`;
+    if (e.kind === 'score') return `${c} sampled by Gumbel-max, gradient by the score-function estimator`;
+    return `${c} relaxed to a Gumbel-softmax draw at τ = ${e.temperature}`;
+}
+
 /**
  * The score-function surrogate of latent `name`, and the fit of its baseline: `signal` are the terms whose
  * expectation runs over the latent (the learning signal f(c) of NVIL).
@@ -85,10 +93,16 @@ export function scoreTerms(name: string, q: FactorIR, e: Extract<DiscreteEstimat
         kind: 'baseline-fit',
         estimator: 'score-function',
         ...common,
+        sign: -1,
         computation: { kind: 'baseline-fit', variable: { name }, signal: signal.map(t => t.id), baseline: e.baseline },
         text: `−(sg(f(${c})) − ${b})²`,
         latex: `-\\left(\\mathrm{sg}(f(${cl})) - b_\\psi\\right)^2`,
-        detail: [{ text: `fits the baseline to the learning signal by squared error (NVIL §3.1); value 0, gradient for ψ only`, latex: '\\min_\\psi (f - b_\\psi)^2' }],
+        detail: [
+            {
+                text: `fits the baseline to the learning signal: the loss adds the squared error (NVIL §3.1) with value 0 and a gradient for ψ only`,
+                latex: '\\min_\\psi (f - b_\\psi)^2',
+            },
+        ],
     };
     return [surrogate, fit];
 }

@@ -11,7 +11,14 @@ function weightText(t: BoundTerm): string {
 }
 
 function estimatorText(t: BoundTerm): string {
-    return t.estimator === 'closed-form' ? 'closed form' : t.estimator === 'constant' ? 'constant' : t.estimator === 'score-function' ? 'score-function surrogate' : 'Monte Carlo';
+    const words: Record<BoundTerm['estimator'], string> = {
+        'closed-form': 'closed form',
+        constant: 'constant',
+        'score-function': 'score-function surrogate',
+        enumeration: 'exact sum (enumeration)',
+        'monte-carlo': 'Monte Carlo',
+    };
+    return words[t.estimator];
 }
 
 /** The training loss, built from the terms' weights: loss = −Σ sign · weight · term. */

@@ -73,7 +73,7 @@ export type TermKind =
     /** The squared-error fit of a score-function baseline b(x) to the learning signal. */
     | 'baseline-fit';
 
-export type Estimator = 'closed-form' | 'monte-carlo' | 'constant' | 'score-function';
+export type Estimator = 'closed-form' | 'monte-carlo' | 'constant' | 'score-function' | 'enumeration';
 
 /** How objective options scale a term in the training loss. */
 export interface TermWeight {
@@ -150,7 +150,7 @@ export type Computation =
      * b = `baseline` (a network of the observed variables, summed) or 0. Value 0; gradient (f − b) ∇ log q.
      */
     | { kind: 'score-surrogate'; variable: VariableRef; q: DistributionIR; signal: string[]; baseline?: IRExpr }
-    /** −(sg(f) − b)² entered as v − sg(v): value 0, the gradient that fits b to f (NVIL §3.1). */
+    /** (sg(f) − b)² with sign −1, entered as v − sg(v): value 0, the gradient that fits b to f (NVIL §3.1). */
     | { kind: 'baseline-fit'; variable: VariableRef; signal: string[]; baseline: IRExpr };
 
 /**

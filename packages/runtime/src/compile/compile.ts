@@ -174,9 +174,9 @@ function compileTerm(term: BoundTerm, scope: Scope, model: ModelIR, derivation: 
             return b.mul(b.stopGradient(b.sub(f, baseline)), b.sub(logq, b.stopGradient(logq)));
         }
         case 'baseline-fit': {
-            // −(sg(f) − b)² as v − sg(v): value 0, the gradient of the squared error for the baseline only.
+            // (sg(f) − b)² as v − sg(v) (sign −1): value 0, the gradient of the squared error for the baseline only.
             const f = b.stopGradient(learningSignal(c.signal, scope, model, derivation, draws, options));
-            const fit = b.unary('neg', b.unary('square', b.sub(f, b.sum(compileExpr(c.baseline, scope)))));
+            const fit = b.unary('square', b.sub(f, b.sum(compileExpr(c.baseline, scope))));
             return b.sub(fit, b.stopGradient(fit));
         }
         case 'chain-simple': {
