@@ -30,7 +30,7 @@ describe('Categorical draws', () => {
     test('Gumbel-max draws are one-hot with the frequencies of softmax(logits)', () => {
         const n = 40_000;
         const xs = draws(n, 3);
-        expect(xs.every(x => x.every(v => v === 0 || v === 1) && x.reduce((a, b) => a + b, 0) === 1)).toBe(true);
+        expect(xs.every(x => x.every(v => v === 0 || v === 1) && x.reduce<number>((a, b) => a + b, 0) === 1)).toBe(true);
         PROBS.forEach((p, k) => {
             const freq = xs.filter(x => x[k] === 1).length / n;
             expect(Math.abs(freq - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n));

@@ -78,7 +78,7 @@ describe('every model that checks without errors derives, trains and samples; ev
                 const chain = derivation.chains.length > 0;
                 const { images } = await drawSamples(prepared, { n: 2, seed: 1, ...(chain ? { sampler: 'ddim' as const, steps: 2, eta: 0 } : {}) });
                 expect(images.shape[0]).toBe(2);
-                expect(images.values.every(Number.isFinite), `${model.name}: samples`).toBe(true);
+                expect(Array.from(images.values).every(Number.isFinite), `${model.name}: samples`).toBe(true);
             } finally {
                 optimizer.dispose();
                 compiled.dispose();
