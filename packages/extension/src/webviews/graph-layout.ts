@@ -149,9 +149,26 @@ export async function layoutModelGraph(graph: ModelGraph, elk: Layouter): Promis
         // Bend both edges of a pair (q against p): the bend is to the left of each edge's own
         // direction, so the two curves fall on opposite sides.
         const opposite = graph.edges.some(o => o.from === e.to && o.to === e.from);
-        drawnEdges.push({ kind: e.kind, from: e.from, to: e.to, factor: e.factor, range: e.range, ...edgePath(from, to, opposite ? 0.3 : 0) });
+        // An edge that skips a layer (q(c | x) past z) bends around the nodes between its ends.
+        const others = nodes.filter(n => n !== from && n !== to);
+        const bends = opposite ? [0.3, 0.6] : [0, 0.35, -0.35, 0.6, -0.6];
+        const bend = bends.find(b => !passesThrough(from, to, b, others)) ?? bends[0]!;
+        drawnEdges.push({ kind: e.kind, from: e.from, to: e.to, factor: e.factor, range: e.range, ...edgePath(from, to, bend) });
     }
     return { width, height, nodes, edges: drawnEdges, plate };
+}
+
+/** Whether the curve from `a` to `b` with this bend runs through one of `others`. */
+function passesThrough(a: DrawnNode, b: DrawnNode, bend: number, others: DrawnNode[]): boolean {
+    const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    const cx = (a.x + b.x) / 2 + (-(b.y - a.y) / length) * bend * length,
+        cy = (a.y + b.y) / 2 + ((b.x - a.x) / length) * bend * length;
+    for (let t = 0; t <= 1; t += 0.02) {
+        const x = (1 - t) ** 2 * a.x + 2 * (1 - t) * t * cx + t * t * b.x,
+            y = (1 - t) ** 2 * a.y + 2 * (1 - t) * t * cy + t * t * b.y;
+        if (others.some(n => Math.hypot(x - n.x, y - n.y) < n.r + 2)) return true;
+    }
+    return false;
 }
 
 /** A straight or quadratic curve from the border of `a` to the border of `b`, with an arrowhead. */
