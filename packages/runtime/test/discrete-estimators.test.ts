@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { compileBound, compileModel, type CompiledModel } from '../src/compile/index.js';
 import { TfjsExecutor } from '../src/compile/tfjs-executor.js';
-import { loadExample } from './fixtures.js';
+import { relaxedSampleFrom, sampleFrom } from '../src/compile/distributions.js';
+import { newScope, outputProgram } from '../src/compile/expressions.js';
+import { here, loadExample } from './fixtures.js';
 
 const SOURCE = `
 model Discrete {
@@ -171,6 +173,30 @@ describe('the score-function estimator (NVIL)', () => {
             c.dispose();
         }
     }, 120_000);
+});
+
+describe('Categorical draws on TensorFlow.js (one-hot-max and log-softmax of the program builder)', () => {
+    test('Gumbel-max draws are one-hot with the frequencies of softmax(logits); relaxed draws at τ = 0.01 are nearly one-hot', async () => {
+        const scope = newScope({ chains: [], sequences: [] } as never);
+        scope.variables.set('l', scope.builder.emit({ op: 'data', variable: 'l' }));
+        const d = { family: 'Categorical', params: { logits: { kind: 'variable' as const, name: 'l' } }, range: here };
+        const hard = sampleFrom(d, [3], 'c', scope);
+        const soft = relaxedSampleFrom(d, [3], 'c', 0.01, scope);
+        const executor = new TfjsExecutor(outputProgram(scope, [{ variable: 'l', shape: [3] }], { hard, soft }), new Map(), 1);
+        const n = 20_000;
+        const logits = [0.2, -1, 1.5];
+        const l = tf.tile(tf.tensor2d([logits]), [n, 1]);
+        const out = tf.tidy(() => executor.outputs({ l }, 0));
+        const [h, r] = [(await out['hard']!.array()) as number[][], (await out['soft']!.array()) as number[][]];
+        tf.dispose([l, out['hard']!, out['soft']!]);
+        expect(h.every(x => x.filter(v => v === 1).length === 1 && x.filter(v => v === 0).length === 2)).toBe(true);
+        softmax(logits).forEach((p, k) => {
+            const freq = h.filter(x => x[k] === 1).length / n;
+            expect(Math.abs(freq - p)).toBeLessThanOrEqual(5 * Math.sqrt((p * (1 - p)) / n));
+        });
+        // The same noise stream: the relaxed draw rounds to the hard one.
+        expect(r.filter((x, i) => x.map(Math.round).join() !== h[i]!.join()).length / n).toBeLessThan(0.005);
+    });
 });
 
 describe('the relaxed estimator', () => {
