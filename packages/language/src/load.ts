@@ -60,7 +60,12 @@ export async function loadFiles(files: string[]): Promise<LoadedFile[]> {
 export async function loadModel(file: string, name?: string): Promise<{ loaded: LoadedFile; result: LoweringResult }> {
     const [loaded] = await loadFiles([file]);
     const result = name ? loaded!.models.find(m => m.model.name === name) : loaded!.models[0];
-    if (!result) throw new Error(`${file}: ${name ? `no model named '${name}'` : 'the file declares no model'}`);
+    if (!result) {
+        // A file without the model may say why (a syntax error): its first error comes first, as gm check prints it.
+        const error = loaded!.diagnostics.find(d => d.severity === 1);
+        if (error) throw new Error(formatDiagnostic(file, error).replace(/: error: /, ': '));
+        throw new Error(`${file}: ${name ? `no model named '${name}'` : 'the file declares no model'}`);
+    }
     return { loaded: loaded!, result };
 }
 

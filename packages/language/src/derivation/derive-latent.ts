@@ -12,7 +12,10 @@ import { familyOf, isDiscrete, isReparameterized } from '../distributions/regist
 import { describeNormal } from '../distributions/normal.js';
 import { factorRef, klFormula, likelihoodForm } from './distributions.js';
 import { factorHead, renderDistribution, renderExpr, textToLatex, variableName } from './render-expr.js';
-import type { BoundTerm, DerivationFailure, SamplingStep, TermWeight } from './types.js';
+import type { BoundTerm, DerivationFailure, DiscreteEstimator, SamplingStep, TermWeight } from './types.js';
+import { chooseEstimator, estimatorShort, estimatorWords, scoreTerms } from './discrete.js';
+
+const GRADIENT: Record<DiscreteEstimator['kind'], 'enumeration' | 'score-function' | 'relaxation'> = { enumerate: 'enumeration', score: 'score-function', relaxed: 'relaxation' };
 
 export interface DeriveOptions {
     /** The importance-weighted bound with this many samples, whatever the model's k (gm eval's log p(x) estimate). */
@@ -72,17 +75,21 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
     const weighted = k > 1 || options.importanceSamples !== undefined;
     const L = weighted ? k : model.train.samples;
 
+    const shapeOf = (name: string) => latents.find(v => v.name === name)!.shape;
     const sampling: SamplingStep[] = order.map(name => {
         const f = qFactor(name);
         const rep = isReparameterized(f.distribution);
+        // A discrete latent in the ELBO gets the estimator chosen for it; the importance-weighted bound only samples it.
+        const estimator = !rep && !weighted ? chooseEstimator(model, f, shapeOf(name)) : undefined;
         return {
             kind: 'factor',
             variable: { name },
             factor: factorRef(f),
             distribution: f.distribution,
             reparameterized: rep,
-            gradient: rep ? 'reparameterization' : 'score-function',
+            gradient: rep ? 'reparameterization' : estimator ? GRADIENT[estimator.kind] : 'score-function',
             samples: L,
+            ...(estimator ? { estimator } : {}),
         };
     });
     const qHeads = order.map(n => factorHead(qFactor(n), 'text'));
@@ -99,14 +106,16 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         };
         for (const n of names) visit(n);
         const fs = order.filter(n => need.has(n)).map(qFactor);
-        return { text: fs.map(f => factorHead(f, 'text')).join(' '), latex: fs.map(f => factorHead(f, 'latex')).join(' ') };
+        return { over: order.filter(n => need.has(n)), text: fs.map(f => factorHead(f, 'text')).join(' '), latex: fs.map(f => factorHead(f, 'latex')).join(' ') };
     };
     const reparamNote = (names: Iterable<string>) => {
         const list = [...names].filter(n => latentNames.has(n));
         return list.map(n => {
             const d = qFactor(n).distribution;
             const how = familyOf(d).reparameterization(variableName(n, 'text'));
-            return isReparameterized(d) ? `reparameterized ${how}` : how;
+            const step = sampling.find(s => s.kind === 'factor' && s.variable.name === n);
+            const e = step?.kind === 'factor' ? step.estimator : undefined;
+            return isReparameterized(d) ? `reparameterized ${how}` : e ? estimatorShort(n, e) : how;
         });
     };
     const learned = (fs: FactorIR[]) => fs.some(f => Object.values(f.distribution.params).some(usesNetwork));
@@ -114,6 +123,8 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
     if (weighted) return iwae(model, order, qFactor, sampling, qText, L);
 
     const terms: BoundTerm[] = [];
+    /** The latents each term's expectation runs over (by term id). */
+    const over = new Map<string, string[]>();
     const beta = model.train.beta;
     const klWeight: TermWeight = {
         value: beta,
@@ -130,6 +141,7 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         const dims = size(v.shape);
         const form = likelihoodForm(f.distribution, dims);
         const e = expectation(parents);
+        over.set(`ell(${v.name})`, e.over);
         const head = factorHead(f, 'text');
         const detail = [
             {
@@ -176,6 +188,7 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
         const learnedPair = learned(pq);
         // What the KL term of this latent is, whichever way it is computed.
         const klTerm = { sign: -1 as const, inBound: true, weight: klWeight, learned: learnedPair, variable: { name }, factors: pq.map(factorRef) };
+        over.set(`kl(${name})`, closed && later.length === 0 ? outer.over : expectation([name, ...parentNames]).over);
         if (closed && later.length === 0) {
             const w = wrap(kl);
             terms.push({
@@ -208,9 +221,32 @@ export function deriveLatent(model: ModelIR, options: DeriveOptions = {}): Laten
             });
         }
     }
-    const discrete = sampling.flatMap(s => (s.kind === 'factor' && !s.reparameterized ? [s] : []));
-    if (discrete.length) notes.push(`discrete latents (${discrete.map(s => s.variable.name).join(', ')}): gradients through them use the score-function estimator`);
     let isBound = true;
+    // Discrete latents: each says how its expectations are computed; score adds its surrogate, relaxed is no bound.
+    for (const s of sampling) {
+        if (s.kind !== 'factor' || !s.estimator) continue;
+        const name = s.variable.name;
+        const e = s.estimator;
+        const inside = terms.filter(t => over.get(t.id)?.includes(name));
+        notes.push(estimatorWords(name, e));
+        if (e.kind === 'enumerate')
+            for (const t of inside)
+                t.detail.push({ text: `exact sum over the ${e.values} values of ${variableName(name, 'text')}`, latex: `\\sum_{${variableName(name, 'latex')}}` });
+        if (e.kind === 'score') terms.push(...scoreTerms(name, qFactor(name), e, inside));
+        if (e.kind === 'relaxed') {
+            isBound = false;
+            for (const t of inside)
+                t.detail.push({ text: `${variableName(name, 'text')} relaxed (Gumbel-softmax, τ = ${e.temperature}): not a bound`, latex: `\\tau = ${e.temperature}` });
+        }
+    }
+    // A term whose expectation runs over enumerated latents only is an exact sum, not a Monte Carlo estimate.
+    const enumerated = new Set(sampling.flatMap(s => (s.kind === 'factor' && s.estimator?.kind === 'enumerate' ? [s.variable.name] : [])));
+    for (const t of terms) {
+        const names = over.get(t.id) ?? [];
+        if (t.estimator !== 'monte-carlo' || names.length === 0 || !names.every(n => enumerated.has(n))) continue;
+        t.estimator = 'enumeration';
+        t.detail = t.detail.filter(d => !d.text.startsWith('Monte Carlo'));
+    }
     if (beta < 1) {
         isBound = false;
         notes.push(`β = ${beta} < 1: the objective is not a lower bound on log p(x)`);

@@ -11,7 +11,14 @@ function weightText(t: BoundTerm): string {
 }
 
 function estimatorText(t: BoundTerm): string {
-    return t.estimator === 'closed-form' ? 'closed form' : t.estimator === 'constant' ? 'constant' : 'Monte Carlo';
+    const words: Record<BoundTerm['estimator'], string> = {
+        'closed-form': 'closed form',
+        constant: 'constant',
+        'score-function': 'score-function surrogate',
+        enumeration: 'exact sum (enumeration)',
+        'monte-carlo': 'Monte Carlo',
+    };
+    return words[t.estimator];
 }
 
 /** The training loss, built from the terms' weights: loss = −Σ sign · weight · term. */
@@ -90,9 +97,7 @@ export function renderFactorMarkdown(d: Derivation, factorId: string): string | 
     }
     const sample = d.sampling.find(s => s.kind === 'factor' && s.factor.id === factorId);
     if (sample && sample.kind === 'factor') {
-        lines.push(
-            `- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : 'not reparameterized: score-function gradient'})`,
-        );
+        lines.push(`- samples ${sample.variable.name} (${sample.samples} per example, ${sample.reparameterized ? 'reparameterized' : `not reparameterized: ${sample.gradient}`})`);
     }
     return lines.join('\n');
 }

@@ -67,9 +67,13 @@ export type TermKind =
     /** L_simple (Ho et al. eq. 14): the unweighted ‖ε − ε_θ‖² surrogate; not part of the bound. */
     | 'chain-simple'
     /** The importance-weighted bound log (1/k) Σ_i p(x, z_i) / q(z_i | x) (Burda et al. 2015, eq. 8). */
-    | 'iwae';
+    | 'iwae'
+    /** The score-function surrogate of a discrete latent (NVIL): value 0, gradient (f − b) ∇ log q. */
+    | 'score-surrogate'
+    /** The squared-error fit of a score-function baseline b(x) to the learning signal. */
+    | 'baseline-fit';
 
-export type Estimator = 'closed-form' | 'monte-carlo' | 'constant';
+export type Estimator = 'closed-form' | 'monte-carlo' | 'constant' | 'score-function' | 'enumeration';
 
 /** How objective options scale a term in the training loss. */
 export interface TermWeight {
@@ -142,7 +146,22 @@ export type Computation =
            * reads, `eps(x[t], t)[0:784]`), with x[t] the sampled x_t.
            */
           call: IRExpr;
-      };
+      }
+    /**
+     * The score-function surrogate for the discrete latent `variable` (NVIL, Mnih & Gregor 2014, eq. 5):
+     * sg(f − b) · (log q − sg(log q)), f = Σ sign · weight · value of the `signal` terms at the sampled latent,
+     * b = `baseline` (a network of the observed variables, summed) or 0. Value 0; gradient (f − b) ∇ log q.
+     */
+    | { kind: 'score-surrogate'; variable: VariableRef; q: DistributionIR; signal: string[]; baseline?: IRExpr }
+    /** (sg(f) − b)² with sign −1, entered as v − sg(v): value 0, the gradient that fits b to f (NVIL §3.1). */
+    | { kind: 'baseline-fit'; variable: VariableRef; signal: string[]; baseline: IRExpr };
+
+/**
+ * How a discrete latent's expectations are computed (`train { estimator: … }`; see discrete.ts):
+ * `enumerate` sums over its `values` values (each term at every value, weighted by q), `score` samples it
+ * and adds the surrogate term `score(c)`, `relaxed` replaces it by a Gumbel-softmax draw at `temperature`.
+ */
+export type DiscreteEstimator = { kind: 'enumerate'; values: number } | { kind: 'score'; baseline?: IRExpr } | { kind: 'relaxed'; temperature: number };
 
 /**
  * Which closed form of the KL applies: a registry id (`normal-standard-normal`, `normal-normal`,
@@ -192,9 +211,11 @@ export type SamplingStep =
           /** z = μ + σ ⊙ ε (Normal, Laplace); false for discrete families. */
           reparameterized: boolean;
           /** The gradient estimator through this sample. */
-          gradient: 'reparameterization' | 'score-function';
+          gradient: 'reparameterization' | 'score-function' | 'enumeration' | 'relaxation';
           /** Samples per example (L, or k for the importance-weighted bound). */
           samples: number;
+          /** For a discrete latent in the ELBO: how its expectations and gradients are computed. */
+          estimator?: DiscreteEstimator;
       }
     | {
           /**

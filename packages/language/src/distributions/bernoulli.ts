@@ -1,6 +1,6 @@
 /** The Bernoulli distribution on {0, 1}. */
 import { parameterTable, type Canonical, type DistributionSpec } from './family.js';
-import { logitsOrProbs, notReparameterized, renderSquashed } from './logits-or-probs.js';
+import { logitsOrProbs, notReparameterized, renderSquashed, TINY } from './logits-or-probs.js';
 import { logSigmoid, type TensorOps } from './ops.js';
 
 /** log π and log(1 − π): from logits as −softplus(∓l), or from the probabilities. */
@@ -29,6 +29,17 @@ export const bernoulli: DistributionSpec = {
         return o.add(o.mul(x, logP), o.mul(o.sub(o.constant(1), x), log1mP));
     },
     sample: (o, c, noise) => o.less(noise.uniform(), bernoulli.mean(o, c)),
+    // Binary Concrete: σ((l + log u − log(1 − u))/τ) with l the log-odds (Maddison et al. 2017, §3.3).
+    relaxedSample(o, c, noise, temperature) {
+        const { logP, log1mP } = logs(o, c);
+        const u = noise.uniform(TINY, 1);
+        const logistic = o.sub(o.log(u), o.log(o.sub(o.constant(1), u)));
+        return o.sigmoid(o.div(o.add(o.sub(logP, log1mP), logistic), o.constant(temperature)));
+    },
+    values(shape) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        return Array.from({ length: 2 ** n }, (_, code) => Array.from({ length: n }, (__, i) => (code >> i) & 1));
+    },
     mean: (o, c) => (c['logits'] !== undefined ? o.sigmoid(c['logits']) : c['probs']!),
     entropy(o, c) {
         const { logP, log1mP } = logs(o, c);

@@ -115,6 +115,13 @@ export interface DistributionSpec {
     logDensity<T>(o: TensorOps<T>, c: Canonical<T>, x: T): T;
     /** A draw; differentiable in the parameters when `reparameterized`. */
     sample<T>(o: TensorOps<T>, c: Canonical<T>, noise: NoiseSource<T>): T;
+    /**
+     * A relaxed draw at temperature τ > 0 (the Concrete / Gumbel-softmax distribution, Maddison et al. 2017,
+     * Jang et al. 2017): continuous in [0, 1], differentiable in the parameters, one-hot as τ → 0.
+     */
+    relaxedSample?<T>(o: TensorOps<T>, c: Canonical<T>, noise: NoiseSource<T>, temperature: number): T;
+    /** Every value one example of a variable of this `shape` can take, each flattened (exact enumeration). */
+    values?(shape: number[]): number[][];
     /** What a sample grid shows for an observed variable (the Bernoulli's probabilities). */
     mean<T>(o: TensorOps<T>, c: Canonical<T>): T;
     /** Entropy per value of the variable, where it has a closed form. */

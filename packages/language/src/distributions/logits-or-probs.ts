@@ -2,6 +2,9 @@
 import type { Canonical, Notation, Params } from './family.js';
 import type { DistributionIR, IRExpr } from '../ir/types.js';
 
+/** The smallest uniform a Gumbel or logistic draw uses: log u stays finite (a float32 uniform can be exactly 0). */
+export const TINY = 1e-7;
+
 /** Whichever of logits and probs was given. */
 export const logitsOrProbs = <T>(_o: unknown, p: Params<T>): Canonical<T> => (p.has('logits') ? { logits: p.get('logits') } : { probs: p.get('probs') });
 

@@ -36,6 +36,8 @@ export interface TensorOps<T> {
     where(cond: T, a: T, b: T): T;
     /** x − log Σ_k exp(x_k) over the last axis (categories). */
     logSoftmax(x: T): T;
+    /** 1 at the largest value of the last axis (categories), 0 elsewhere; no gradient (Gumbel-max draws). */
+    oneHotMax(x: T): T;
     /** Σ over an example's values: one number per example. */
     sumEvent(x: T): T;
     /** x in the forward pass, no gradient in the backward pass. */

@@ -82,6 +82,10 @@ export const vectorOps: TensorOps<Vec> = {
         const z = Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0)) + m;
         return x.map(v => v - z);
     },
+    oneHotMax(x) {
+        const k = x.indexOf(Math.max(...x));
+        return x.map((_, i) => (i === k ? 1 : 0));
+    },
     sumEvent: x => [x.reduce((s, v) => s + v, 0)],
     stopGradient: x => x,
     concat: parts => parts.flat(),

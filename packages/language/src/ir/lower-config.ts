@@ -96,10 +96,40 @@ const TRAIN_OPTIONS: Record<string, OptionReader<TrainIR>> = {
     t_sampling: symbolOption(['uniform', 'importance'] as const, (t, s) => {
         t.tSampling = s;
     }),
+    estimator: readEstimator,
     ema: numberField('ema'),
     clip: numberField('clip'),
     lr_warmup: numberField('lrWarmup'),
 };
+
+const ESTIMATORS = ['enumerate', 'score', 'relaxed'] as const;
+
+/** `estimator: enumerate | score(baseline: b(x)) | relaxed(temperature: 0.5)`. */
+function readEstimator(t: TrainIR, value: IRExpr, option: ast.Option, report: ProblemSink): void {
+    const constants = new Map<string, number>();
+    const call = ast.isCallExpr(option.value) ? option.value : undefined;
+    const name = value.kind === 'symbol' ? value.name : '';
+    if (!(ESTIMATORS as readonly string[]).includes(name)) {
+        report(`'estimator' is one of enumerate, score, score(baseline: b(x)), relaxed(temperature: 0.5)`, option.value, Code.OptionValue);
+        return;
+    }
+    const args = new Map<string, ast.Argument>();
+    for (const arg of call?.args ?? []) {
+        const allowed = name === 'score' ? ['baseline'] : name === 'relaxed' ? ['temperature'] : [];
+        if (!arg.name || !allowed.includes(arg.name)) report(`${name} takes ${allowed.length ? allowed.map(a => `${a}: …`).join(', ') : 'no options'}`, arg, Code.OptionValue);
+        else args.set(arg.name, arg);
+    }
+    if (name === 'enumerate') t.estimator = { kind: 'enumerate' };
+    else if (name === 'score') {
+        const b = args.get('baseline');
+        t.estimator = { kind: 'score', ...(b ? { baseline: lowerExpr(b.value, report, constants) } : {}) };
+    } else {
+        const arg = args.get('temperature');
+        const temperature = arg ? evaluate(lowerExpr(arg.value, report, constants), {}) : 0.5;
+        if (!(temperature > 0)) report('the temperature of relaxed(…) is a number above 0, e.g. relaxed(temperature: 0.5)', arg ?? option.value, Code.OptionRange);
+        t.estimator = { kind: 'relaxed', temperature };
+    }
+}
 
 /** The `train { … }` block, with the defaults of the Kingma & Welling and Ho et al. setups. */
 export function lowerTrain(block: ast.ConfigBlock | undefined, report: ProblemSink, constants: ReadonlyMap<string, number>): TrainIR {

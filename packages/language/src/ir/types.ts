@@ -224,6 +224,15 @@ export interface OptionValueRange {
     range: SourceRange;
 }
 
+/** How gradients pass through discrete latents (`train { estimator: … }`). */
+export type DiscreteEstimatorIR =
+    /** Sum over every value exactly (Pyro's TraceEnum_ELBO). */
+    | { kind: 'enumerate' }
+    /** The score-function gradient with an optional learned baseline b(x) (NVIL, Mnih & Gregor 2014). */
+    | { kind: 'score'; baseline?: IRExpr }
+    /** Gumbel-softmax / Concrete draws at a temperature τ (Jang et al. 2017; Maddison et al. 2017). */
+    | { kind: 'relaxed'; temperature: number };
+
 export interface TrainIR {
     optimizer: { name: OptimizerName; lr: number; options: Record<string, number> };
     batch: number;
@@ -238,6 +247,8 @@ export interface TrainIR {
     k: number;
     /** Monte Carlo samples L per example for expectations. */
     samples: number;
+    /** The gradient estimator for discrete latents; absent: enumeration where it is small enough, else score. */
+    estimator?: DiscreteEstimatorIR;
     /** The objective for Markov chains. */
     objective?: DiffusionObjective;
     /** Weight λ of L_vlb in the hybrid objective. */

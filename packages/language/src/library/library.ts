@@ -70,8 +70,10 @@ builtin symbol importance
 builtin symbol ancestral
 /** DDIM sampling (Song et al. 2021) with fewer steps. */
 builtin symbol ddim
-/** Score-function (REINFORCE) gradient estimator for discrete latents. */
-builtin symbol score_function
-/** Gumbel-softmax (concrete) relaxation for discrete latents. */
-builtin symbol gumbel_softmax
+/** Discrete latents: the bound sums over every value of the latent exactly (enumeration, as Pyro's TraceEnum_ELBO). */
+builtin estimator enumerate
+/** Discrete latents: the score-function (REINFORCE) gradient, centred by a learned baseline network called as b(x) (NVIL, Mnih and Gregor 2014). */
+builtin estimator score(baseline?)
+/** Discrete latents: the Gumbel-softmax / Concrete relaxation at a temperature (Jang et al. 2017; Maddison et al. 2017); not a bound. */
+builtin estimator relaxed(temperature?)
 `;

@@ -197,17 +197,17 @@ export function checkChainFactors(ir: ModelIR, chain: ChainIR, report: Report, m
 /** The chain's last index as the user would write it: the constant's name when there is one (T). */
 export const upperText = (ir: ModelIR, chain: ChainIR): string => ir.constants.find(c => c.value === chain.upper)?.name ?? String(chain.upper);
 
-/** A forward process with learned parameters: the bound holds, its closed forms do not. */
+/** A forward process with learned parameters: its closed forms, which the chain's bound is derived from, do not hold. */
 export function checkLearnedForward(ir: ModelIR, chain: ChainIR, report: Report): void {
     for (const factor of ir.factors.filter(f => f.kind === 'q' && f.target.name === chain.name)) {
         const nets = new Set<string>();
         for (const p of Object.values(factor.distribution.params)) for (const e of subExpressions(p)) if (e.kind === 'network') nets.add(e.name);
         if (nets.size === 0) continue;
         report({
-            severity: 'warning',
+            severity: 'error',
             code: Code.LearnedForward,
             range: factor.range,
-            message: `the forward process ${factorName(factor)} has learned parameters (${[...nets].join(', ')}): the bound still holds, but the closed forms q(${chain.name}[${chain.index}] | ${chain.start ?? chain.name + '[0]'}) and the forward posterior do not, so every term is estimated by sampling`,
+            message: `the forward process ${factorName(factor)} has learned parameters (${[...nets].join(', ')}): gm derives a chain's bound from the closed forms q(${chain.name}[${chain.index}] | ${chain.start ?? chain.name + '[0]'}) and the forward posterior, which a learned forward process does not have; give it fixed coefficients (a schedule)`,
         });
     }
 }

@@ -85,10 +85,10 @@ export function checkScales(ir: ModelIR, factor: FactorIR, report: Report): void
         if (isRawNetworkOutput(expr)) {
             const alternative = unconstrainedAlternative(factor, name);
             report({
-                severity: 'warning',
+                severity: 'error',
                 code: Code.RawScale,
                 range,
-                message: `${name} of ${factorName(factor)} is a raw network output, which can be negative; wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
+                message: `${name} of ${factorName(factor)} is a raw network output, which can be negative (its log is then undefined and training fails); wrap it as softplus(…) or exp(…)${alternative ? `, or give ${alternative}: instead` : ''}`,
                 data: { parameter: name, ...(alternative ? { alternative, alternativeDoc: parameterSpec(findFamily(factor.distribution.family)!, alternative)!.doc } : {}) },
             });
             continue;
@@ -117,10 +117,10 @@ function checkProbability(ir: ModelIR, factor: FactorIR, probs: IRExpr, report: 
     const range = probs.range ?? factor.range;
     if (isRawNetworkOutput(probs)) {
         report({
-            severity: 'warning',
+            severity: 'error',
             code: Code.RawProbs,
             range,
-            message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1]; give logits: instead, or wrap it as sigmoid(…)`,
+            message: `probs of ${factorName(factor)} is a raw network output, which is not confined to [0, 1] (its log is then undefined and training fails); give logits: instead, or wrap it as sigmoid(…)`,
         });
         return;
     }

@@ -239,8 +239,19 @@ export function checkParameterShapes(ir: ModelIR, report: Report): void {
         const target = shape && validShape(shape) ? sizeOfShape(shape) : undefined;
         for (const [name, param] of Object.entries(factor.distribution.params)) {
             const n = size(param);
+            const categories = findFamily(factor.distribution.family)?.categoriesOnLastAxis;
+            if (categories && n === 1 && name === 'logits' && target !== undefined && target > 1) {
+                // One logit for every category: the log-softmax over the last axis would see a single value.
+                report({
+                    severity: 'error',
+                    code: Code.ParameterShape,
+                    range: param.range ?? factor.range,
+                    message: `logits of ${factorName(factor)} is one number, but '${factor.target.name}' has ${target} categories; for a uniform distribution write probs: 1/${target}`,
+                });
+                continue;
+            }
             if (n === undefined || target === undefined || n === 1 || n === target) continue;
-            if (findFamily(factor.distribution.family)?.categoriesOnLastAxis) continue; // the categories are on the last axis
+            if (categories) continue; // the categories are on the last axis
             checkOneParameter(factor, name, param, n, target, report);
         }
         checkSliceBounds(ir, factor, report);

@@ -75,6 +75,7 @@ export function sampleLatentBound(model: ModelIR, d: Derivation, ctx: EvalContex
     const out = new Map<string, number>();
     let elbo = 0;
     for (const t of d.terms) {
+        if (!t.inBound) continue; // the score-function surrogates have value 0 and are no part of the bound
         const v = termValue(t.computation, c, dims);
         out.set(t.id, v);
         if (t.inBound) elbo += t.sign * v;

@@ -181,15 +181,41 @@ model BinaryLatent {
   q(z | x) = Bernoulli(logits: enc(x))
   train { optimizer: Adam(lr: 1e-3), batch: 1, epochs: 1, seed: 0 }
 }`;
-    test('Bernoulli ‖ Bernoulli KL in closed form; samples are not reparameterized (score function)', async () => {
+    test('Bernoulli ‖ Bernoulli KL in closed form; 32 values, so the bound enumerates them by default', async () => {
         const [model] = await lowerText(source);
         const d = derive(model!);
         const kl = d.terms.find(t => t.id === 'kl(z)')!;
         expect(kl.estimator).toBe('closed-form');
         expect(kl.computation.kind === 'kl-closed-form' && kl.computation.formula).toBe('bernoulli-bernoulli');
         const step = d.sampling[0]!;
-        expect(step.kind === 'factor' && [step.reparameterized, step.gradient]).toEqual([false, 'score-function']);
-        expect(d.objective.notes.join(' ')).toContain('score-function');
+        expect(step.kind === 'factor' && [step.reparameterized, step.gradient, step.estimator]).toEqual([false, 'enumeration', { kind: 'enumerate', values: 32 }]);
+        expect(d.objective.notes.join(' ')).toContain('z is enumerated');
+        expect(d.terms.find(t => t.id === 'ell(x)')!.detail.map(x => x.text)).toContain('exact sum over the 32 values of z');
         compare(model!, 1500, 9);
+    });
+
+    test('score(baseline: b(x)): the surrogate and the baseline fit, outside the bound, over the terms that read z', async () => {
+        const [model] = await lowerText(
+            source.replace('net dec', 'net b = MLP(12 -> 4 -> 1, activation: tanh)\n  net dec').replace('seed: 0 }', 'seed: 0, estimator: score(baseline: b(x)) }'),
+        );
+        const d = derive(model!);
+        const step = d.sampling[0]!;
+        expect(step.kind === 'factor' && step.gradient).toBe('score-function');
+        const surrogate = d.terms.find(t => t.id === 'score(z)')!;
+        expect([surrogate.kind, surrogate.inBound, surrogate.estimator]).toEqual(['score-surrogate', false, 'score-function']);
+        // kl(z) is a closed form in q's parameters: it is differentiated exactly, so it is no part of f(z).
+        expect(surrogate.computation.kind === 'score-surrogate' && surrogate.computation.signal).toEqual(['ell(x)']);
+        expect(d.terms.find(t => t.id === 'baseline(z)')!.computation.kind).toBe('baseline-fit');
+        expect(d.objective.isBound).toBe(true);
+        compare(model!, 1500, 9);
+    });
+
+    test('relaxed(temperature: 0.5): marked not a bound', async () => {
+        const [model] = await lowerText(source.replace('seed: 0 }', 'seed: 0, estimator: relaxed(temperature: 0.5) }'));
+        const d = derive(model!);
+        const step = d.sampling[0]!;
+        expect(step.kind === 'factor' && [step.gradient, step.estimator]).toEqual(['relaxation', { kind: 'relaxed', temperature: 0.5 }]);
+        expect(d.objective.isBound).toBe(false);
+        expect(d.objective.notes.join(' ')).toContain('not a bound');
     });
 });

@@ -15,9 +15,10 @@ commands:
                                the test-set bound term by term, bits/dim, an importance-sampled log p(x);
                                for chains every t, and L_0 with Ho et al.'s discretized decoder
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
-              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K]
+              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K] [--per-value c]
                                a PNG grid of samples from a trained model; one row per class for a
-                               model conditioned on labels, or samples of class K
+                               model conditioned on labels, or samples of class K;
+                               one row per value of a discrete latent c with --per-value c
 `;
 
 type Command = (args: string[]) => Promise<number>;

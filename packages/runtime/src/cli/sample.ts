@@ -1,18 +1,22 @@
 import * as path from 'node:path';
 import { writeImageGrid, writeTrajectoryStrip } from '../image/index.js';
 import { conditionsOf, type ModelIR } from '@gm/language';
-import { classCount, drawLatentGrid, drawReconstructions, drawSamples } from '../session/draw.js';
+import { classCount, drawLatentGrid, drawPerValue, drawReconstructions, drawSamples } from '../session/draw.js';
 import { feedFor } from '../session/prepare.js';
 import { UsageError } from './check.js';
 import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
 
 /**
  * `gm sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N]
- * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K]`: a PNG grid
- * of samples. A model conditioned on labels draws one row per class, or n samples of class K with --class K.
+ * [--eta E] [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K] [--per-value c]`: a PNG grid
+ * of samples. A model conditioned on labels draws one row per class, or n samples of class K with --class K; with --per-value c, one row per value of the discrete latent c.
  */
 export async function sample(args: string[]): Promise<number> {
-    const { values, file } = parseCheckpointArgs('sample', args, stringOptions('n', 'out', 'sampler', 'steps', 'eta', 'trajectory', 'reconstructions', 'latent-grid', 'class'));
+    const { values, file } = parseCheckpointArgs(
+        'sample',
+        args,
+        stringOptions('n', 'out', 'sampler', 'steps', 'eta', 'trajectory', 'reconstructions', 'latent-grid', 'class', 'per-value'),
+    );
     if (values.sampler && values.sampler !== 'ancestral' && values.sampler !== 'ddim') throw new UsageError('--sampler is ancestral or ddim');
     const eta = values.eta === undefined ? undefined : Number(values.eta);
     if (eta !== undefined && !(eta >= 0 && eta <= 1)) throw new UsageError('--eta is a number in [0, 1]');
@@ -21,6 +25,14 @@ export async function sample(args: string[]): Promise<number> {
     const [lo, hi] = prepared.model.data.find(d => d.name === prepared.observed.data)?.valueRange ?? [0, 1];
     const steps = positiveInteger(values.steps, '--steps');
     const label = classOption(prepared.model, values.class);
+    if (values['per-value']) {
+        const side = Math.max(1, Math.round(Math.sqrt(n)));
+        const { images, rows } = await drawPerValue(prepared, values['per-value'], side, positiveInteger(values.seed, '--seed') ?? 1);
+        const out = path.resolve(values.out ?? 'samples.png');
+        writeImageGrid(out, images, { range: [lo, hi], columns: side });
+        console.log(`${rows} rows of ${side} samples of ${prepared.model.name}, one row per value of ${values['per-value']} (step ${step}${ema ? ', EMA weights' : ''}) → ${out}`);
+        return 0;
+    }
     const drawn = await drawSamples(prepared, {
         n,
         seed: positiveInteger(values.seed, '--seed') ?? 1,

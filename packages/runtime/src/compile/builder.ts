@@ -29,6 +29,7 @@ const ALWAYS_BATCHED = new Set<Instruction['op']>([
     'reduce',
     'combine-replicas',
     'discretized-normal',
+    'enumerate',
 ]);
 
 /**
@@ -38,6 +39,8 @@ const ALWAYS_BATCHED = new Set<Instruction['op']>([
 export class ProgramBuilder {
     readonly instructions: Instruction[] = [];
     readonly batched: boolean[] = [];
+    /** Whether each value has the E·N rows of enumerated latents (until summed over them). */
+    readonly enumerated: boolean[] = [];
     private readonly seen = new Map<string, number>();
 
     emit(instruction: Instruction): number {
@@ -47,6 +50,7 @@ export class ProgramBuilder {
         const id = this.instructions.length;
         this.instructions.push(instruction);
         this.batched.push(ALWAYS_BATCHED.has(instruction.op) || operands(instruction).some(x => this.batched[x]));
+        this.enumerated.push(instruction.op === 'enumerate' || (instruction.op !== 'sum-enumerated' && operands(instruction).some(x => this.enumerated[x])));
         this.seen.set(key, id);
         return id;
     }

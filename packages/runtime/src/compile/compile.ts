@@ -4,9 +4,9 @@
  * `computation` says, chain terms sample t ~ Uniform over their range and x_t from the derived
  * closed-form q(x_t | x_0). Nothing here knows which model it compiles.
  */
-import { klNormalNormal, type ChainIR, type DistributionIR, type ModelIR } from '@gm/language';
+import { familyOf, klNormalNormal, type ChainIR, type DistributionIR, type ModelIR } from '@gm/language';
 import type { BoundTerm, ChainDerivation, Derivation, SamplingStep, VariableRef } from '@gm/language/derivation';
-import { canonical, klDivergence, logDensity, programOps, sampleFrom } from './distributions.js';
+import { canonical, klDivergence, logDensity, programOps, relaxedSampleFrom, sampleFrom } from './distributions.js';
 import { CompileError, compileExpr, newScope, type Scope } from './expressions.js';
 import type { Program, ProgramTerm } from './program.js';
 
@@ -186,6 +186,21 @@ function compileTerm(
             }
             return logDensity(c.distribution, x0, inner, params);
         }
+        case 'score-surrogate': {
+            // sg(f − b) · (log q − sg(log q)): value 0, gradient (f − b) ∇ log q (NVIL, Mnih & Gregor 2014, eq. 5).
+            const v = scope.variables.get(refKey(c.variable, model));
+            if (v === undefined) throw new CompileError(`${term.id}: ${c.variable.name} is not sampled`);
+            const f = learningSignal(c.signal, scope, model, derivation, draws, options);
+            const baseline = c.baseline ? b.sum(compileExpr(c.baseline, scope)) : b.constant(0);
+            const logq = logDensity(c.q, v, scope);
+            return b.mul(b.stopGradient(b.sub(f, baseline)), b.sub(logq, b.stopGradient(logq)));
+        }
+        case 'baseline-fit': {
+            // (sg(f) − b)² as v − sg(v) (sign −1): value 0, the gradient of the squared error for the baseline only.
+            const f = b.stopGradient(learningSignal(c.signal, scope, model, derivation, draws, options));
+            const fit = b.unary('square', b.sub(f, b.sum(compileExpr(c.baseline, scope))));
+            return b.sub(fit, b.stopGradient(fit));
+        }
         case 'chain-simple': {
             // L_simple = E_{t, ε} mean_i (target − net(x_t, t))_i² (Ho et al. eq. 14, averaged over dimensions).
             const chain = chainContext(model, derivation, c.chain);
@@ -196,6 +211,33 @@ function compileTerm(
             return b.emit({ op: 'reduce', how: 'mean', x: b.unary('square', b.sub(target, prediction)) });
         }
     }
+}
+
+/**
+ * The enumerated latents (Pyro's TraceEnum_ELBO, batched): the combinations of their values are blocks of rows
+ * in the values that depend on them; the first enumerated latent changes slowest (`every` blocks per value).
+ */
+function enumerationPlan(derivation: Derivation, model: ModelIR): { combinations: number; every: Map<string, number>; logWeight?: number } {
+    const every = new Map<string, number>();
+    let block = 1;
+    for (const s of [...derivation.sampling].reverse()) {
+        if (s.kind !== 'factor' || s.estimator?.kind !== 'enumerate') continue;
+        every.set(refKey(s.variable, model), block);
+        block *= s.estimator.values;
+    }
+    return { combinations: block, every };
+}
+
+/** f = Σ sign · weight · value of the terms in a score-function estimator's learning signal, at the sampled latent. */
+function learningSignal(ids: string[], scope: Scope, model: ModelIR, derivation: Derivation, draws: Map<string, ChainDraw>, options: CompileOptions): number {
+    const b = scope.builder;
+    return ids
+        .map(id => {
+            const t = derivation.terms.find(x => x.id === id);
+            if (!t) throw new CompileError(`the learning signal names an unknown term ${id}`);
+            return b.mul(b.constant(t.sign * t.weight.value), compileTerm(t, scope, model, derivation, draws, options, []));
+        })
+        .reduce((x, y) => b.add(x, y), b.constant(0));
 }
 
 export interface CompileOptions {
@@ -233,6 +275,7 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
     let replicas = 1;
     for (const step of derivation.sampling) if (step.kind === 'factor') replicas = Math.max(replicas, step.samples);
     for (const term of derivation.terms) if (term.computation.kind === 'importance-weighted') replicas = Math.max(replicas, term.computation.k);
+    const enumeration = enumerationPlan(derivation, model);
 
     // The sampling plan, in order: latents from their q-factors, x_t of chains from the derived marginals.
     const draws = new Map<string, ChainDraw>();
@@ -242,12 +285,20 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
             continue;
         }
         const key = refKey(step.variable, model);
-        if (!step.reparameterized) {
-            throw new CompileError(`${key} is sampled from a ${step.distribution.family} (${step.gradient} gradients): the runtime has no score-function estimator yet`);
-        }
         const variable = model.variables.find(v => v.name === step.variable.name);
         if (!variable) throw new CompileError(`unknown latent ${step.variable.name}`);
-        scope.variables.set(key, sampleFrom(step.distribution, variable.shape, `eps/${key}`, scope));
+        const e = step.estimator;
+        let value: number;
+        if (e?.kind === 'enumerate') {
+            // Every value of the latent, one block of replicas each; the terms are weighted by q of the values.
+            const table = familyOf(step.distribution).values?.(variable.shape);
+            if (!table || table.length !== e.values) throw new CompileError(`${key}: cannot enumerate the ${e.values} values of a ${step.distribution.family}`);
+            value = builder.emit({ op: 'enumerate', table, shape: variable.shape, every: enumeration.every.get(key)!, combinations: enumeration.combinations });
+            const logq = logDensity(step.distribution, value, scope);
+            enumeration.logWeight = enumeration.logWeight === undefined ? logq : builder.add(enumeration.logWeight, logq);
+        } else if (e?.kind === 'relaxed') value = relaxedSampleFrom(step.distribution, variable.shape, `eps/${key}`, e.temperature, scope);
+        else value = sampleFrom(step.distribution, variable.shape, `eps/${key}`, scope);
+        scope.variables.set(key, value);
         scope.shapes.set(key, variable.shape);
     }
 
@@ -255,6 +306,11 @@ export function compileBound(model: ModelIR, derivation: Derivation, options: Co
     const proposals: NonNullable<Program['proposals']> = [];
     const terms: ProgramTerm[] = wanted.map(term => {
         let value = compileTerm(term, scope, model, derivation, draws, options, proposals);
+        // Σ_k q(c = k | …) f(k) for a term that depends on the enumerated latents.
+        if (builder.enumerated[value] && enumeration.logWeight !== undefined) {
+            const weighted = builder.mul(value, builder.unary('exp', enumeration.logWeight));
+            value = builder.emit({ op: 'sum-enumerated', x: weighted, combinations: enumeration.combinations });
+        }
         if (replicas > 1) {
             value = builder.emit({ op: 'combine-replicas', how: term.computation.kind === 'importance-weighted' ? 'logmeanexp' : 'mean', x: value });
         }

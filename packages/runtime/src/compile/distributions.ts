@@ -34,6 +34,7 @@ export function programOps(b: ProgramBuilder): TensorOps<number> {
         round: x => b.unary('round', x),
         where: (cond, x, y) => b.select(cond, x, y),
         logSoftmax: x => b.emit({ op: 'log-softmax', x }),
+        oneHotMax: x => b.emit({ op: 'one-hot-max', x }),
         sumEvent: x => b.sum(x),
         stopGradient: x => b.stopGradient(x),
         concat: parts => b.emit({ op: 'concat', parts }),
@@ -77,6 +78,13 @@ function noise(scope: Scope, shape: number[], stream: string): NoiseSource<numbe
 /** A draw of `d` with the per-example `shape`, reparameterized where the family is (z = μ + σ ⊙ ε). */
 export function sampleFrom(d: DistributionIR, shape: number[], stream: string, scope: Scope): number {
     return familyOf(d).sample(programOps(scope.builder), canonical(d, scope), noise(scope, shape, stream));
+}
+
+/** A relaxed (Gumbel-softmax / Concrete) draw of the discrete `d` at temperature τ: differentiable in its parameters. */
+export function relaxedSampleFrom(d: DistributionIR, shape: number[], stream: string, temperature: number, scope: Scope): number {
+    const f = familyOf(d);
+    if (!f.relaxedSample) throw new CompileError(`${d.family} has no relaxed (Concrete) draw`);
+    return f.relaxedSample(programOps(scope.builder), canonical(d, scope), noise(scope, shape, stream), temperature);
 }
 
 /** What a sample grid shows of `d`: μ, or the Bernoulli's probabilities. */

@@ -37,6 +37,17 @@ export type Instruction =
     | { op: 'select'; cond: number; a: number; b: number }
     /** x − log Σ exp(x) over the last axis. */
     | { op: 'log-softmax'; x: number }
+    /** 1 at the largest value of the last axis, 0 elsewhere; no gradient (a Gumbel-max draw). */
+    | { op: 'one-hot-max'; x: number }
+    /**
+     * Every value of an enumerated discrete latent (Pyro's TraceEnum_ELBO, batched): [E·N, …shape] for the N rows of
+     * the batch and the E combinations of all enumerated latents' values; `table` lists this latent's values (one
+     * example's, flattened), block e (rows e·N … e·N + N − 1) holds table[⌊e / every⌋ mod table.length]. A value
+     * of N rows meets one of E·N rows by repeating it E times (its row i stands for rows i, N + i, …).
+     */
+    | { op: 'enumerate'; table: number[][]; shape: number[]; every: number; combinations: number }
+    /** Σ over the E blocks of an enumerated per-example value: [E·N] → [N]. */
+    | { op: 'sum-enumerated'; x: number; combinations: number }
     /** x, with no gradient flowing back through it. */
     | { op: 'stop-gradient'; x: number }
     /** Each part's values of an example, flattened, one after the other: [B, Σ sizes]. */
@@ -103,6 +114,8 @@ export function operands(i: Instruction): number[] {
         case 'reduce':
         case 'combine-replicas':
         case 'log-softmax':
+        case 'one-hot-max':
+        case 'sum-enumerated':
         case 'stop-gradient':
             return [i.x];
         case 'binary':

@@ -31,6 +31,12 @@ const UNARY: Record<UnaryFn, (x: tf.Tensor) => tf.Tensor> = {
     round: tf.round,
 };
 
+/** 1 where a < b, else 0, as a draw: the gradient is zero (tfjs's Less has none, and a Bernoulli draw u < π needs one). */
+const lessThan = tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => ({
+    value: tf.cast(tf.less(a, b), 'float32'),
+    gradFunc: (_dy: tf.Tensor) => [tf.zerosLike(a), tf.zerosLike(b)],
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
 /** The tf op behind each binary instruction, on operands already brought to one rank. */
 const BINARY: Record<BinaryFn, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     '+': tf.add,
@@ -40,7 +46,7 @@ const BINARY: Record<BinaryFn, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
     pow: tf.pow,
     max: tf.maximum,
     min: tf.minimum,
-    less: (a, b) => tf.cast(tf.less(a, b), 'float32'),
+    less: (a, b) => lessThan(a, b),
 };
 
 /** Makes a per-example tensor [N] (or [N, …] of lower rank) broadcast against one of rank `rank`. */
@@ -88,6 +94,21 @@ function drawIndex(p: ArrayLike<number>, u: number): number {
     }
     return p.length - 1;
 }
+
+/**
+ * Brings per-example values to one number of rows: a value of N rows meets one with the E·N rows of the
+ * enumerated latents by repeating it E times (see the `enumerate` instruction). Scalars are left alone.
+ */
+function alignRows(xs: tf.Tensor[]): tf.Tensor[] {
+    const rows = Math.max(...xs.map(x => (x.rank === 0 ? 0 : x.shape[0]!)));
+    return xs.map(x => (x.rank === 0 || x.shape[0] === rows ? x : tf.tile(x, [rows / x.shape[0]!, ...new Array(x.rank - 1).fill(1)])));
+}
+
+/** One-hot of the arg-max over the last axis; a draw, so the gradient is zero (argMax has none in tfjs). */
+const oneHotMax = tf.customGrad(((x: tf.Tensor) => ({
+    value: tf.tidy(() => tf.reshape(tf.oneHot(tf.reshape(tf.argMax(x, -1), [-1]), x.shape[x.rank - 1]!), x.shape).asType('float32')),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** The shape two shapes broadcast to (numpy's rules, trailing axes aligned). */
 function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
@@ -245,10 +266,12 @@ export class TfjsExecutor {
             case 'network': {
                 const net = this.networks.get(i.network)!;
                 // A constant argument (t = 1 in L_0) becomes one value per example; read from the program, not the device.
-                const args = i.args.map(a => {
-                    const arg = this.program.instructions[a];
-                    return arg.op === 'constant' ? tf.fill([c.n], arg.value) : v(a);
-                });
+                const args = alignRows(
+                    i.args.map(a => {
+                        const arg = this.program.instructions[a];
+                        return arg.op === 'constant' ? tf.fill([c.n], arg.value) : v(a);
+                    }),
+                );
                 const options = { training: c.training, seed: deriveSeed(this.seed, c.step, `dropout/${i.network}`) };
                 if (net.timeConditioned) return net.apply(args[0], args[1], options);
                 // net(x, y): the inputs side by side along the feature axis.
@@ -262,11 +285,12 @@ export class TfjsExecutor {
             case 'unary':
                 return UNARY[i.fn](v(i.x));
             case 'binary': {
-                const rank = Math.max(v(i.a).rank, v(i.b).rank);
-                return BINARY[i.fn](expandTo(v(i.a), rank), expandTo(v(i.b), rank));
+                const [a, b] = alignRows([v(i.a), v(i.b)]);
+                const rank = Math.max(a.rank, b.rank);
+                return BINARY[i.fn](expandTo(a, rank), expandTo(b, rank));
             }
             case 'select': {
-                const parts = [v(i.cond), v(i.a), v(i.b)];
+                const parts = alignRows([v(i.cond), v(i.a), v(i.b)]);
                 const rank = Math.max(...parts.map(p => p.rank));
                 const [cond, a, b] = parts.map(p => expandTo(p, rank));
                 const shape = [cond, a, b].reduce<number[]>((s, p) => broadcastShape(s, p.shape), []);
@@ -277,6 +301,15 @@ export class TfjsExecutor {
                 return tf.logSoftmax(v(i.x));
             case 'stop-gradient':
                 return stopGradient(v(i.x));
+            case 'one-hot-max':
+                return oneHotMax(v(i.x));
+            case 'enumerate': {
+                // Block e = ⌊row / N⌋ holds value ⌊e / every⌋ mod M for each of its rows.
+                const rows = Array.from({ length: c.n * i.combinations }, (_, row) => i.table[Math.floor(Math.floor(row / c.n) / i.every) % i.table.length]!);
+                return tf.reshape(tf.tensor2d(rows), [rows.length, ...i.shape]);
+            }
+            case 'sum-enumerated':
+                return tf.sum(tf.reshape(v(i.x), [i.combinations, c.n]), 0);
             case 'slice': {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { familyOf } from '@gm/language';
 import { TfjsExecutor } from '../compile/tfjs-executor.js';
 import { asFeed, labelTensor, type Dataset, type Feed } from '../data/index.js';
 import { conditionsOf, type ModelIR, type VariableIR } from '@gm/language';
@@ -143,6 +144,28 @@ export async function drawLatentGrid(prepared: PreparedModel, side: number, labe
         return { values: await values.data(), shape: [side * side, ...observed.shape] };
     } finally {
         tf.dispose([...Object.values(inputs), values]);
+        executor.dispose();
+    }
+}
+
+/**
+ * Samples with a discrete latent held at each of its values (a GMM-VAE's clusters): one row per value of
+ * `name`, `perRow` samples each, the other latents drawn from their p factors given it.
+ */
+export async function drawPerValue(prepared: PreparedModel, name: string, perRow: number, seed: number): Promise<{ images: ImageBatch; rows: number }> {
+    const { model, compiled, observed } = prepared;
+    const v = model.variables.find(x => x.name === name && x.role === 'latent');
+    const q = model.factors.find(f => f.kind === 'q' && f.target.name === name);
+    const table = q ? familyOf(q.distribution).values?.(v?.shape ?? []) : undefined;
+    if (!v || !table || table.length > 100) throw new Error(`--per-value needs a discrete latent with at most 100 values; '${name}' is not one`);
+    const inputs = table.flatMap(value => Array.from({ length: perRow }, () => value));
+    const executor = new TfjsExecutor(compileDecoder(model, [v.name]), compiled.networks, seed);
+    const input = tf.tensor(inputs, [inputs.length, ...v.shape]);
+    const values = tf.tidy(() => executor.outputs({ [v.name]: input }, 0)[observed.name]!);
+    try {
+        return { images: { values: await values.data(), shape: [inputs.length, ...observed.shape] }, rows: table.length };
+    } finally {
+        tf.dispose([input, values]);
         executor.dispose();
     }
 }
