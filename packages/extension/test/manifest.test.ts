@@ -40,10 +40,17 @@ describe('the extension manifest', () => {
         expect(manifest.contributes.grammars[0]).toMatchObject({ language: 'gm', scopeName: grammar.scopeName, path: './out/syntaxes/gm.tmLanguage.json' });
     });
 
-    test('settings: backend, output directory, preview interval, Python path; untrusted workspaces limited', () => {
+    test('every setting is read by the extension (gm.pythonPath was declared and never read; the torch target adds it back when it uses it)', () => {
+        const sources = fs.readFileSync(path.join(HERE, 'src', 'settings.ts'), 'utf8');
+        for (const name of Object.keys(manifest.contributes.configuration.properties)) {
+            expect(sources, name).toContain(`get<${manifest.contributes.configuration.properties[name].type === 'integer' ? 'number' : 'string'}>('${name.replace(/^gm\./, '')}'`);
+        }
+    });
+
+    test('settings: backend, output directory, preview interval; untrusted workspaces limited', () => {
         const properties = Object.keys(manifest.contributes.configuration.properties);
-        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.pythonPath']));
+        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval']));
         expect(manifest.capabilities.untrustedWorkspaces.supported).toBe('limited');
-        expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath', 'gm.pythonPath']));
+        expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath']));
     });
 });
