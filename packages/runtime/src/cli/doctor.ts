@@ -39,9 +39,9 @@ const SECTIONS: ((r: Report) => string[])[] = [
             : r.adapters.map(a => `  ${a.via.padEnd(20)} ${a.adapter ? `${a.adapter}${a.software ? ' (software renderer)' : ''}` : `none: ${a.why}`}`)),
     ],
     r => [
-        'data (from NAME):',
+        'data (images("NAME") in a model):',
         ...r.data.map(d => `  ${d.name.padEnd(14)} ${d.found ? 'found' : 'no   '}  ${d.where}: ${d.note}`),
-        '  idx            any IDX file or folder a model names by path',
+        '  (a path)       any IDX file or folder: images("path/to/dir-or-file")',
     ],
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Where the datasets a model can name with `from mnist` or `from fashion-mnist` are found on this
+ * Where the datasets a model names with `images("mnist")` or `images("fashion-mnist")` are found on this
  * machine, without reading them (for `gm doctor`). IDX datasets are files a model names by path.
  */
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { FASHION_MNIST_DIR } from './idx-source.js';
 
 export interface DatasetLocation {
-    /** The name in `from NAME`. */
+    /** The name in `images("NAME")`. */
     name: string;
     found: boolean;
     /** Where it is, or where it was looked for. */
