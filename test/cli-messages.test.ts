@@ -230,6 +230,13 @@ describe('probing the backends is silent unless asked', () => {
         expect(verbose.code).toBe(0);
         if (process.platform === 'linux') expect(verbose.stderr).toMatch(/^probing WebGPU \(Dawn\) printed:\n.*Vulkan/);
     }, 60_000);
+
+    test('flags are validated before any backend is probed', async () => {
+        const { code, stderr } = await gm(['train', 'examples/vae.gm', '--batch', '-5', '--verbose'], env);
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/^gm train: --batch must be a positive integer, not '-5'\n\nusage: gm train /);
+        expect(stderr).not.toMatch(/probing WebGPU \(Dawn\) printed|Couldn't load Vulkan/);
+    });
 });
 
 describe('gm doctor', () => {

@@ -146,7 +146,7 @@ describe('gm train', () => {
         );
         expect(bad.code).toBe(2);
         expect(bad.stderr).toMatch(/--decoder is one of discretized, continuous; not 'binned'/);
-    });
+    }, 180_000); // train, sample and three evaluations of every t: a minute alone on two cores, more under load
 
     test('gm sample --latent-grid decodes a grid over a 2-D latent space, and says why for other models', async () => {
         const dir = tmp('grid');
