@@ -12,8 +12,9 @@ import { findLastCheckpoint, runFolderName } from './run-history.js';
 import { TrainingRun } from './training-run.js';
 
 /**
- * Training runs of this window: each `gm train --json` process, its dashboard, a progress
- * notification that can cancel it, the status-bar item while any run is going, and the log.
+ * Training runs of this window: each `gm train --json` process, its dashboard (with Stop), the
+ * status-bar item while any run is going, and the log. No progress notification: it covered the
+ * bottom of the dashboard, which shows the same step, loss and ETA.
  */
 export class TrainingManager implements vscode.Disposable {
     private readonly runs = new Map<string, { run: TrainingRun; dashboard?: DashboardPanel }>();
@@ -88,7 +89,6 @@ export class TrainingManager implements vscode.Disposable {
         } else {
             this.showDashboard(run);
         }
-        this.showProgress(run);
     }
 
     /** Stops the runs of the cursor's model, or the only / chosen active run. */
@@ -225,7 +225,6 @@ export class TrainingManager implements vscode.Disposable {
         }
         this.track(run);
         this.adopt(panel, run);
-        if (run.running) this.showProgress(run);
     }
 
     private onDashboardMessage(message: WebviewMessage, dashboard: DashboardPanel): void {
@@ -307,33 +306,6 @@ export class TrainingManager implements vscode.Disposable {
         }
     }
 
-    /** A notification per run while it trains; cancelling it stops the run. */
-    private showProgress(run: TrainingRun): void {
-        void vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: `GM: training ${run.record.model}`, cancellable: true },
-            (progress, token) =>
-                new Promise<void>(resolve => {
-                    let last = 0;
-                    let total = 0;
-                    token.onCancellationRequested(() => run.stop());
-                    const onEvent = (event: TrainEvent) => {
-                        if (event.event === 'start') total = event.totalSteps;
-                        if (event.event === 'progress' && total > 0) {
-                            const eta = Number.isFinite(event.etaSeconds) ? `, ETA ${formatSeconds(event.etaSeconds)}` : '';
-                            progress.report({ increment: ((event.step - last) / total) * 100, message: `step ${event.step}/${total}, loss ${event.loss.toFixed(3)}${eta}` });
-                            last = event.step;
-                        }
-                    };
-                    run.on('event', onEvent);
-                    run.once('exit', () => {
-                        run.off('event', onEvent);
-                        resolve();
-                    });
-                    if (!run.running) resolve();
-                }),
-        );
-    }
-
     private updateStatus(): void {
         const active = this.activeRuns;
         void vscode.commands.executeCommand('setContext', 'gm.training', active.length > 0);
@@ -367,10 +339,4 @@ export class TrainingManager implements vscode.Disposable {
         }
         this.statusBar.dispose();
     }
-}
-
-function formatSeconds(s: number): string {
-    if (s < 60) return `${Math.round(s)} s`;
-    if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-    return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }

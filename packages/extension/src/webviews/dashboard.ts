@@ -79,6 +79,13 @@ class Curve {
     }
 }
 
+/** What each grid shows; reconstructions are drawn as rows of test images, each followed by the row of their reconstructions. */
+const CAPTIONS = {
+    samples: 'samples',
+    reconstructions: 'test images (odd rows) and their reconstructions (the row below each)',
+    trajectory: 'trajectory x_T → x_0',
+} as const;
+
 const COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
 let curves = new Map<string, Curve>();
 let exitProblem = '';
@@ -90,6 +97,8 @@ let state = {
     done: undefined as Extract<TrainEvent, { event: 'done' }> | undefined,
     error: undefined as Extract<TrainEvent, { event: 'error' }> | undefined,
     running: true,
+    /** The newest step any event reported: progress is throttled, samples and checkpoints are not. */
+    step: 0,
 };
 let latestSamples = new Map<string, DashboardEvent & { event: 'sample' }>();
 let pending = false;
@@ -105,6 +114,7 @@ function curve(name: string): Curve {
 }
 
 function apply(event: DashboardEvent): void {
+    if ('step' in event && event.step !== undefined && event.event !== 'error') state.step = Math.max(state.step, event.step);
     switch (event.event) {
         case 'start':
             state.start = event;
@@ -156,7 +166,7 @@ function render(): void {
     stats.replaceChildren(
         stat('status', status),
         stat('backend', start ? start.backend : '–'),
-        stat('step', progress ? `${progress.step}${start ? ` / ${start.totalSteps}` : ''}` : '–'),
+        stat('step', state.step > 0 ? `${state.step}${start ? ` / ${start.totalSteps}` : ''}` : '–'),
         stat('loss', progress ? progress.loss.toFixed(4) : '–'),
         stat('images/s', progress ? progress.imagesPerSecond.toFixed(0) : '–'),
         stat('ETA', progress && state.running && !done ? seconds(progress.etaSeconds) : '–'),
@@ -183,7 +193,7 @@ function render(): void {
             img.src = s.uri;
             img.alt = `${kind} at step ${s.step}`;
             img.dataset.kind = kind;
-            figure.append(img, el('figcaption', '', `${kind === 'reconstructions' ? 'reconstructions (inputs left, reconstructions right)' : kind}, step ${s.step}`));
+            figure.append(img, el('figcaption', '', `${CAPTIONS[kind]}, step ${s.step}`));
             figures.push(figure);
         }
         samples.replaceChildren(...figures);
@@ -219,7 +229,16 @@ window.addEventListener('message', event => {
         curves = new Map();
         charts.replaceChildren();
         latestSamples = new Map();
-        state = { start: undefined, progress: undefined, checkpoint: undefined, evaluation: undefined, done: undefined, error: undefined, running: message.running ?? true };
+        state = {
+            start: undefined,
+            progress: undefined,
+            checkpoint: undefined,
+            evaluation: undefined,
+            done: undefined,
+            error: undefined,
+            running: message.running ?? true,
+            step: 0,
+        };
         message.events.forEach(apply);
         exitProblem = message.exit ? describeExit(message.exit, message.log ?? []) : '';
         schedule();

@@ -16,6 +16,7 @@ import { installFastGradients } from './fast-gradients.js';
 import { installChunkedAddN } from './webgpu-addn.js';
 import { installPadByAxis } from './webgpu-pad.js';
 import { guardWebGpuDevice } from './webgpu-errors.js';
+import { adapterLabel, dawnModule, probeDawn, type AdapterInfo, type DawnCandidate } from './webgpu-probe.js';
 
 export const BACKEND_REQUESTS = ['auto', 'wasm', 'cpu', 'webgpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
@@ -64,89 +65,100 @@ async function useWasm(): Promise<void> {
 }
 
 /** Imports an optional package that may not be installed; the specifier is a variable so tsc does not resolve it. */
-async function importOptional(specifier: string): Promise<unknown> {
+export async function importOptional(specifier: string): Promise<unknown> {
     return import(specifier);
 }
 
-async function useTfjsNode(gpu: boolean): Promise<void> {
+async function useTfjsNode(gpu: boolean, verbose: boolean): Promise<void> {
+    // TensorFlow's C++ logs (CPU features, CUDA libraries) go to stderr; only errors unless asked.
+    if (!verbose) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     // Both packages register the 'tensorflow' backend into the shared tfjs-core engine.
     await importOptional(gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
     await activate('tensorflow');
 }
 
-interface GpuAdapterInfo {
-    vendor?: string;
-    architecture?: string;
-    device?: string;
-    description?: string;
+/** Why an optional package did not load, in a few words. */
+export function loadFailure(error: unknown): string {
+    const code = (error as { code?: string }).code;
+    return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? 'not installed' : `failed to load (${message(error)})`;
 }
 
 /** Software rasterizers that expose a WebGPU adapter but are slower than wasm (BENCHMARKS.md, "WebGPU"). */
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render/i;
 
+export function isSoftwareAdapter(label: string): boolean {
+    return SOFTWARE_ADAPTER.test(label);
+}
+
 type Gpu = { requestAdapter(options?: object): Promise<unknown> };
 
 const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 
-function vulkanLoaderPresent(): boolean {
+export function vulkanLoaderPresent(): boolean {
     const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
     return [...extra, ...VULKAN_LOADER_DIRS].some(dir => existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
+/** Dawn's default backend (Vulkan, Metal, D3D12): not tried on Linux without a Vulkan loader (Dawn would only warn). */
+export const DAWN_DEFAULT: DawnCandidate = { name: 'Vulkan/Metal/D3D12', flags: [] };
+/** OpenGL ES in compatibility mode: stock Mesa, surfaceless; Mesa's software rasterizer on machines without a GPU. */
+export const DAWN_OPENGLES: DawnCandidate = { name: 'OpenGL ES', flags: ['backend=opengles'], options: { featureLevel: 'compatibility' } };
+
+export type GpuAdapterSearch = { ok: true; label: string; install: () => Promise<void> } | { ok: false; why: string };
+
 /**
  * A WebGPU adapter, or why there is none. Under Node, WebGPU needs the optional packages `webgpu`
- * (Dawn) and `@tensorflow/tfjs-backend-webgpu`. Dawn is tried with its default backend (Vulkan,
- * Metal, D3D12), then through OpenGL ES in compatibility mode (works with stock Mesa, surfaceless).
- * tfjs asks for an adapter without options, so `navigator.gpu` is replaced by one that adds the
- * options that found this adapter. Software renderers are refused unless `allowSoftware`.
+ * (Dawn) and `@tensorflow/tfjs-backend-webgpu`. Dawn's candidates are probed in a child process
+ * (webgpu-probe.ts), which keeps the drivers' warnings out of the output unless `verbose`; the first
+ * hardware adapter wins, a software renderer only when `allowSoftware`. `install` then creates that
+ * candidate here and replaces `navigator.gpu` by one that adds its options (tfjs asks for an adapter
+ * without options).
  */
-async function findGpuAdapter(allowSoftware: boolean): Promise<{ ok: true; label: string } | { ok: false; why: string }> {
+async function findGpuAdapter(allowSoftware: boolean, verbose: boolean): Promise<GpuAdapterSearch> {
     const nav = (globalThis as { navigator?: { gpu?: Gpu } }).navigator;
-    const candidates: { gpu: Gpu; options?: object }[] = [];
-    if (nav?.gpu) candidates.push({ gpu: nav.gpu });
-    else {
-        let dawn: { create(flags: string[]): Gpu; globals?: object };
-        try {
-            dawn = (await importOptional('webgpu')) as typeof dawn;
-        } catch {
-            return { ok: false, why: 'no WebGPU in this Node (the optional package `webgpu` is not installed)' };
-        }
-        if (dawn.globals) Object.assign(globalThis, dawn.globals);
-        // Without a Vulkan loader Dawn only prints a warning on Linux; do not probe (auto stays quiet).
-        if (process.platform !== 'linux' || vulkanLoaderPresent()) candidates.push({ gpu: dawn.create([]) });
-        // OpenGL ES is Mesa's software rasterizer on machines without a GPU: tried when asked for only.
-        if (allowSoftware) {
-            process.env.EGL_PLATFORM ??= 'surfaceless';
-            candidates.push({ gpu: dawn.create(['backend=opengles']), options: { featureLevel: 'compatibility' } });
-        }
-        if (candidates.length === 0) return { ok: false, why: 'no Vulkan loader (libvulkan.so.1), so no GPU for WebGPU' };
+    if (nav?.gpu) {
+        // WebGPU already in this process (a browser, or Dawn installed by an earlier selection): ask it directly.
+        const adapter = (await nav.gpu.requestAdapter().catch(() => null)) as { info?: AdapterInfo } | null;
+        if (!adapter) return { ok: false, why: 'WebGPU found no GPU adapter' };
+        const label = adapterLabel(adapter.info ?? {});
+        if (!allowSoftware && isSoftwareAdapter(label)) return { ok: false, why: `the only WebGPU adapter is a software renderer (${label})` };
+        return { ok: true, label, install: importTfjsWebGpu };
     }
-    let found: { gpu: Gpu; options?: object; info: GpuAdapterInfo } | undefined;
-    for (const c of candidates) {
-        const adapter = (await c.gpu.requestAdapter(c.options).catch(() => null)) as { info?: GpuAdapterInfo } | null;
-        if (adapter) {
-            found = { ...c, info: adapter.info ?? {} };
-            break;
-        }
+    const dawn = dawnModule();
+    if (!dawn) return { ok: false, why: 'no WebGPU in this Node (the optional package `webgpu` is not installed)' };
+    const candidates = [...(process.platform !== 'linux' || vulkanLoaderPresent() ? [DAWN_DEFAULT] : []), ...(allowSoftware ? [DAWN_OPENGLES] : [])];
+    if (candidates.length === 0) return { ok: false, why: 'no Vulkan loader (libvulkan.so.1), so no GPU for WebGPU' };
+    const probe = await probeDawn(dawn, candidates);
+    if (verbose && probe.stderr.trim()) process.stderr.write(`probing WebGPU (Dawn) printed:\n${probe.stderr.trimEnd()}\n`);
+    const found = probe.results.filter(r => r.adapter).map(r => ({ candidate: r.candidate, label: adapterLabel(r.adapter!) }));
+    const chosen = found.find(f => !isSoftwareAdapter(f.label)) ?? (allowSoftware ? found[0] : undefined);
+    if (!chosen) {
+        if (found.length > 0) return { ok: false, why: `the only WebGPU adapter is a software renderer (${found[0]!.label})` };
+        const errors = probe.results.filter(r => r.error).map(r => `${r.candidate.name}: ${r.error}`);
+        return { ok: false, why: `WebGPU found no GPU adapter${errors.length ? ` (${errors.join('; ')})` : ''}` };
     }
-    if (!found) return { ok: false, why: 'WebGPU found no GPU adapter' };
-    const { vendor, architecture, device, description } = found.info;
-    const label = [vendor, architecture, device, description].filter(Boolean).join(' ') || 'unnamed adapter';
-    if (!allowSoftware && SOFTWARE_ADAPTER.test(label)) {
-        return { ok: false, why: `the only WebGPU adapter is a software renderer (${label})` };
-    }
-    const { gpu, options } = found;
-    const wrapped: Gpu = new Proxy(gpu, {
-        get: (target, key) =>
-            key === 'requestAdapter' ? async (o?: object) => withAdapterBindingLimits(await target.requestAdapter({ ...o, ...options })) : Reflect.get(target, key),
-    });
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: wrapped }, configurable: true, writable: true });
+    const install = async () => {
+        const { create, globals } = (await import(dawn)) as { create(flags: string[]): Gpu; globals?: object };
+        if (globals) Object.assign(globalThis, globals);
+        if (chosen.candidate.flags.includes('backend=opengles')) process.env.EGL_PLATFORM ??= 'surfaceless';
+        const gpu = create(chosen.candidate.flags);
+        const options = chosen.candidate.options;
+        const wrapped: Gpu = new Proxy(gpu, {
+            get: (target, key) =>
+                key === 'requestAdapter' ? async (o?: object) => withAdapterBindingLimits(await target.requestAdapter({ ...o, ...options })) : Reflect.get(target, key),
+        });
+        Object.defineProperty(globalThis, 'navigator', { value: { ...(nav ?? {}), gpu: wrapped }, configurable: true, writable: true });
+        await importTfjsWebGpu();
+    };
+    return { ok: true, label: chosen.label, install };
+}
+
+async function importTfjsWebGpu(): Promise<void> {
     try {
         await importOptional('@tensorflow/tfjs-backend-webgpu');
-    } catch {
-        return { ok: false, why: 'the optional package @tensorflow/tfjs-backend-webgpu is not installed' };
+    } catch (error) {
+        throw new Error('the optional package @tensorflow/tfjs-backend-webgpu is not installed', { cause: error });
     }
-    return { ok: true, label };
 }
 
 type Adapter = { limits: Record<string, number>; requestDevice(d?: { requiredLimits?: Record<string, number> }): Promise<unknown> };
@@ -172,7 +184,8 @@ function message(error: unknown): string {
  * cannot be met is an Error saying why; `auto` always ends with wasm at worst. `networks` (the model's)
  * let `auto` decide between a GPU adapter and wasm by the measured rule; without them a GPU is taken.
  */
-export async function selectBackend(requested: BackendRequest, networks?: readonly NetworkIR[]): Promise<BackendChoice> {
+export async function selectBackend(requested: BackendRequest, networks?: readonly NetworkIR[], options: { verbose?: boolean } = {}): Promise<BackendChoice> {
+    const verbose = options.verbose ?? false;
     installFastGradients();
     switch (requested) {
         case 'cpu':
@@ -184,14 +197,19 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
         case 'tfjs-node':
         case 'tfjs-node-gpu':
             try {
-                await useTfjsNode(requested === 'tfjs-node-gpu');
+                await useTfjsNode(requested === 'tfjs-node-gpu', verbose);
             } catch (error) {
-                throw new Error(`--backend ${requested}: cannot load @tensorflow/${requested} (${message(error)}); install it with npm, or use --backend wasm`, { cause: error });
+                throw new Error(`--backend ${requested}: @tensorflow/${requested} ${loadFailure(error)}; install it with npm, or use --backend wasm`, { cause: error });
             }
             return { requested, name: 'tensorflow', kind: requested, reason: `asked for (--backend ${requested})` };
         case 'webgpu': {
-            const found = await findGpuAdapter(true);
+            const found = await findGpuAdapter(true, verbose);
             if (!found.ok) throw new Error(`--backend webgpu: ${found.why}`);
+            try {
+                await found.install();
+            } catch (error) {
+                throw new Error(`--backend webgpu: ${message(error)}`, { cause: error });
+            }
             await useWebGpu();
             return { requested, name: 'webgpu', kind: 'webgpu', reason: `asked for (--backend webgpu); adapter: ${found.label}` };
         }
@@ -200,18 +218,19 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
             for (const gpu of [true, false]) {
                 const kind = gpu ? 'tfjs-node-gpu' : 'tfjs-node';
                 try {
-                    await useTfjsNode(gpu);
+                    await useTfjsNode(gpu, verbose);
                     return { requested, name: 'tensorflow', kind, reason: `auto: @tensorflow/${kind} is installed and loaded` };
                 } catch (error) {
-                    skipped.push(`${kind}: not installed or failed to load (${message(error)})`);
+                    skipped.push(`${kind}: ${loadFailure(error)}`);
                 }
             }
-            const found = await findGpuAdapter(false);
+            const found = await findGpuAdapter(false, verbose);
             const rule = networks ? webGpuFaster(networks) : { faster: true, why: 'no model given, so the GPU' };
             if (found.ok && !rule.faster) {
                 skipped.push(`webgpu (GPU adapter ${found.label}): ${rule.why}`);
             } else if (found.ok) {
                 try {
+                    await found.install();
                     await useWebGpu();
                     return { requested, name: 'webgpu', kind: 'webgpu', reason: `auto: GPU adapter ${found.label}; ${rule.why}; skipped ${skipped.join('; ')}` };
                 } catch (error) {

@@ -1,9 +1,18 @@
+import { parseCommandLine, type CommandSpec } from './flags.js';
 import { formatDiagnostic, loadFiles, sortDiagnostics } from '@gm/language';
 import * as path from 'node:path';
 
+export const CHECK = {
+    name: 'check',
+    summary: 'parse, link and validate models; print file:line:col: severity: message',
+    description: 'Parses, links and validates models and prints each diagnostic as file:line:col: severity: message;\nthe exit code is 1 when any is an error.',
+    positionals: { name: 'FILE', min: 1, max: Infinity, files: true },
+    flags: {},
+} as const satisfies CommandSpec;
+
 /** `gm check FILE…`: prints every diagnostic; the exit code is 1 when any is an error. */
-export async function check(files: string[]): Promise<number> {
-    if (files.length === 0) throw new UsageError('gm check needs at least one .gm file');
+export async function check(args: string[]): Promise<number> {
+    const { positionals: files } = parseCommandLine(CHECK, args);
     const loaded = await loadFiles(files);
     let errors = 0,
         warnings = 0;
@@ -21,6 +30,3 @@ export async function check(files: string[]): Promise<number> {
     );
     return errors > 0 ? 1 : 0;
 }
-
-/** A mistake in how the command was called: printed with the usage. */
-export class UsageError extends Error {}

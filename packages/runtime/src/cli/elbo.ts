@@ -1,20 +1,22 @@
 import { loadFiles } from '@gm/language';
 import { deriveFromLowering, renderFailure, renderLatex, renderMarkdown, renderStepsText, renderText, toJson } from '@gm/language/derivation';
-import { parseArgs } from 'node:util';
-import { UsageError } from './check.js';
+import { parseCommandLine, type CommandSpec } from './flags.js';
 
-const FORMATS = ['text', 'markdown', 'latex', 'json'] as const;
+export const ELBO = {
+    name: 'elbo',
+    summary: 'the derived variational bound of each model',
+    positionals: { name: 'FILE', min: 1, max: 1, files: true },
+    flags: {
+        model: { type: 'string', value: 'NAME', help: 'only this model', defaultText: 'every model in FILE' },
+        format: { type: 'choice', choices: ['text', 'markdown', 'latex', 'json'], default: 'text', help: 'how the bound is written' },
+        steps: { type: 'boolean', help: 'also print the derivation step by step (text)' },
+    },
+} as const satisfies CommandSpec;
 
-/** `gm elbo FILE [--model NAME] [--format text|markdown|latex|json] [--steps]`: the derived bound of each model. */
+/** `gm elbo FILE [options]` (ELBO): the derived bound of each model. */
 export async function elbo(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { model: { type: 'string' }, format: { type: 'string', default: 'text' }, steps: { type: 'boolean', default: false } },
-    });
-    const format = values.format as (typeof FORMATS)[number];
-    if (!FORMATS.includes(format)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`);
-    if (positionals.length !== 1) throw new UsageError('gm elbo needs one .gm file');
+    const { values, positionals } = parseCommandLine(ELBO, args);
+    const format = values.format;
     const [loaded] = await loadFiles(positionals);
     const errors = loaded!.diagnostics.filter(d => d.severity === 1);
     if (errors.length > 0) {

@@ -1,36 +1,54 @@
-import { describeData } from '@gm/language';
+import { conditionsOf, describeData } from '@gm/language';
 import { compileBound } from '../compile/compile.js';
 import { evaluateBound, evaluateChainBound, estimateNegativeLogLikelihood } from '../evaluate/index.js';
 import { datasetFor, feedFor } from '../session/prepare.js';
-import { conditionsOf } from '@gm/language';
-import { UsageError } from './check.js';
-import { loadTrained, parseCheckpointArgs, positiveInteger, stringOptions } from './checkpoint-args.js';
+import { loadTrained } from './checkpoint-args.js';
+import { CHECKPOINT_FLAGS } from './common-flags.js';
+import { parseCommandLine, UsageError, type CommandSpec } from './flags.js';
+
+export const EVAL = {
+    name: 'eval',
+    summary: 'the test-set bound term by term, bits/dim, an importance-sampled log p(x)',
+    description:
+        'The test-set bound in nats per example, term by term, and bits/dim; an importance-sampled log p(x)\n' +
+        'with K samples for latent-variable models; for chains every term of the bound with the per-t\n' +
+        "breakdown, and L_0 with Ho et al.'s discretized decoder for image data.",
+    positionals: { name: 'FILE', min: 1, max: 1, files: true },
+    flags: {
+        ...CHECKPOINT_FLAGS,
+        iw: { type: 'integer', value: 'K', min: 0, help: 'importance samples for log p(x), 0: none (latent-variable models)', defaultText: "the eval block's iw" },
+        batch: { type: 'integer', value: 'B', min: 1, help: 'examples per batch', defaultText: "the eval block's batch" },
+        limit: { type: 'integer', value: 'N', min: 1, help: 'evaluate the first N test examples', defaultText: 'the whole test set' },
+        decoder: { type: 'choice', choices: ['discretized', 'continuous'], help: 'how L_0 scores image data (chains)', defaultText: 'discretized for image data' },
+        json: { type: 'boolean', help: 'print one JSON object instead of text' },
+    },
+} as const satisfies CommandSpec;
 
 const fmt = (v: number) => v.toFixed(3);
 
-/**
- * `gm eval FILE [--checkpoint DIR] [--iw K (0: none)] [--batch B] [--limit N] [--decoder discretized|continuous] [--json]`:
- * the test-set bound in nats per example, term by term, and bits/dim; an importance-sampled log p(x)
- * with K samples for latent-variable models; for chains every term of the bound, with the per-t
- * breakdown, and L_0 with Ho et al.'s discretized decoder for image data unless `--decoder continuous`.
- */
+/** `gm eval FILE [options]` (EVAL). */
 export async function evaluate(args: string[]): Promise<number> {
-    const { values, file } = parseCheckpointArgs('eval', args, { ...stringOptions('iw', 'batch', 'limit', 'decoder'), json: { type: 'boolean', default: false } });
-    const { prepared, step, ema } = await loadTrained(file, values);
+    const { values, positionals } = parseCommandLine(EVAL, args);
+    const file = positionals[0]!;
+    const { prepared, step, ema } = await loadTrained(file, values, p => {
+        const chain = p.derivation.chains.length > 0;
+        if (chain && values.iw !== undefined) throw new UsageError("--iw applies to latent-variable models; a chain's bound is computed at every t");
+        if (!chain && values.decoder !== undefined) throw new UsageError(`--decoder applies to models with a chain; ${p.model.name} has none`);
+    });
     const { model, derivation, compiled } = prepared;
-    const seed = positiveInteger(values.seed, '--seed') ?? 1;
+    const chain = derivation.chains.length > 0;
+    const seed = values.seed;
     const test = await datasetFor(prepared, 'test', seed);
-    const batch = positiveInteger(values.batch, '--batch') ?? model.eval.batch;
-    const limit = positiveInteger(values.limit, '--limit');
+    const batch = values.batch ?? model.eval.batch;
+    const limit = values.limit;
     const options = { batch, ...(limit ? { limit } : {}) };
     const report: Record<string, unknown> = { model: model.name, step, ema, examples: Math.min(test.size, limit ?? test.size) };
     const data = model.data.find(d => d.name === prepared.observed.data);
     if (data) report['data'] = describeData({ ...data, split: 'test' });
     const lines: string[] = [`${model.name} at step ${step}${ema ? ' (EMA weights)' : ''} on ${report['examples']} test examples of ${test.source}`];
     if (data) lines.push(`data: ${report['data']}`);
-    if (derivation.chains.length > 0) {
+    if (chain) {
         const decoder = values.decoder;
-        if (decoder !== undefined && decoder !== 'discretized' && decoder !== 'continuous') throw new UsageError(`--decoder must be discretized or continuous, not '${decoder}'`);
         const r = await evaluateChainBound(model, derivation, compiled.networks, test, seed, { ...options, ...(decoder ? { decoder } : {}) });
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms, perT: r.perT, decoder: r.decoder });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim (every t computed)`);
@@ -45,7 +63,7 @@ export async function evaluate(args: string[]): Promise<number> {
         Object.assign(report, { nats: r.nats, bitsPerDim: r.bitsPerDim, terms: r.terms });
         lines.push(`−ELBO = ${fmt(r.nats)} nats per example = ${fmt(r.bitsPerDim)} bits/dim`);
         for (const t of derivation.terms) if (r.terms[t.id] !== undefined) lines.push(`  ${t.id.padEnd(12)} ${fmt(r.terms[t.id]!)} nats   ${t.text}`);
-        const k = values.iw === '0' ? 0 : (positiveInteger(values.iw, '--iw') ?? model.eval.iw);
+        const k = values.iw ?? model.eval.iw;
         if (k === 0) {
             console.log(values.json ? JSON.stringify(report) : lines.join('\n'));
             return 0;

@@ -1,53 +1,83 @@
-import { check, UsageError } from './check.js';
-import { elbo } from './elbo.js';
-import { train } from './train.js';
-import { sample } from './sample.js';
-import { evaluate } from './eval.js';
+import { check, CHECK } from './check.js';
+import { doctor, DOCTOR } from './doctor.js';
+import { elbo, ELBO } from './elbo.js';
+import { evaluate, EVAL } from './eval.js';
+import { commandHelp, HelpRequested, UsageError, usageLine, type CommandSpec } from './flags.js';
+import { sample, SAMPLE } from './sample.js';
+import { train, TRAIN } from './train.js';
+import { gmVersion } from './version.js';
 
-const USAGE = `usage: gm <command> [options]
+interface Command {
+    spec: CommandSpec;
+    run(args: string[]): Promise<number>;
+}
 
-commands:
-  check FILE…                  parse, link and validate models; print file:line:col: severity: message
-  elbo FILE [--model NAME] [--format text|markdown|latex|json]
-                               the derived variational bound of each model
-  train FILE [options]         train a model on its dataset
-  eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--decoder discretized|continuous] [--json]
-                               the test-set bound term by term, bits/dim, an importance-sampled log p(x);
-                               for chains every t, and L_0 with Ho et al.'s discretized decoder
-  sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
-              [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png] [--class K] [--per-value c]
-                               a PNG grid of samples from a trained model; one row per class for a
-                               model conditioned on labels, or samples of class K;
-                               one row per value of a discrete latent c with --per-value c
-`;
+/** Every command, in the order `gm help` lists them. */
+const COMMANDS: Command[] = [
+    { spec: CHECK, run: check },
+    { spec: ELBO, run: elbo },
+    { spec: TRAIN, run: train },
+    { spec: EVAL, run: evaluate },
+    { spec: SAMPLE, run: sample },
+    { spec: DOCTOR, run: doctor },
+];
 
-type Command = (args: string[]) => Promise<number>;
+function overview(): string {
+    const rows = COMMANDS.map(c => [usageLine(c.spec).replace(/^gm /, '').replace(' [options]', ''), c.spec.summary] as const);
+    const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+    return [
+        'usage: gm COMMAND [options]',
+        '',
+        'commands:',
+        ...rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`),
+        `  ${'help [COMMAND]'.padEnd(width)}this overview and every command's flags, or one command's`,
+        `  ${'--version'.padEnd(width)}the version of gm`,
+        '',
+        "'gm COMMAND --help' lists the command's flags with their defaults.",
+        '',
+    ].join('\n');
+}
 
-/** Commands by name; the training commands are added by the runtime as they exist. */
-export const commands: Record<string, Command> = {
-    check: args => check(args),
-    elbo: args => elbo(args),
-    train: args => train(args),
-    eval: args => evaluate(args),
-    sample: args => sample(args),
-};
+/** `gm help`: the overview, then every command's help; `gm help COMMAND`: that command's. */
+function help(args: string[]): number {
+    if (args.length === 0) {
+        console.log([overview(), ...COMMANDS.map(c => commandHelp(c.spec))].join('\n'));
+        return 0;
+    }
+    const command = COMMANDS.find(c => c.spec.name === args[0]);
+    if (!command || args.length > 1) {
+        console.error(`gm help: ${command ? 'takes one COMMAND' : `unknown command '${args[0]}'`}\n\n${overview()}`);
+        return 2;
+    }
+    console.log(commandHelp(command.spec));
+    return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
     const [name, ...args] = argv;
-    if (!name || name === '--help' || name === '-h' || name === 'help') {
-        console.log(USAGE);
-        return name ? 0 : 2;
+    if (name === undefined) {
+        console.error(overview());
+        return 2;
     }
-    const command = commands[name];
+    if (name === '--version' || name === 'version') {
+        console.log(`gm ${gmVersion()}`);
+        return 0;
+    }
+    if (name === 'help' || name === '--help' || name === '-h') return help(args);
+    const command = COMMANDS.find(c => c.spec.name === name);
     if (!command) {
-        console.error(`gm: unknown command '${name}'\n\n${USAGE}`);
+        console.error(`gm: unknown command '${name}'\n\n${overview()}`);
         return 2;
     }
     try {
-        return await command(args);
+        return await command.run(args);
     } catch (error) {
+        if (error instanceof HelpRequested) {
+            console.log(commandHelp(command.spec));
+            return 0;
+        }
         if (error instanceof UsageError) {
-            console.error(`gm ${name}: ${error.message}\n\n${USAGE}`);
+            console.error(`gm ${name}: ${error.message}\n\n${commandHelp(command.spec)}`);
             return 2;
         }
         console.error(`gm ${name}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,89 +1,95 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { isBackendRequest, type BackendRequest } from '../backend/index.js';
 import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
 import { createOptimizer, Ema } from '../optim/index.js';
-import { defaultOutDir, feedFor, prepareModel, restoreWeights } from '../session/prepare.js';
+import { evaluationHook } from '../session/evaluations.js';
+import { datasetFor, defaultOutDir, feedFor, prepareModel, restoreWeights } from '../session/prepare.js';
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
 import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
-import { UsageError } from './check.js';
+import { BACKEND_FLAG, MODEL_FLAG, SEED_FLAG, VERBOSE_FLAG } from './common-flags.js';
+import { parseCommandLine, UsageError, type CommandSpec, type FlagValues } from './flags.js';
 
-function integer(value: string | undefined, flag: string): number | undefined {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, not '${value}'`);
-    return n;
-}
-
-/**
- * `gm train FILE`: trains a model on its dataset with the options of its `train` block, overridden
- * by flags. Prints a progress bar, or JSON events with --json; Ctrl-C saves a checkpoint and exits.
- */
-export async function train(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-            model: { type: 'string' },
-            steps: { type: 'string' },
-            epochs: { type: 'string' },
-            batch: { type: 'string' },
-            seed: { type: 'string' },
-            backend: { type: 'string', default: 'auto' },
-            out: { type: 'string' },
-            resume: { type: 'boolean', default: false },
-            json: { type: 'boolean', default: false },
-            force: { type: 'boolean', default: false },
-            'sample-every': { type: 'string' },
-            'eval-every': { type: 'string' },
-            'checkpoint-every': { type: 'string' },
+export const TRAIN = {
+    name: 'train',
+    summary: 'train a model on its dataset',
+    description:
+        'Trains a model on its dataset with the options of its train block; flags override them. Prints a\n' +
+        'progress bar, or JSON events with --json; Ctrl-C saves a checkpoint and stops, a second Ctrl-C stops at once.',
+    positionals: { name: 'FILE', min: 1, max: 1, files: true },
+    flags: {
+        model: MODEL_FLAG,
+        steps: { type: 'integer', value: 'N', min: 1, help: 'steps to train', defaultText: "the train block's steps, else its epochs (10 if none) × batches per epoch" },
+        epochs: { type: 'integer', value: 'N', min: 1, help: 'epochs to train, when --steps is not given', defaultText: "the train block's" },
+        batch: { type: 'integer', value: 'B', min: 1, help: 'examples per batch', defaultText: "the train block's batch" },
+        seed: SEED_FLAG,
+        backend: BACKEND_FLAG,
+        out: { type: 'string', value: 'DIR', help: 'the run folder: checkpoints and sample grids', defaultText: 'runs/MODEL next to FILE' },
+        resume: { type: 'boolean', help: 'continue from the latest checkpoint in the run folder' },
+        json: { type: 'boolean', help: 'print JSON events on stdout, one per line (for editors)' },
+        force: { type: 'boolean', help: 'with --resume: load a checkpoint trained from a different version of FILE' },
+        'sample-every': {
+            type: 'integer',
+            value: 'N',
+            min: 1,
+            help: 'write a sample grid every N steps and at the end',
+            defaultText: "the sample block's every, else max(batches per epoch, 100)",
         },
-    });
-    if (positionals.length !== 1) throw new UsageError('gm train needs one .gm file');
-    if (!isBackendRequest(values.backend!)) throw new UsageError(`--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu`);
+        'eval-every': {
+            type: 'integer',
+            value: 'N',
+            min: 1,
+            help: 'evaluate the bound on test examples every N steps and at the end',
+            defaultText: "the eval block's every, else never",
+        },
+        'eval-limit': {
+            type: 'integer',
+            value: 'N',
+            min: 1,
+            help: 'test examples in each evaluation while training',
+            defaultText: '1000; 100 for chains, whose bound is computed at every t',
+        },
+        'checkpoint-every': { type: 'integer', value: 'N', min: 1, help: 'save a checkpoint every N steps and at the end', defaultText: 'max(batches per epoch, 500)' },
+        verbose: VERBOSE_FLAG,
+    },
+} as const satisfies CommandSpec;
+
+type TrainFlags = FlagValues<typeof TRAIN.flags>;
+
+/** `gm train FILE [options]` (TRAIN). */
+export async function train(args: string[]): Promise<number> {
+    const { values, positionals } = parseCommandLine(TRAIN, args);
+    if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+    if (values.force && !values.resume) throw new UsageError('--force applies with --resume (a new run loads no checkpoint)');
     const reporter: Reporter = values.json ? new JsonReporter() : new TerminalReporter();
     const file = positionals[0]!;
     try {
-        return await runTraining(file, values as TrainFlags, reporter);
+        return await runTraining(file, values, reporter);
     } catch (error) {
+        if (error instanceof UsageError) throw error;
         reporter.emit({ event: 'error', message: error instanceof Error ? error.message : String(error) });
         reporter.close();
         return 1;
     }
 }
 
-interface TrainFlags {
-    model?: string;
-    steps?: string;
-    epochs?: string;
-    batch?: string;
-    seed?: string;
-    backend: string;
-    out?: string;
-    resume: boolean;
-    json: boolean;
-    force: boolean;
-    'sample-every'?: string;
-    'eval-every'?: string;
-    'checkpoint-every'?: string;
-}
-
 async function runTraining(file: string, flags: TrainFlags, reporter: Reporter): Promise<number> {
-    const seedFlag = integer(flags.seed, '--seed');
+    const seedFlag = flags.seed;
     const prepared = await prepareModel(file, {
         ...(flags.model ? { model: flags.model } : {}),
-        backend: flags.backend as BackendRequest,
-        ...(seedFlag ? { seed: seedFlag } : {}),
+        backend: flags.backend,
+        verbose: flags.verbose,
+        ...(seedFlag !== undefined ? { seed: seedFlag } : {}),
     });
     const { model, compiled } = prepared;
-    const trainIR = { ...model.train, ...(flags.batch ? { batch: integer(flags.batch, '--batch')! } : {}), ...(seedFlag ? { seed: seedFlag } : {}) };
+    const evalEvery = flags['eval-every'] ?? model.eval.every;
+    if (flags['eval-limit'] !== undefined && !evalEvery) throw new UsageError(`--eval-limit needs --eval-every (the eval block of ${model.name} sets no every)`);
+    const trainIR = { ...model.train, ...(flags.batch ? { batch: flags.batch } : {}), ...(seedFlag !== undefined ? { seed: seedFlag } : {}) };
     const out = path.resolve(flags.out ?? defaultOutDir(file, model.name));
     const dataset = await feedFor(prepared, 'train', trainIR.seed);
     const perEpoch = dataset.batchesPerEpoch(trainIR.batch);
-    const epochs = integer(flags.epochs, '--epochs');
-    const totalSteps = integer(flags.steps, '--steps') ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
+    const epochs = flags.epochs;
+    const totalSteps = flags.steps ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
 
     const optimizer = createOptimizer(trainIR, compiled.parameters);
     const ema = trainIR.ema !== undefined ? new Ema(compiled.parameters, trainIR.ema) : undefined;
@@ -136,12 +142,26 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     };
     const listen = (on: boolean) => (['SIGINT', 'SIGTERM'] as const).forEach(s => (on ? process.on(s, onInterrupt) : process.off(s, onInterrupt)));
     const previews = previewHooks(prepared, out, {
-        sampleEvery: integer(flags['sample-every'], '--sample-every') ?? model.sample.every ?? Math.max(perEpoch, 100),
+        sampleEvery: flags['sample-every'] ?? model.sample.every ?? Math.max(perEpoch, 100),
         n: model.sample.n,
         ...(prepared.derivation.chains.length === 0 ? { test: await feedFor(prepared, 'test', trainIR.seed) } : {}),
         ...(ema ? { ema } : {}),
     });
-    const hooks = prepared.backend.name === 'webgpu' ? defaultSignalsDuring(previews, listen) : previews;
+    const chain = prepared.derivation.chains.length > 0;
+    const evaluations: SessionHooks = evalEvery
+        ? {
+              evaluate: evaluationHook(prepared, {
+                  every: evalEvery,
+                  limit: flags['eval-limit'] ?? (chain ? 100 : 1000),
+                  // The test set and noise seed of `gm eval` (seed 1), so that the last evaluation is the one it reports.
+                  test: chain ? await datasetFor(prepared, 'test', 1) : await feedFor(prepared, 'test', 1),
+                  seed: 1,
+                  ...(ema ? { ema } : {}),
+              }),
+          }
+        : {};
+    const all: SessionHooks = { ...previews, ...evaluations };
+    const hooks = prepared.backend.name === 'webgpu' ? defaultSignalsDuring(all, listen) : all;
     listen(true);
     try {
         const result = await runSession({
@@ -154,7 +174,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
             totalSteps,
             reporter,
             checkpoints,
-            checkpointEvery: integer(flags['checkpoint-every'], '--checkpoint-every') ?? Math.max(perEpoch, 500),
+            checkpointEvery: flags['checkpoint-every'] ?? Math.max(perEpoch, 500),
             ...(ema ? { ema } : {}),
             hooks,
             signal,

@@ -5,3 +5,4 @@ export { readMnistPackage, MNIST_PACKAGE_TEST_COUNT } from './mnist-package.js';
 export { readMnistData } from './mnist-data.js';
 export type { RawImages, RawSplits } from './raw-dataset.js';
 export { asFeed, asInputs, feedOf, labelTensor, labelVariables, type Feed, type Inputs } from './feed.js';
+export { locateDatasets, type DatasetLocation } from './locate.js';

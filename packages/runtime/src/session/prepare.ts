@@ -35,9 +35,10 @@ export async function loadChecked(file: string, modelName?: string): Promise<{ s
     return { source: loaded.document.textDocument.getText(), model: result.model, derivation: derived.derivation };
 }
 
-export async function prepareModel(file: string, options: { model?: string; backend: BackendRequest; seed?: number }): Promise<PreparedModel> {
+/** `verbose`: also print what probing the backends printed (the drivers' warnings). */
+export async function prepareModel(file: string, options: { model?: string; backend: BackendRequest; seed?: number; verbose?: boolean }): Promise<PreparedModel> {
     const { source, model, derivation } = await loadChecked(file, options.model);
-    const backend = await selectBackend(options.backend, model.networks);
+    const backend = await selectBackend(options.backend, model.networks, { verbose: options.verbose ?? false });
     const seed = options.seed ?? model.train.seed;
     const compiled = compileModel(model, derivation, seed);
     const observed = model.variables.find(v => v.name === imageInput(model, compiled.program));

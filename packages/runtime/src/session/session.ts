@@ -85,7 +85,13 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
             windowSteps++;
             losses.push(result.loss);
             const now = Date.now();
-            if (now - lastReport >= (o.progressInterval ?? 500) || step === o.totalSteps) {
+            const atEnd = step === o.totalSteps;
+            const { sample, evaluate } = o.hooks ?? {};
+            const sampleDue = sample !== undefined && (step % sample.every === 0 || atEnd);
+            const evaluateDue = evaluate !== undefined && (step % evaluate.every === 0 || atEnd);
+            const checkpointDue = step % o.checkpointEvery === 0 && !atEnd;
+            // Progress is throttled, but never behind the samples, evaluations and checkpoints that follow it.
+            if (now - lastReport >= (o.progressInterval ?? 500) || atEnd || sampleDue || evaluateDue || checkpointDue) {
                 const seconds = (now - windowStart) / 1000;
                 const stepsPerSecond = seconds > 0 ? windowSteps / seconds : 0;
                 o.reporter.emit({
@@ -103,10 +109,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
                     windowSteps = 0;
                 }
             }
-            const atEnd = step === o.totalSteps;
-            if (o.hooks?.sample && (step % o.hooks.sample.every === 0 || atEnd)) emit(await o.hooks.sample.run(step));
-            if (o.hooks?.evaluate && (step % o.hooks.evaluate.every === 0 || atEnd)) emit(await o.hooks.evaluate.run(step));
-            if (step % o.checkpointEvery === 0 && !atEnd) {
+            if (sampleDue) emit(await sample.run(step));
+            if (evaluateDue) emit(await evaluate.run(step));
+            if (checkpointDue) {
                 o.reporter.emit({ event: 'checkpoint', step, path: await o.checkpoints.save(step) });
             }
         }
