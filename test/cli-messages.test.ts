@@ -64,11 +64,13 @@ const FLAGS: Record<string, string[]> = {
         '--trajectory',
         '--reconstructions',
         '--latent-grid',
+        '--class',
+        '--per-value',
     ],
     doctor: ['--json', '--verbose'],
 };
 /** Flags that are switches: the others take a value and say their default. */
-const SWITCHES = new Set(['--resume', '--json', '--force', '--no-ema', '--verbose', '--steps@elbo', '--trajectory', '--reconstructions', '--latent-grid']);
+const SWITCHES = new Set(['--resume', '--json', '--force', '--no-ema', '--verbose', '--steps@elbo', '--trajectory', '--reconstructions', '--latent-grid', '--per-value']);
 
 /** The flags listed in a command's help, in order. */
 function listedFlags(help: string): string[] {
