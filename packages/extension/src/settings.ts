@@ -9,6 +9,7 @@ export function cliSettings(): CliSettings {
         nodePath: config.get<string>('nodePath', ''),
         backend: config.get<string>('backend', 'auto'),
         previewInterval: Math.max(1, config.get<number>('previewInterval', 200)),
+        keepCheckpoints: Math.max(1, Math.floor(config.get<number>('keepCheckpoints', 3))),
         workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map(f => f.uri.fsPath),
         execPath: process.execPath,
     };

@@ -22,7 +22,15 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the CLI as the extension does: the workspace's node_modules/.bin/gm under this Node 22. */
 function gm(args: string[]): Promise<{ code: number; output: string }> {
-    const settings: CliSettings = { cliPath: '', nodePath: process.execPath, backend: 'auto', previewInterval: 200, workspaceFolders: [ROOT], execPath: process.execPath };
+    const settings: CliSettings = {
+        cliPath: '',
+        nodePath: process.execPath,
+        backend: 'auto',
+        previewInterval: 200,
+        keepCheckpoints: 3,
+        workspaceFolders: [ROOT],
+        execPath: process.execPath,
+    };
     const cli = resolveCli(settings);
     return new Promise(resolve => {
         execFile(cli.command, [...cli.args, ...args], { cwd: ROOT, env: { ...process.env, ...cli.env } }, (error, stdout, stderr) => {
@@ -32,7 +40,7 @@ function gm(args: string[]): Promise<{ code: number; output: string }> {
 }
 
 // Resume with no checkpoint, sample from a missing one: both fail only after the backend was chosen.
-const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(path.join(tmp, 'run-')), { backend, previewInterval: 200 }, true));
+const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(path.join(tmp, 'run-')), { backend, previewInterval: 200, keepCheckpoints: 2 }, true));
 const sample = (backend: string) => gm(sampleArgs(MODEL, 'VAE', path.join(tmp, 'no-checkpoint'), path.join(tmp, 'grid.png'), backend));
 
 describe('the gm.backend setting', () => {

@@ -42,7 +42,7 @@ describe('the extension manifest', () => {
 
     test('settings: backend, output directory, preview interval, Python path; untrusted workspaces limited', () => {
         const properties = Object.keys(manifest.contributes.configuration.properties);
-        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.pythonPath']));
+        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.keepCheckpoints', 'gm.pythonPath']));
         expect(manifest.capabilities.untrustedWorkspaces.supported).toBe('limited');
         expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath', 'gm.pythonPath']));
     });

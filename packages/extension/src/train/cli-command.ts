@@ -7,6 +7,8 @@ export interface CliSettings {
     nodePath: string;
     backend: string;
     previewInterval: number;
+    /** Checkpoints a run keeps (the newest), passed as --keep-checkpoints. */
+    keepCheckpoints: number;
     /** Workspace folders, searched for node_modules/.bin/gm when cliPath is empty. */
     workspaceFolders: string[];
     /** The editor's own Node.js (process.execPath: Node in code-server, Electron in VS Code). */
@@ -48,11 +50,12 @@ export function resolveCli(settings: CliSettings): CliCommand {
 }
 
 /**
- * `gm train FILE --model M --json --backend B --out DIR --sample-every N [--resume]`: with
- * --resume the runtime continues from the newest checkpoint in DIR.
+ * `gm train FILE --model M --json --backend B --out DIR --sample-every N --keep-checkpoints K [--resume]`:
+ * with --resume the runtime continues from the newest checkpoint in DIR.
  */
-export function trainArgs(file: string, model: string, outDir: string, settings: Pick<CliSettings, 'backend' | 'previewInterval'>, resume = false): string[] {
+export function trainArgs(file: string, model: string, outDir: string, settings: Pick<CliSettings, 'backend' | 'previewInterval' | 'keepCheckpoints'>, resume = false): string[] {
     const args = ['train', file, '--model', model, '--json', '--backend', settings.backend, '--out', outDir, '--sample-every', String(settings.previewInterval)];
+    args.push('--keep-checkpoints', String(settings.keepCheckpoints));
     if (resume) args.push('--resume');
     return args;
 }

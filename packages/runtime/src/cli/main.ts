@@ -11,6 +11,9 @@ commands:
   elbo FILE [--model NAME] [--format text|markdown|latex|json]
                                the derived variational bound of each model
   train FILE [options]         train a model on its dataset
+    --keep-checkpoints K       keep the newest K checkpoints in --out (default 3)
+    --checkpoint DIR           resume from this checkpoint folder (--resume: the latest in --out)
+    --force                    resume although the model or run settings changed; train although memory looks short
   eval FILE [--checkpoint DIR] [--iw K] [--limit N] [--decoder discretized|continuous] [--json]
                                the test-set bound term by term, bits/dim, an importance-sampled log p(x);
                                for chains every t, and L_0 with Ho et al.'s discretized decoder

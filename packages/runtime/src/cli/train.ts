@@ -1,9 +1,14 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { isBackendRequest, type BackendRequest } from '../backend/index.js';
-import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
+import { DEFAULT_KEEP, newestWholeCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
 import { createOptimizer, Ema } from '../optim/index.js';
-import { datasetFor, defaultOutDir, prepareModel, restoreWeights } from '../session/prepare.js';
+import { estimateTrainingMemory, memoryProblem } from '../session/memory.js';
+import { prepareOutputFolder } from '../session/out-folder.js';
+import { datasetFor, defaultOutDir, prepareModel } from '../session/prepare.js';
+import { resumeRun } from '../session/resume.js';
+import { runSettings } from '../session/run-settings.js';
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
@@ -38,6 +43,8 @@ export async function train(args: string[]): Promise<number> {
             'sample-every': { type: 'string' },
             'eval-every': { type: 'string' },
             'checkpoint-every': { type: 'string' },
+            'keep-checkpoints': { type: 'string' },
+            checkpoint: { type: 'string' },
         },
     });
     if (positionals.length !== 1) throw new UsageError('gm train needs one .gm file');
@@ -67,6 +74,8 @@ interface TrainFlags {
     'sample-every'?: string;
     'eval-every'?: string;
     'checkpoint-every'?: string;
+    'keep-checkpoints'?: string;
+    checkpoint?: string;
 }
 
 async function runTraining(file: string, flags: TrainFlags, reporter: Reporter): Promise<number> {
@@ -79,22 +88,34 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     const { model, compiled } = prepared;
     const trainIR = { ...model.train, ...(flags.batch ? { batch: integer(flags.batch, '--batch')! } : {}), ...(seedFlag ? { seed: seedFlag } : {}) };
     const out = path.resolve(flags.out ?? defaultOutDir(file, model.name));
+    const keep = integer(flags['keep-checkpoints'], '--keep-checkpoints') ?? DEFAULT_KEEP;
+    // Before anything slow: a file in the way or a read-only folder is found now, not at the first checkpoint.
+    await prepareOutputFolder(out);
     const dataset = await datasetFor(prepared, 'train', trainIR.seed);
     const perEpoch = dataset.batchesPerEpoch(trainIR.batch);
     const epochs = integer(flags.epochs, '--epochs');
     const totalSteps = integer(flags.steps, '--steps') ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
 
+    // The optimizer's slots and the EMA are variables: their bytes are those of the variables they add.
+    const variableBytes = () => Object.values(tf.engine().registeredVariables).reduce((n, v) => n + v.size * 4, 0);
+    const beforeState = variableBytes();
     const optimizer = createOptimizer(trainIR, compiled.parameters);
     const ema = trainIR.ema !== undefined ? new Ema(compiled.parameters, trainIR.ema) : undefined;
+    const stateBytes = variableBytes() - beforeState;
+    const settings = runSettings(
+        trainIR,
+        model.data.find(d => d.name === prepared.observed.data)!,
+        dataset,
+    );
     let startStep = 0;
-    if (flags.resume) {
-        const found = await findCheckpoint(out);
-        if (!found) throw new Error(`--resume: no checkpoint in ${out}`);
-        const checkpoint = await restoreWeights(prepared, found, { allowChangedSource: flags.force });
-        if (checkpoint.optimizer) optimizer.loadState(checkpoint.optimizer);
-        if (ema && checkpoint.ema) ema.load(checkpoint.ema);
+    const resumeTarget = flags.checkpoint ? path.resolve(flags.checkpoint) : flags.resume ? out : undefined;
+    if (resumeTarget) {
+        const checkpoint = await resumeRun(resumeTarget, prepared, settings, { optimizer, ...(ema ? { ema } : {}), force: flags.force });
         startStep = checkpoint.step;
     }
+    const memory = estimateTrainingMemory(compiled, dataset.shape, trainIR.batch, stateBytes, prepared.backend.name);
+    const tooBig = memoryProblem(memory, trainIR.batch);
+    if (tooBig && !flags.force) throw new Error(tooBig);
     reporter.emit({
         event: 'start',
         model: model.name,
@@ -104,25 +125,31 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         parameters: compiled.parameters.reduce((n, p) => n + p.variable.size, 0),
         out,
         totalSteps,
-        ...(flags.resume ? { resumedFrom: startStep } : {}),
+        ...(resumeTarget ? { resumedFrom: startStep } : {}),
+        memory,
     });
 
     const hash = sourceHash(prepared.source);
     const checkpoints = {
         // Read tensors asynchronously: WebGPU under Node has no synchronous download.
         save: async (step: number) =>
-            saveCheckpoint(out, {
-                model: model.name,
-                sourceHash: hash,
-                step,
-                epoch: Math.floor(step / perEpoch),
-                seed: trainIR.seed,
-                rng: {},
-                weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
-                optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
-                ...(ema ? { ema: await ema.saveAsync() } : {}),
-                metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps },
-            }),
+            saveCheckpoint(
+                out,
+                {
+                    model: model.name,
+                    sourceHash: hash,
+                    step,
+                    epoch: Math.floor(step / perEpoch),
+                    seed: trainIR.seed,
+                    rng: {},
+                    weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
+                    optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
+                    ...(ema ? { ema: await ema.saveAsync() } : {}),
+                    metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps, run: settings },
+                },
+                { keep },
+            ),
+        newest: (before: number) => newestWholeCheckpoint(out, { before }),
     };
     const signal = { stop: false };
     // First signal: stop after this step and save. A second one exits at once.
