@@ -113,7 +113,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         const checkpoint = await resumeRun(resumeTarget, prepared, settings, { optimizer, ...(ema ? { ema } : {}), force: flags.force });
         startStep = checkpoint.step;
     }
-    const memory = estimateTrainingMemory(compiled, dataset.shape, trainIR.batch, stateBytes, prepared.backend.name);
+    const memory = await estimateTrainingMemory(compiled, dataset.shape, trainIR.batch, stateBytes, prepared.backend.name);
     const tooBig = memoryProblem(memory, trainIR.batch);
     if (tooBig && !flags.force) throw new Error(tooBig);
     reporter.emit({

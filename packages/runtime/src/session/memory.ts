@@ -1,9 +1,8 @@
 /**
  * How much memory training needs, estimated before step 1 and checked against what the machine
- * (or the wasm heap) can give: parameters, optimizer state (and EMA), and the activations of a
- * batch. Activations are measured, not guessed: the forward pass is run on batches of 1 and 2
- * examples and the bytes alive at its end (what backpropagation keeps) are extrapolated linearly to
- * the batch; the backward pass holds about as much again, so the estimate doubles it.
+ * (or the wasm heap) can give: parameters, optimizer state (and EMA), and the activations and
+ * gradients of a batch. Those are measured, not guessed: a gradient computation on batches of 1
+ * and 2 examples, its peak extrapolated linearly to the batch.
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -13,28 +12,42 @@ import { formatBytes } from './reporter.js';
 
 export type MemoryEstimate = NonNullable<Extract<TrainEvent, { event: 'start' }>['memory']>;
 
+/** Tensors of a parameter's shape that one optimizer update creates, at most (Adam with weight decay). */
+const UPDATE_TEMPORARIES = 16;
+
 /** The wasm backend's heap cannot grow past 4 GiB − 64 KiB (wasm32; emscripten's getHeapMax). */
 const WASM_HEAP = 4294901760;
 
-/** Bytes alive at the end of the forward pass of a batch of `n` (zeros of the input's shape). */
-function forwardBytes(program: TrainingProgram, shape: number[], n: number): number {
+/**
+ * Bytes a gradient computation on a batch of `n` (zeros of the input's shape) adds at its peak:
+ * measured with tf.profile where kernels can be profiled, else (WebGPU, whose profiler reads
+ * tensors synchronously) twice what is alive at the end of the forward pass, what backpropagation
+ * keeps and about as much again for the gradients it builds.
+ */
+async function stepBytes(program: TrainingProgram, shape: number[], n: number, backend: string): Promise<number> {
     const batch = tf.zeros([n, ...shape]);
     const before = tf.memory().numBytes;
-    let alive = 0;
-    try {
+    let forward = 0;
+    const run = () => {
         const { value, grads } = tf.variableGrads(
             () => {
                 const { loss } = program.loss(batch, 0);
-                alive = tf.memory().numBytes - before;
+                forward = tf.memory().numBytes - before;
                 return loss;
             },
             program.parameters.map(p => p.variable),
         );
         tf.dispose([value, ...Object.values(grads)]);
+    };
+    try {
+        if (backend === 'webgpu') {
+            run();
+            return 2 * forward;
+        }
+        return (await tf.profile(run)).peakBytes - before;
     } finally {
         batch.dispose();
     }
-    return alive;
 }
 
 /** What this process can use: the machine's free memory (a container's limit included), and the wasm heap's bound. */
@@ -51,22 +64,25 @@ function available(backend: string): { bytes: number; limit: string } | undefine
  * Estimates training memory for `batch`; `stateBytes` is what the optimizer and EMA hold (measured
  * when they were created). The probe's intermediate tensors are freed before it returns.
  */
-export function estimateTrainingMemory(program: TrainingProgram, inputShape: number[], batch: number, stateBytes: number, backend: string): MemoryEstimate {
+export async function estimateTrainingMemory(
+    program: TrainingProgram,
+    inputShape: number[],
+    batch: number,
+    stateBytes: number,
+    backend: string,
+): Promise<MemoryEstimate> {
     const parameters = program.parameters.reduce((n, p) => n + p.variable.size * 4, 0);
-    const one = forwardBytes(program, inputShape, 1),
-        two = forwardBytes(program, inputShape, 2);
+    const one = await stepBytes(program, inputShape, 1, backend),
+        two = await stepBytes(program, inputShape, 2, backend);
     const perExample = Math.max(0, two - one);
-    const activations = 2 * (Math.max(0, one - perExample) + perExample * batch) + parameters; // + the gradients
+    // After backpropagation the gradients stay while each parameter's update makes its temporaries
+    // (Adam's: 14, 16 with weight decay), freed before the next: a second peak, independent of the batch.
+    const largest = program.parameters.reduce((n, p) => Math.max(n, p.variable.size * 4), 0);
+    const update = parameters + UPDATE_TEMPORARIES * largest;
+    const activations = Math.max(Math.max(0, one - perExample) + perExample * batch, update);
     const total = parameters + stateBytes + activations;
     const room = available(backend);
-    return {
-        parameters,
-        optimizer: stateBytes,
-        activations,
-        perExample: 2 * perExample,
-        total,
-        ...(room ? { available: room.bytes, limit: room.limit } : {}),
-    };
+    return { parameters, optimizer: stateBytes, activations, perExample, total, ...(room ? { available: room.bytes, limit: room.limit } : {}) };
 }
 
 /** The refusal when the estimate does not fit, with the batch that would; undefined when it fits. */
