@@ -33,7 +33,9 @@ describe('the training-memory estimate', () => {
             expect(estimate.parameters).toBe(compiled.parameters.reduce((n, p) => n + p.variable.size * 4, 0));
             const x = tf.randomUniform([batch, ...shape]);
             const base = tf.memory().numBytes - x.size * 4;
-            const profile = await tf.profile(() => trainStep(compiled, optimizer, { ...model.train, batch }, x, 0));
+            const profile = await tf.profile(async () => {
+                await trainStep(compiled, optimizer, { ...model.train, batch }, x, 0);
+            });
             x.dispose();
             // Everything the step held at its peak, plus what was allocated before it (parameters, optimizer state).
             const measured = profile.peakBytes - base + estimate.parameters + estimate.optimizer;

@@ -64,13 +64,7 @@ function available(backend: string): { bytes: number; limit: string } | undefine
  * Estimates training memory for `batch`; `stateBytes` is what the optimizer and EMA hold (measured
  * when they were created). The probe's intermediate tensors are freed before it returns.
  */
-export async function estimateTrainingMemory(
-    program: TrainingProgram,
-    inputShape: number[],
-    batch: number,
-    stateBytes: number,
-    backend: string,
-): Promise<MemoryEstimate> {
+export async function estimateTrainingMemory(program: TrainingProgram, inputShape: number[], batch: number, stateBytes: number, backend: string): Promise<MemoryEstimate> {
     const parameters = program.parameters.reduce((n, p) => n + p.variable.size * 4, 0);
     const one = await stepBytes(program, inputShape, 1, backend),
         two = await stepBytes(program, inputShape, 2, backend);
