@@ -11,6 +11,7 @@ export function cliSettings(extensionPath: string): CliSettings {
         backend: config.get<string>('backend', 'auto'),
         previewInterval: Math.max(1, config.get<number>('previewInterval', 200)),
         bundledCli: path.join(extensionPath, 'out', 'cli', 'bin', 'gm.js'),
+        keepCheckpoints: Math.max(1, Math.floor(config.get<number>('keepCheckpoints', 3))),
         execPath: process.execPath,
     };
 }

@@ -27,6 +27,7 @@ function gm(args: string[]): Promise<{ code: number; output: string }> {
         nodePath: process.execPath,
         backend: 'auto',
         previewInterval: 200,
+        keepCheckpoints: 3,
         bundledCli: path.join(HERE, 'out/cli/bin/gm.js'),
         execPath: process.execPath,
     };
@@ -39,7 +40,7 @@ function gm(args: string[]): Promise<{ code: number; output: string }> {
 }
 
 // Resume with no checkpoint, sample from a missing one: both fail only after the backend was chosen.
-const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(path.join(tmp, 'run-')), { backend, previewInterval: 200 }, true));
+const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(path.join(tmp, 'run-')), { backend, previewInterval: 200, keepCheckpoints: 2 }, true));
 const sample = (backend: string) => gm(sampleArgs(MODEL, 'VAE', path.join(tmp, 'no-checkpoint'), path.join(tmp, 'grid.png'), backend));
 
 describe('the gm.backend setting', () => {

@@ -4,7 +4,15 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { resolveCli, sampleArgs, trainArgs, type CliSettings } from '../src/train/cli-command.js';
 
-const base: CliSettings = { cliPath: '', nodePath: '', backend: 'auto', previewInterval: 50, bundledCli: '/ext/out/cli/bin/gm.js', execPath: '/opt/editor/node' };
+const base: CliSettings = {
+    cliPath: '',
+    nodePath: '',
+    backend: 'auto',
+    previewInterval: 50,
+    keepCheckpoints: 3,
+    bundledCli: '/ext/out/cli/bin/gm.js',
+    execPath: '/opt/editor/node',
+};
 
 describe('the gm command line the extension runs', () => {
     test('without a setting: the bundled command line under the editor runtime told to act as Node, or under gm.nodePath', () => {
@@ -33,7 +41,7 @@ describe('the gm command line the extension runs', () => {
     });
 
     test('train and sample arguments carry the settings', () => {
-        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'wasm', previewInterval: 20 })).toEqual([
+        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'wasm', previewInterval: 20, keepCheckpoints: 4 })).toEqual([
             'train',
             '/w/a.gm',
             '--model',
@@ -45,8 +53,16 @@ describe('the gm command line the extension runs', () => {
             '/runs/1',
             '--sample-every',
             '20',
+            '--keep-checkpoints',
+            '4',
         ]);
-        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'auto', previewInterval: 5 }, true).slice(-3)).toEqual(['--sample-every', '5', '--resume']);
+        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'auto', previewInterval: 5, keepCheckpoints: 3 }, true).slice(-5)).toEqual([
+            '--sample-every',
+            '5',
+            '--keep-checkpoints',
+            '3',
+            '--resume',
+        ]);
         expect(sampleArgs('/w/a.gm', 'VAE', '/c', '/o.png', 'cpu')).toEqual(['sample', '/w/a.gm', '--model', 'VAE', '--checkpoint', '/c', '--out', '/o.png', '--backend', 'cpu']);
     });
 });

@@ -62,7 +62,7 @@ describe('the extension manifest', () => {
 
     test('settings: backend, output directory, preview interval; untrusted workspaces limited', () => {
         const properties = Object.keys(manifest.contributes.configuration.properties);
-        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval']));
+        expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.keepCheckpoints']));
         expect(manifest.capabilities.untrustedWorkspaces.supported).toBe('limited');
         expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath']));
     });

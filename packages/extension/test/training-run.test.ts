@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -139,5 +140,54 @@ describe('a training process followed through its run folder', () => {
         const exit = await exited(run);
         expect(exit.code).not.toBe(0);
         expect(run.recentLog.join('\n')).toMatch(/could not start \/nonexistent\/gm/);
+    });
+
+    test("stop signals only the run's own process: never a pid that run.json names but that is another process", async () => {
+        // A bystander: SIGINT would end it (Node's default action).
+        const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+        const bystanderExit = new Promise<string | null>(resolve => bystander.on('exit', (_code, signal) => resolve(signal)));
+        const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+        try {
+            const run = start('VAE', ['--steps', '100000']);
+            await until(run, e => e.event === 'progress' && e.step >= 3);
+            const recordFile = path.join(run.record.runDir, 'run.json');
+            const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as { pid: number; startTime: string };
+            expect(record.startTime).toMatch(/^(proc|ps):/);
+
+            // Another window follows the run, but run.json now names the bystander (an edited file, or a
+            // recycled pid): its Stop refuses, and neither process is signalled.
+            fs.writeFileSync(recordFile, JSON.stringify({ ...record, pid: bystander.pid }));
+            const misled = TrainingRun.attach(run.record.runDir)!;
+            runs.push(misled);
+            expect(misled.stop(0)).toMatch(new RegExp(`not signalling process ${bystander.pid}: it is not this run's training process \\(its start time differs`));
+            // The same pid with another recorded start time: a recycled pid.
+            fs.writeFileSync(recordFile, JSON.stringify({ ...record, startTime: 'proc:1' }));
+            const recycled = TrainingRun.attach(run.record.runDir)!;
+            runs.push(recycled);
+            expect(recycled.stop(0)).toMatch(/not signalling process \d+: it is not this run's training process/);
+            await sleep(500);
+            expect(bystander.exitCode).toBeNull();
+            expect(run.running).toBe(true);
+
+            // The window that started the run stops it through its child handle, whatever run.json says.
+            fs.writeFileSync(recordFile, JSON.stringify({ ...record, pid: bystander.pid }));
+            expect(run.stop()).toBeUndefined();
+            expect(await exited(run)).toEqual({ code: 0, signal: null });
+            expect(bystander.exitCode).toBeNull();
+            expect(bystander.signalCode).toBeNull();
+        } finally {
+            bystander.kill('SIGKILL');
+            await bystanderExit;
+        }
+    });
+
+    test('a window that attaches stops the run when the recorded pid and start time still match', async () => {
+        const run = start('VAE', ['--steps', '100000']);
+        await until(run, e => e.event === 'progress' && e.step >= 3);
+        const attached = TrainingRun.attach(run.record.runDir)!;
+        runs.push(attached);
+        expect(attached.stop()).toBeUndefined();
+        expect(await exited(attached)).toEqual({ code: 0, signal: null });
+        expect(attached.events.at(-1)).toMatchObject({ event: 'done', reason: 'interrupted' });
     });
 });

@@ -36,19 +36,22 @@ describe('checkpoints', () => {
         expect(readFileSync(path.join(dir, 'latest'), 'utf8').trim()).toBe('step-000000030');
         const loaded = await loadCheckpoint(dir);
         expect(loaded).toEqual(saved);
+        expect(readdirSync(folder).sort()).toEqual(['checkpoint.json', 'checkpoint.sha256', 'tensors.bin']);
         expect(loaded.sourceHash).toMatch(/^[0-9a-f]{64}$/);
         // A checkpoint folder can be named directly too.
         expect((await loadCheckpoint(folder)).step).toBe(30);
     });
 
-    it('keeps the newest checkpoints only, and names the latest', async () => {
+    it('keeps the newest checkpoints only (3 by default), and names the latest', async () => {
         const dir = freshDir();
         for (const step of [10, 20, 30]) await saveCheckpoint(dir, checkpoint(step, step), { keep: 2 });
         expect(readdirSync(dir).sort()).toEqual(['latest', 'step-000000020', 'step-000000030']);
         expect((await loadCheckpoint(dir)).weights[1].values[0]).toBe(30);
-        await saveCheckpoint(dir, checkpoint(30, 31)); // the same step again (Ctrl-C after a periodic save)
-        expect(readdirSync(dir).sort()).toEqual(['latest', 'step-000000030']);
-        expect((await loadCheckpoint(dir)).weights[1].values[0]).toBe(31);
+        for (const step of [40, 50]) await saveCheckpoint(dir, checkpoint(step, step));
+        expect(readdirSync(dir).sort()).toEqual(['latest', 'step-000000030', 'step-000000040', 'step-000000050']);
+        await saveCheckpoint(dir, checkpoint(50, 51), { keep: 1 }); // the same step again (Ctrl-C after a periodic save)
+        expect(readdirSync(dir).sort()).toEqual(['latest', 'step-000000050']);
+        expect((await loadCheckpoint(dir)).weights[1].values[0]).toBe(51);
     });
 
     it('ignores a half-written temporary folder (a kill during the save) and removes it on the next save', async () => {
@@ -87,8 +90,10 @@ describe('checkpoints', () => {
         writeFileSync(tensors, bytes);
         await expect(loadCheckpoint(dir)).rejects.toThrow(`${tensors}: damaged`);
         writeFileSync(path.join(folder, 'checkpoint.json'), '{"format": "keras"}');
+        await expect(loadCheckpoint(dir)).rejects.toThrow(`${folder}/checkpoint.json: damaged (its SHA-256 is not the one in checkpoint.sha256)`);
+        rmSync(path.join(folder, 'checkpoint.sha256'));
         await expect(loadCheckpoint(dir)).rejects.toThrow(/not a gm checkpoint/);
         writeFileSync(path.join(dir, 'latest'), 'step-000000999\n');
-        await expect(loadCheckpoint(dir)).rejects.toThrow(/names step-000000999, which is not a complete checkpoint/);
+        await expect(loadCheckpoint(dir)).rejects.toThrow(/latest: names "step-000000999", which is not a complete checkpoint; no whole checkpoint is left/);
     });
 });

@@ -142,6 +142,7 @@ describe('WebGPU kernels and device errors', () => {
                     saved.push(step);
                     return `step-${step}`;
                 },
+                newest: async () => undefined,
             },
         });
         await expect(run).rejects.toThrow(/^WebGPU validation error in kernel AddNPackedProgram on the webgpu backend: .*storage buffers.*Use --backend wasm\.$/s);

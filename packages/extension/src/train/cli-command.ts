@@ -8,6 +8,8 @@ export interface CliSettings {
     previewInterval: number;
     /** The command line the extension carries (out/cli/bin/gm.js, the `gm-lang` package's bundle). */
     bundledCli: string;
+    /** Checkpoints a run keeps (the newest), passed as --keep-checkpoints. */
+    keepCheckpoints: number;
     /** The editor's own Node.js (process.execPath: Node in code-server, Electron in VS Code). */
     execPath: string;
 }
@@ -40,11 +42,12 @@ export function resolveCli(settings: CliSettings): CliCommand {
 }
 
 /**
- * `gm train FILE --model M --json --backend B --out DIR --sample-every N [--resume]`: with
- * --resume the runtime continues from the newest checkpoint in DIR.
+ * `gm train FILE --model M --json --backend B --out DIR --sample-every N --keep-checkpoints K [--resume]`:
+ * with --resume the runtime continues from the newest checkpoint in DIR.
  */
-export function trainArgs(file: string, model: string, outDir: string, settings: Pick<CliSettings, 'backend' | 'previewInterval'>, resume = false): string[] {
+export function trainArgs(file: string, model: string, outDir: string, settings: Pick<CliSettings, 'backend' | 'previewInterval' | 'keepCheckpoints'>, resume = false): string[] {
     const args = ['train', file, '--model', model, '--json', '--backend', settings.backend, '--out', outDir, '--sample-every', String(settings.previewInterval)];
+    args.push('--keep-checkpoints', String(settings.keepCheckpoints));
     if (resume) args.push('--resume');
     return args;
 }

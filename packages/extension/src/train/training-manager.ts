@@ -113,7 +113,11 @@ export class TrainingManager implements vscode.Disposable {
         }
         for (const run of chosen) {
             this.output.appendLine(`[${run.record.model}] stopping (SIGINT)`);
-            run.stop();
+            const refused = run.stop();
+            if (refused) {
+                this.output.appendLine(`[${run.record.model}] ${refused}`);
+                void vscode.window.showWarningMessage(`GM: ${refused}`);
+            }
         }
     }
 
@@ -229,9 +233,11 @@ export class TrainingManager implements vscode.Disposable {
 
     private onDashboardMessage(message: WebviewMessage, dashboard: DashboardPanel): void {
         switch (message.type) {
-            case 'stop':
-                dashboard.currentRun.stop();
+            case 'stop': {
+                const refused = dashboard.currentRun.stop();
+                if (refused) void vscode.window.showWarningMessage(`GM: ${refused}`);
                 break;
+            }
             case 'resume':
                 void this.openAndRun(dashboard, doc => this.train({ document: doc, model: dashboard.model }, true));
                 break;

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { EventLineParser, type TrainEvent } from './events.js';
+import { processStartTime } from './process-identity.js';
 
 /** What `run.json` in a run folder records, so that a reloaded window can find the run again. */
 export interface RunRecord {
@@ -16,6 +17,8 @@ export interface RunRecord {
      * resuming, the folder of the run it continues. */
     out: string;
     pid: number;
+    /** The process's start time as the system records it (processStartTime): with the pid, it names this one process. */
+    startTime?: string;
     command: string;
     args: string[];
     startedAt: string;
@@ -57,6 +60,8 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
     private exited: { code: number | null; signal: string | null } | undefined;
     /** Started by this process: its exit arrives through the child handle (a zombie still looks alive). */
     private owned = false;
+    /** The handle of a process this window started: signals go through it, never to a pid read from a file. */
+    private child: ChildProcess | undefined;
 
     private constructor(readonly record: RunRecord) {
         super();
@@ -101,6 +106,7 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
             runDir: opts.runDir,
             out: opts.out ?? opts.runDir,
             pid: child.pid ?? -1,
+            ...(child.pid ? { startTime: processStartTime(child.pid) } : {}),
             command: opts.command,
             args: opts.args,
             startedAt: new Date().toISOString(),
@@ -109,6 +115,7 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
         fs.writeFileSync(path.join(opts.runDir, 'run.json'), JSON.stringify(record, null, 2));
         const run = new TrainingRun(record);
         run.owned = true;
+        run.child = child;
         child.on('error', error => {
             run.logLine(`could not start ${opts.command}: ${error.message}`);
             run.finish({ code: null, signal: null });
@@ -139,22 +146,49 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
         return run;
     }
 
-    /** Asks the process to stop: SIGINT lets the runtime write a checkpoint and a `done` event. */
-    stop(graceMs = 15_000): void {
-        if (!this.running || this.record.pid <= 0) return;
+    /**
+     * Asks the process to stop: SIGINT lets the runtime write a checkpoint and a `done` event; SIGKILL
+     * after `graceMs`. Only this run's own process is signalled: through the child handle when this
+     * window started it, else only while the pid in run.json still has the start time recorded
+     * there. Returns why nothing was signalled, if so.
+     */
+    stop(graceMs = 15_000): string | undefined {
+        if (!this.running) return undefined;
+        const child = this.child;
+        if (child) {
+            const alive = () => child.exitCode === null && child.signalCode === null;
+            if (!alive()) return undefined;
+            child.kill('SIGINT');
+            setTimeout(() => {
+                if (alive()) child.kill('SIGKILL');
+            }, graceMs).unref();
+            return undefined;
+        }
+        if (!this.isOwnProcess()) {
+            return (
+                `not signalling process ${this.record.pid}: it is not this run's training process ` +
+                `(${this.record.startTime ? 'its start time differs from the one in run.json' : 'run.json records no start time to check it by'})`
+            );
+        }
         try {
             process.kill(this.record.pid, 'SIGINT');
         } catch {
-            return;
+            return undefined;
         }
         setTimeout(() => {
-            if (this.running && isAlive(this.record.pid))
+            if (this.running && this.isOwnProcess())
                 try {
                     process.kill(this.record.pid, 'SIGKILL');
                 } catch {
                     /* gone */
                 }
         }, graceMs).unref();
+        return undefined;
+    }
+
+    /** The pid in run.json is still the process that was started for this run. */
+    private isOwnProcess(): boolean {
+        return this.record.startTime !== undefined && processStartTime(this.record.pid) === this.record.startTime;
     }
 
     /** The last checkpoint the run wrote. */
@@ -177,7 +211,9 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
         this.timer = setInterval(() => {
             this.poll();
             // Attached to a run of an earlier window: it ended when its process is gone.
-            if (this.running && !isAlive(this.record.pid) && !this.owned) {
+            // A run.json without a start time (an older extension) can only be followed by its pid.
+            const alive = this.record.startTime !== undefined ? this.isOwnProcess() : isAlive(this.record.pid);
+            if (this.running && !alive && !this.owned) {
                 this.poll();
                 let exit = { code: null as number | null, signal: null as string | null };
                 try {

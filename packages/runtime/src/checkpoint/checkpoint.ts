@@ -24,13 +24,19 @@ export interface Checkpoint extends RunPosition {
     metadata: Record<string, unknown>;
 }
 
+export type TensorGroup = 'weights' | 'optimizer' | 'ema';
+
 /** The JSON file of a checkpoint folder: everything but the tensor values, which are in `tensors.bin`. */
 export interface CheckpointManifest extends RunPosition {
     format: 'gm-checkpoint';
-    version: 1;
+    /** 2: `checkpoint.sha256` covers this file and `tensors.bin`; 1 (older): only `tensors.bin` was hashed. */
+    version: 1 | 2;
     createdAt: string;
-    /** The tensors in `tensors.bin`: little-endian float32, one after another. */
-    tensors: { group: 'weights' | 'optimizer' | 'ema'; name: string; shape: number[]; offset: number; length: number }[];
+    /**
+     * The tensors in `tensors.bin`: little-endian float32, one after another in this order, so that
+     * `offset` (in values) is the sum of the lengths before it and `length` is the product of `shape`.
+     */
+    tensors: { group: TensorGroup; name: string; shape: number[]; dtype?: 'float32'; offset: number; length: number }[];
     optimizer?: { name: string; iterations: number };
     /** Size and SHA-256 of `tensors.bin`, to detect a damaged file. */
     bytes: number;
@@ -40,5 +46,7 @@ export interface CheckpointManifest extends RunPosition {
 
 export const MANIFEST_FILE = 'checkpoint.json';
 export const TENSORS_FILE = 'tensors.bin';
+/** SHA-256 of every other file of the folder, in `sha256sum` format (`sha256sum -c` checks it); written last. */
+export const CHECKSUMS_FILE = 'checkpoint.sha256';
 /** In an output folder: a file naming the latest complete checkpoint folder. */
 export const LATEST_FILE = 'latest';

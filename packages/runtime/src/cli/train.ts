@@ -1,8 +1,13 @@
 import * as path from 'node:path';
-import { findCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_KEEP, newestWholeCheckpoint, saveCheckpoint, sourceHash } from '../checkpoint/index.js';
 import { createOptimizer, Ema } from '../optim/index.js';
 import { evaluationHook } from '../session/evaluations.js';
-import { datasetFor, defaultOutDir, feedFor, prepareModel, restoreWeights } from '../session/prepare.js';
+import { estimateTrainingMemory, memoryProblem } from '../session/memory.js';
+import { prepareOutputFolder } from '../session/out-folder.js';
+import { datasetFor, defaultOutDir, feedFor, prepareModel } from '../session/prepare.js';
+import { resumeRun } from '../session/resume.js';
+import { runSettings } from '../session/run-settings.js';
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
 import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
@@ -25,9 +30,13 @@ export const TRAIN = {
         seed: SEED_FLAG,
         backend: BACKEND_FLAG,
         out: { type: 'string', value: 'DIR', help: 'the run folder: checkpoints and sample grids', defaultText: 'runs/MODEL next to FILE' },
-        resume: { type: 'boolean', help: 'continue from the latest checkpoint in the run folder' },
+        resume: { type: 'boolean', help: 'continue from the latest whole checkpoint in the run folder' },
+        checkpoint: { type: 'string', value: 'DIR', help: 'continue from this checkpoint folder', defaultText: 'with --resume, the latest in --out' },
         json: { type: 'boolean', help: 'print JSON events on stdout, one per line (for editors)' },
-        force: { type: 'boolean', help: 'with --resume: load a checkpoint trained from a different version of FILE' },
+        force: {
+            type: 'boolean',
+            help: 'resume although the model or the run settings (batch, seed, data, optimizer) changed; train although memory looks short',
+        },
         'sample-every': {
             type: 'integer',
             value: 'N',
@@ -50,6 +59,7 @@ export const TRAIN = {
             defaultText: '1000; 100 for chains, whose bound is computed at every t',
         },
         'checkpoint-every': { type: 'integer', value: 'N', min: 1, help: 'save a checkpoint every N steps and at the end', defaultText: 'max(batches per epoch, 500)' },
+        'keep-checkpoints': { type: 'integer', value: 'K', min: 1, help: 'keep the newest K checkpoints in the run folder', default: 3 },
         verbose: VERBOSE_FLAG,
     },
 } as const satisfies CommandSpec;
@@ -60,7 +70,6 @@ type TrainFlags = FlagValues<typeof TRAIN.flags>;
 export async function train(args: string[]): Promise<number> {
     const { values, positionals } = parseCommandLine(TRAIN, args);
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
-    if (values.force && !values.resume) throw new UsageError('--force applies with --resume (a new run loads no checkpoint)');
     const reporter: Reporter = values.json ? new JsonReporter() : new TerminalReporter();
     const file = positionals[0]!;
     try {
@@ -86,25 +95,37 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     if (flags['eval-limit'] !== undefined && !evalEvery) throw new UsageError(`--eval-limit needs --eval-every (the eval block of ${model.name} sets no every)`);
     const trainIR = { ...model.train, ...(flags.batch ? { batch: flags.batch } : {}), ...(seedFlag !== undefined ? { seed: seedFlag } : {}) };
     const out = path.resolve(flags.out ?? defaultOutDir(file, model.name));
+    const keep = flags['keep-checkpoints'] ?? DEFAULT_KEEP;
+    // Before anything slow: a file in the way or a read-only folder is found now, not at the first checkpoint.
+    await prepareOutputFolder(out);
     const dataset = await feedFor(prepared, 'train', trainIR.seed);
     const perEpoch = dataset.batchesPerEpoch(trainIR.batch);
     const epochs = flags.epochs;
     const totalSteps = flags.steps ?? (epochs !== undefined ? epochs * perEpoch : (trainIR.steps ?? (trainIR.epochs ?? 10) * perEpoch));
 
+    // The optimizer's slots and the EMA are variables: their bytes are those of the variables they add.
+    const variableBytes = () => Object.values(tf.engine().registeredVariables).reduce((n, v) => n + v.size * 4, 0);
+    const beforeState = variableBytes();
     const optimizer = createOptimizer(trainIR, compiled.parameters);
     const ema = trainIR.ema !== undefined ? new Ema(compiled.parameters, trainIR.ema) : undefined;
+    const stateBytes = variableBytes() - beforeState;
     const importance = importanceSampling(compiled.executor);
+    const settings = runSettings(
+        trainIR,
+        model.data.find(d => d.name === prepared.observed.data)!,
+        dataset,
+    );
     let startStep = 0;
-    if (flags.resume) {
-        const found = await findCheckpoint(out);
-        if (!found) throw new Error(`--resume: no checkpoint in ${out}`);
-        const checkpoint = await restoreWeights(prepared, found, { allowChangedSource: flags.force });
-        if (checkpoint.optimizer) optimizer.loadState(checkpoint.optimizer);
-        if (ema && checkpoint.ema) ema.load(checkpoint.ema);
+    const resumeTarget = flags.checkpoint ? path.resolve(flags.checkpoint) : flags.resume ? out : undefined;
+    if (resumeTarget) {
+        const checkpoint = await resumeRun(resumeTarget, prepared, settings, { optimizer, ...(ema ? { ema } : {}), force: flags.force });
         const history = checkpoint.metadata['importanceSampling'] as Record<string, ImportanceState> | undefined;
         if (importance && history) importance.load(history);
         startStep = checkpoint.step;
     }
+    const memory = await estimateTrainingMemory(compiled, n => dataset.batch(0, 0, n), trainIR.batch, stateBytes, prepared.backend.name);
+    const tooBig = memoryProblem(memory, trainIR.batch);
+    if (tooBig && !flags.force) throw new Error(tooBig);
     reporter.emit({
         event: 'start',
         model: model.name,
@@ -114,25 +135,37 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
         parameters: compiled.parameters.reduce((n, p) => n + p.variable.size, 0),
         out,
         totalSteps,
-        ...(flags.resume ? { resumedFrom: startStep } : {}),
+        ...(resumeTarget ? { resumedFrom: startStep } : {}),
+        memory,
     });
 
     const hash = sourceHash(prepared.source);
     const checkpoints = {
         // Read tensors asynchronously: WebGPU under Node has no synchronous download.
         save: async (step: number) =>
-            saveCheckpoint(out, {
-                model: model.name,
-                sourceHash: hash,
-                step,
-                epoch: Math.floor(step / perEpoch),
-                seed: trainIR.seed,
-                rng: {},
-                weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
-                optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
-                ...(ema ? { ema: await ema.saveAsync() } : {}),
-                metadata: { backend: prepared.backend.kind, batch: trainIR.batch, totalSteps, ...(importance ? { importanceSampling: importance.state() } : {}) },
-            }),
+            saveCheckpoint(
+                out,
+                {
+                    model: model.name,
+                    sourceHash: hash,
+                    step,
+                    epoch: Math.floor(step / perEpoch),
+                    seed: trainIR.seed,
+                    rng: {},
+                    weights: await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array }))),
+                    optimizer: { name: optimizer.name, ...(await optimizer.saveStateAsync()) },
+                    ...(ema ? { ema: await ema.saveAsync() } : {}),
+                    metadata: {
+                        backend: prepared.backend.kind,
+                        batch: trainIR.batch,
+                        totalSteps,
+                        run: settings,
+                        ...(importance ? { importanceSampling: importance.state() } : {}),
+                    },
+                },
+                { keep },
+            ),
+        newest: (before: number) => newestWholeCheckpoint(out, { before }),
     };
     const signal = { stop: false };
     // First signal: stop after this step and save. A second one exits at once.

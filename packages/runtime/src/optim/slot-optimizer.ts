@@ -25,14 +25,13 @@ export abstract class SlotOptimizer implements Optimizer {
         return this.t;
     }
 
-    /** Updates parameter `i` (`p`) from its gradient `g`; runs inside one `tf.tidy` per step. */
+    /** Updates parameter `i` (`p`) from its gradient `g`; runs inside a `tf.tidy` of its own. */
     protected abstract update(p: Parameter, g: tf.Tensor, i: number, lr: number): void;
 
     apply(grads: tf.Tensor[], lr: number): void {
         this.t += 1;
-        tf.tidy(() => {
-            this.parameters.forEach((p, i) => this.update(p, grads[i], i, lr));
-        });
+        // One tidy per parameter: an update's temporaries are freed before the next parameter's.
+        this.parameters.forEach((p, i) => tf.tidy(() => this.update(p, grads[i], i, lr)));
     }
 
     async saveStateAsync() {

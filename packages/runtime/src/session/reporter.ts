@@ -18,6 +18,10 @@ export class JsonReporter implements Reporter {
     close(): void {}
 }
 
+/** Bytes in KiB, MiB or GiB, one decimal. */
+export const formatBytes = (n: number) =>
+    n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.max(0, n / 1024).toFixed(1)} KiB`;
+
 function duration(seconds: number): string {
     if (!Number.isFinite(seconds)) return '--:--';
     const s = Math.max(0, Math.round(seconds));
@@ -51,6 +55,14 @@ export class TerminalReporter implements Reporter {
                     `${event.parameters.toLocaleString('en-US')} parameters, ${event.totalSteps} steps, output in ${event.out}` +
                         (event.resumedFrom !== undefined ? `, resumed from step ${event.resumedFrom}` : ''),
                 );
+                if (event.memory) {
+                    const m = event.memory;
+                    this.line(
+                        `memory: about ${formatBytes(m.total)} (parameters ${formatBytes(m.parameters)}, optimizer state ${formatBytes(m.optimizer)}, ` +
+                            `activations and gradients ${formatBytes(m.activations)})` +
+                            (m.available !== undefined ? `; ${formatBytes(m.available)} available (${m.limit})` : '; device memory not checked'),
+                    );
+                }
                 break;
             case 'progress': {
                 const width = 24;

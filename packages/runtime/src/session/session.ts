@@ -2,14 +2,17 @@ import type { TrainIR } from '@gm/language';
 import type { Feed } from '../data/index.js';
 import type { TrainEvent } from '../train/events.js';
 import type { Ema, Optimizer } from '../optim/index.js';
+import { NonFiniteStateError } from '../checkpoint/index.js';
 import type { TrainingProgram } from './program.js';
 import type { Reporter } from './reporter.js';
 import { NonFiniteLossError, trainStep } from './step.js';
 
 /** What a session saves and restores; the checkpoint module writes it atomically. */
 export interface CheckpointStore {
-    /** Saves the state after `step` steps; returns where. */
+    /** Saves the state after `step` steps; returns where. Refuses non-finite state (NonFiniteStateError). */
     save(step: number): Promise<string>;
+    /** The newest checkpoint that reads whole, of a step before `before`: what to resume from after a non-finite value. */
+    newest(before: number): Promise<{ folder: string; step: number } | undefined>;
 }
 
 export interface SessionHooks {
@@ -49,9 +52,24 @@ export interface SessionResult {
 }
 
 /**
+ * What to do after a non-finite loss at step s (computed from the weights after s updates, which
+ * checkpoint s holds) or non-finite state after update s (never written): resume from the newest
+ * whole checkpoint before s, once the cause is fixed.
+ */
+async function resumeAdvice(checkpoints: CheckpointStore, step: number): Promise<string> {
+    const newest = await checkpoints.newest(step);
+    if (!newest) return ` No whole checkpoint precedes step ${step}: fix the cause (e.g. a smaller learning rate) and train anew.`;
+    return (
+        ` The newest whole checkpoint before step ${step} is ${newest.folder} (step ${newest.step}): fix the cause (e.g. a smaller learning rate), ` +
+        `then resume from it with --checkpoint ${newest.folder} --force.`
+    );
+}
+
+/**
  * The training loop: batches in the dataset's seeded order, one `trainStep` each, progress
  * events, periodic checkpoints, samples and evaluations; a checkpoint when it stops, for any
- * reason but a non-finite loss (then the last good checkpoint is kept, untouched).
+ * reason but a non-finite loss or state (then nothing is written, and the error names the newest
+ * whole checkpoint to resume from).
  */
 export async function runSession(o: SessionOptions): Promise<SessionResult> {
     const perEpoch = o.dataset.batchesPerEpoch(o.batch);
@@ -112,18 +130,23 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
             if (sampleDue) emit(await sample.run(step));
             if (evaluateDue) emit(await evaluate.run(step));
             if (checkpointDue) {
-                o.reporter.emit({ event: 'checkpoint', step, path: await o.checkpoints.save(step) });
+                o.reporter.emit({ event: 'checkpoint', step, path: await o.checkpoints.save(step), loss: result.loss });
             }
+        }
+        if (step > o.startStep || reason === 'interrupted') {
+            const loss = losses.at(-1);
+            o.reporter.emit({ event: 'checkpoint', step, path: await o.checkpoints.save(step), ...(loss !== undefined ? { loss } : {}) });
         }
     } catch (error) {
         if (error instanceof NonFiniteLossError) {
-            o.reporter.emit({ event: 'error', message: error.message, step: error.step, term: error.term });
+            o.reporter.emit({ event: 'error', message: error.message + (await resumeAdvice(o.checkpoints, error.step)), step: error.step, term: error.term });
+            return { step, reason: 'non-finite', losses };
+        }
+        if (error instanceof NonFiniteStateError) {
+            o.reporter.emit({ event: 'error', message: error.message + '.' + (await resumeAdvice(o.checkpoints, error.step)), step: error.step });
             return { step, reason: 'non-finite', losses };
         }
         throw error;
-    }
-    if (step > o.startStep || reason === 'interrupted') {
-        o.reporter.emit({ event: 'checkpoint', step, path: await o.checkpoints.save(step) });
     }
     o.reporter.emit({ event: 'done', step, seconds: (Date.now() - started) / 1000, reason: reason === 'interrupted' ? 'interrupted' : 'finished' });
     return { step, reason, losses, ...(losses.length ? { lastLoss: losses[losses.length - 1]! } : {}) };

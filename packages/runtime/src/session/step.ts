@@ -16,7 +16,7 @@ export class NonFiniteLossError extends Error {
         readonly term: string,
         readonly value: number,
     ) {
-        super(`the ${term === 'loss' ? 'loss' : `term '${term}'`} became ${value} at step ${step}; training stopped and the last good checkpoint is kept`);
+        super(`the ${term === 'loss' ? 'loss' : `term '${term}'`} became ${value} at step ${step}; training stopped without saving it.`);
     }
 }
 

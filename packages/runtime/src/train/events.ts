@@ -16,6 +16,12 @@ export interface StartEvent {
     out: string;
     totalSteps: number;
     resumedFrom?: number;
+    /**
+     * Estimated training memory in bytes (parameters, optimizer state and EMA, activations and
+     * gradients of a batch, `perExample` of it per example), and what the machine can give
+     * (`available`, with `limit` saying what bounds it; absent on GPUs, whose memory Node cannot see).
+     */
+    memory?: { parameters: number; optimizer: number; activations: number; perExample: number; total: number; available?: number; limit?: string };
 }
 
 export interface ProgressEvent {
@@ -51,6 +57,8 @@ export interface CheckpointEvent {
     event: 'checkpoint';
     step: number;
     path: string;
+    /** The loss of the step just saved. */
+    loss?: number;
 }
 
 export interface DoneEvent {
