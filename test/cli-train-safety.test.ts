@@ -165,8 +165,9 @@ describe('gm train fails safe', () => {
         expect((await train(file, two, '--steps', '6', '--checkpoint-every', '1', '--keep-checkpoints', '2')).code).toBe(0);
         expect(stepFolders(two)).toEqual(['step-000000005', 'step-000000006']);
         const bad = await train(file, two, '--steps', '6', '--keep-checkpoints', '0');
-        expect(bad.code).toBe(1);
-        expect(bad.events).toEqual([{ event: 'error', message: "--keep-checkpoints must be a positive integer, not '0'" }]);
+        // A usage error: exit 2 with the message and train's usage, before anything runs.
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/^gm train: --keep-checkpoints must be a positive integer, not '0'\n\nusage: gm train FILE/);
     }, 120_000);
 
     test('a damaged checkpoint is refused before any weight is used, naming the file and the checkpoint to use instead', async () => {
