@@ -3,6 +3,7 @@ import { elbo } from './elbo.js';
 import { train } from './train.js';
 import { sample } from './sample.js';
 import { evaluate } from './eval.js';
+import { exportCommand } from './export.js';
 
 const USAGE = `usage: gm <command> [options]
 
@@ -17,6 +18,8 @@ commands:
   sample FILE [--checkpoint DIR] [--n 64] [--out grid.png] [--sampler ancestral|ddim] [--steps N] [--eta E]
               [--trajectory strip.png] [--reconstructions recon.png] [--latent-grid grid.png]
                                a PNG grid of samples from a trained model
+  export FILE --target torch [--out DIR] [--model NAME]
+                               a standalone PyTorch package generated from the model's programs
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -28,6 +31,7 @@ export const commands: Record<string, Command> = {
     train: args => train(args),
     eval: args => evaluate(args),
     sample: args => sample(args),
+    export: args => exportCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import { datasetFor, defaultOutDir, prepareModel, restoreWeights } from '../sess
 import { JsonReporter, TerminalReporter, type Reporter } from '../session/reporter.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
+import { trainWithTorch } from '../torch/train-torch.js';
 import { UsageError } from './check.js';
 
 function integer(value: string | undefined, flag: string): number | undefined {
@@ -41,10 +42,12 @@ export async function train(args: string[]): Promise<number> {
         },
     });
     if (positionals.length !== 1) throw new UsageError('gm train needs one .gm file');
-    if (!isBackendRequest(values.backend!)) throw new UsageError(`--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu`);
+    // torch: the PyTorch target, run by Python (src/torch/); the others are TensorFlow.js backends.
+    if (values.backend !== 'torch' && !isBackendRequest(values.backend!)) throw new UsageError(`--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu, torch`);
     const reporter: Reporter = values.json ? new JsonReporter() : new TerminalReporter();
     const file = positionals[0]!;
     try {
+        if (values.backend === 'torch') return await trainWithTorch(file, values as TrainFlags, reporter);
         return await runTraining(file, values as TrainFlags, reporter);
     } catch (error) {
         reporter.emit({ event: 'error', message: error instanceof Error ? error.message : String(error) });
