@@ -23,6 +23,8 @@ export const PYTHON_SUPPORT = fileURLToPath(new URL('../../src/torch/python/', i
 
 export interface ExportOptions {
     model?: string;
+    /** Write the dataset (default); a test that feeds its own batches leaves it out. */
+    data?: boolean;
 }
 
 export interface Exported {
@@ -53,9 +55,7 @@ function config(file: string, source: string, model: ModelIR, derivation: Deriva
         data: { valueRange: data?.valueRange ?? [0, 1] },
         train,
         sample,
-        chain: chain
-            ? { name: chain.name, index: chain.index, lower: chain.lower, upper: chain.upper, shape: chain.shape, coefficients: derived.coefficients }
-            : null,
+        chain: chain ? { name: chain.name, index: chain.index, lower: chain.lower, upper: chain.upper, shape: chain.shape, coefficients: derived.coefficients } : null,
     };
 }
 
@@ -105,6 +105,7 @@ TensorFlow.js runtime trains. Read it, run it, change it (exporting again overwr
     python run.py train --out runs --json             # one process (CUDA when there is one)
     torchrun --nproc_per_node=8 run.py train --out runs   # DistributedDataParallel, one GPU each
     torchrun --nnodes=2 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_endpoint=HOST:29500 run.py train --out runs
+    # (PyTorch 1.13 under Python 3.11: add --redirects 2 --tee 2 to torchrun; its default fails to parse there)
     python run.py train --out runs --resume           # continue from runs/latest
     python run.py sample --checkpoint runs --out samples.png
     python run.py convert runs weights.pt             # gm checkpoint -> PyTorch state dict (and back)
@@ -150,6 +151,6 @@ export async function exportTorch(file: string, dir: string, options: ExportOpti
     writeFileSync(path.join(pkg, 'config.json'), JSON.stringify(config(file, source, model, derivation, program), null, 1));
     copySupport(dir);
     writeFileSync(path.join(dir, 'README.md'), readme(model, file));
-    await writeData(file, model, program, path.join(dir, 'data'));
+    if (options.data !== false) await writeData(file, model, program, path.join(dir, 'data'));
     return { dir: path.resolve(dir), model, derivation, program };
 }

@@ -207,7 +207,11 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
     );
     out.push('    s = Values()', ...sampleLines);
     if (program.terms.length === 0) {
-        out.push(`    return {${Object.entries(program.outputs ?? {}).map(([name, id]) => `${pyString(name)}: ${e.ref(id)}`).join(', ')}}`);
+        out.push(
+            `    return {${Object.entries(program.outputs ?? {})
+                .map(([name, id]) => `${pyString(name)}: ${e.ref(id)}`)
+                .join(', ')}}`,
+        );
     } else {
         out.push('    return s');
     }
@@ -221,9 +225,12 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
         out.push(...own.map(id => e.line(id, '    ')));
         out.push(`    return ${e.ref(term.value)}`);
         const warmup = term.weight.warmup !== undefined ? String(term.weight.warmup) : 'None';
-        entries.push(`    Term(${pyString(term.id)}, ${fn}, sign=${term.sign}, in_bound=${term.inBound ? 'True' : 'False'}, weight=${pyNumber(term.weight.value)}, warmup=${warmup}),`);
+        entries.push(
+            `    Term(${pyString(term.id)}, ${fn}, sign=${term.sign}, in_bound=${term.inBound ? 'True' : 'False'}, weight=${pyNumber(term.weight.value)}, warmup=${warmup}),`,
+        );
     });
-    if (program.terms.length > 0) out.push('', '', '# The terms of the bound: ELBO = Σ sign · term; the loss is −Σ sign · weight(step) · mean(term).', 'TERMS = [', ...entries, ']');
+    if (program.terms.length > 0)
+        out.push('', '', '# The terms of the bound: ELBO = Σ sign · term; the loss is −Σ sign · weight(step) · mean(term).', 'TERMS = [', ...entries, ']');
     const header = [
         docstring(o.title, ''),
         'import math',

@@ -39,10 +39,12 @@ export function valueRanks(program: Program, networks: NetworkIR[]): number[] {
                 break;
             case 'network': {
                 const first = ranks[i.args[0]!] || 1;
-                ranks.push(networkRank(
-                    networks.find(n => n.name === i.network),
-                    first,
-                ));
+                ranks.push(
+                    networkRank(
+                        networks.find(n => n.name === i.network),
+                        first,
+                    ),
+                );
                 break;
             }
             case 'unary':
