@@ -32,6 +32,7 @@ interface Event {
     resumedFrom?: number;
     path?: string;
     terms?: Record<string, number>;
+    kind?: string;
 }
 
 async function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -63,7 +64,8 @@ describe.skipIf(!torch.ok)(`the PyTorch target end to end (${torch.ok ? `PyTorch
         expect(last).toMatchObject({ step: 4, epoch: 0 });
         expect(Object.keys(last.terms!).sort()).toEqual(['ell(x)', 'kl(z)']);
         expect(last.loss).toBeCloseTo(-(last.terms!['ell(x)']! - last.terms!['kl(z)']!), 3);
-        expect(es.map(e => e.event).slice(-3)).toEqual(['sample', 'checkpoint', 'done']);
+        expect(es.map(e => e.event).slice(-4)).toEqual(['sample', 'sample', 'checkpoint', 'done']);
+        expect(es.filter(e => e.event === 'sample').map(e => e.kind)).toEqual(['samples', 'reconstructions']);
         expect(fs.existsSync(es.find(e => e.event === 'sample')!.path!)).toBe(true);
         const grid = path.join(tmp, 'from-torch.png');
         const sampled = await gm('sample', MODEL, '--checkpoint', out, '--out', grid, '--backend', 'wasm');
@@ -82,6 +84,20 @@ describe.skipIf(!torch.ok)(`the PyTorch target end to end (${torch.ok ? `PyTorch
         expect(es.pop()).toMatchObject({ event: 'done', step: 4, reason: 'finished' });
         const manifest = JSON.parse(fs.readFileSync(path.join(out, 'step-000000004', 'checkpoint.json'), 'utf8'));
         expect(manifest.optimizer).toEqual({ name: 'Adam', iterations: 4 });
+    }, 300_000);
+
+    test('a resumed PyTorch run repeats an uninterrupted one exactly', async () => {
+        const straight = await gm('train', MODEL, '--backend', 'torch', '--steps', '4', '--json', '--out', path.join(tmp, 'straight'));
+        const half = await gm('train', MODEL, '--backend', 'torch', '--steps', '2', '--json', '--out', path.join(tmp, 'halves'));
+        const rest = await gm('train', MODEL, '--backend', 'torch', '--steps', '4', '--resume', '--json', '--out', path.join(tmp, 'halves'));
+        for (const r of [straight, half, rest]) expect(r.code, r.stderr).toBe(0);
+        const last = (stdout: string) =>
+            events(stdout)
+                .filter(e => e.event === 'progress')
+                .pop()!;
+        expect(last(rest.stdout)).toMatchObject({ step: 4 });
+        expect(last(rest.stdout).loss).toBe(last(straight.stdout).loss);
+        expect(last(rest.stdout).terms).toEqual(last(straight.stdout).terms);
     }, 300_000);
 
     test('run.py convert: a gm checkpoint to a PyTorch state dict and back, the same weights', async () => {

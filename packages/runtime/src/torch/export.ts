@@ -13,7 +13,7 @@ import { sourceHash } from '../checkpoint/index.js';
 import { compileBound } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { readSplits } from '../data/index.js';
-import { compilePriorDraw, compilePriorSampler, compileReverseStep } from '../sample/index.js';
+import { compilePriorDraw, compilePriorSampler, compileReconstruction, compileReverseStep } from '../sample/index.js';
 import { loadChecked } from '../session/prepare.js';
 import { networksModule } from './python-networks.js';
 import { programModule } from './python-program.js';
@@ -134,7 +134,8 @@ export async function exportTorch(file: string, dir: string, options: ExportOpti
         samplers.push('reverse', 'prior_draw');
     } else {
         modules['prior.py'] = programModule(compilePriorSampler(model), { title: title('Ancestral sampling of p'), networks: model.networks });
-        samplers.push('prior');
+        modules['reconstruct.py'] = programModule(compileReconstruction(model), { title: title('x → the mean of q → the mean of p: reconstructions'), networks: model.networks });
+        samplers.push('prior', 'reconstruct');
     }
     modules['__init__.py'] = [
         `"""Model ${model.name} from ${path.basename(file)}: its networks, its bound and its samplers, with CONFIG (config.json)."""`,

@@ -55,7 +55,7 @@ export interface TermDoc {
 /** Python source of a docstring body, indented; backslashes and quotes kept literal. */
 function docstring(lines: string[], indent: string): string {
     const body = lines.map(l => l.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"'));
-    return `${indent}"""${body.join(`\n${indent}`)}\n${indent}"""`;
+    return `${indent}"""${body.map((l, k) => (k > 0 && l ? indent + l : l)).join('\n')}\n${indent}"""`;
 }
 
 class Emitter {

@@ -25,6 +25,7 @@ class Dataset:
         size = int(np.prod(shape))
         if int(np.prod(info['imageShape'])) != size:
             raise ValueError(f"data {meta['name']}: {info['source']} has {info['imageShape']} images, the variable has shape {shape}")
+        self.folder = folder
         self.name = meta['name']
         self.source = info['source']
         self.pixels = pixels[:count * size].reshape(count, size)

@@ -76,6 +76,19 @@ def chain_samples(model, nets, n, seed, sampler='ancestral', steps=None, eta=0.0
     return x
 
 
+@torch.no_grad()
+def reconstructions(model, nets, x, device='cpu'):
+    """Inputs and their reconstructions (x → the mean of q → the mean of p), alternating rows of 8."""
+    name = model.CONFIG['observed']['name']
+    ctx = Context(nets, {name: x}, 0, 1, device=device)
+    y = model.reconstruct.run(ctx)[name]
+    n = x.shape[0]
+    rows = []
+    for r in range(0, n, 8):
+        rows += [x.reshape(n, -1)[r:r + 8], y.reshape(n, -1)[r:r + 8]]
+    return torch.cat(rows, dim=0).reshape(-1, *x.shape[1:])
+
+
 def samples(model, nets, n, seed, device='cpu', **chain_options):
     """Samples of either kind of model, [n, …shape]."""
     if model.CONFIG['chain']:

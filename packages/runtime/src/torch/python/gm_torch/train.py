@@ -21,7 +21,7 @@ from .optim import Ema, create, learning_rate
 from .png import write_grid
 from .rng import derive_seed
 from .program import Context, evaluate, loss as loss_of
-from .sample import samples
+from .sample import reconstructions, samples
 
 
 class NonFinite(Exception):
@@ -169,6 +169,8 @@ def _run(model, args, reporter):
     t = trainer.train
     out = os.path.abspath(args.out)
     data = Dataset(os.path.join(os.path.dirname(os.path.abspath(model.__file__)), '..', 'data'), 'train', cfg['observed']['shape'], trainer.seed)
+    # Test images for reconstruction previews (latent-variable models), as gm's previews take them.
+    test = None if cfg['chain'] else Dataset(data.folder, 'test', cfg['observed']['shape'], trainer.seed)
     per_epoch = data.batches_per_epoch(t['batch'])
     if data.size < t['batch']:
         raise ValueError(f"the dataset has {data.size} examples: fewer than one batch of {t['batch']}")
@@ -222,7 +224,8 @@ def _run(model, args, reporter):
                     window_start, window_steps = now, 0
             at_end = step == total
             if trainer.rank == 0 and (step % sample_every == 0 or at_end):
-                reporter.emit(preview(trainer, out, step, (lo, hi)))
+                for event in preview(trainer, out, step, (lo, hi), test):
+                    reporter.emit(event)
             if step % checkpoint_every == 0 and not at_end and trainer.rank == 0:
                 reporter.emit({'event': 'checkpoint', 'step': step, 'path': trainer.save(out, step, epoch, total)})
     except NonFinite as error:
@@ -237,8 +240,9 @@ def _run(model, args, reporter):
     return 0
 
 
-def preview(trainer, out, step, value_range):
-    """A grid of samples at `<out>/samples/step-N.png` and `latest.png`, with the averaged weights when there is an EMA."""
+def preview(trainer, out, step, value_range, test=None):
+    """Samples at `<out>/samples/step-N.png` and `latest.png` (and test images beside their reconstructions),
+    drawn with the averaged weights when there is an EMA."""
     cfg = trainer.model.CONFIG
     if trainer.ema:
         trainer.ema.swap()
@@ -248,6 +252,9 @@ def preview(trainer, out, step, value_range):
         if cfg['chain'] and cfg['sample'].get('clip'):
             options['clip'] = value_range
         x = samples(trainer.model, trainer.objective.callables, cfg['sample']['n'], 1, device=trainer.features.device, **options)
+        pairs = None
+        if test is not None:
+            pairs = reconstructions(trainer.model, trainer.objective.callables, torch.from_numpy(test.slice(0, 16)).to(trainer.features.device), device=trainer.features.device)
     finally:
         if trainer.ema:
             trainer.ema.swap()
@@ -255,4 +262,8 @@ def preview(trainer, out, step, value_range):
     name = f'step-{step:09d}'
     path = write_grid(os.path.join(out, 'samples', f'{name}.png'), images, value_range)
     write_grid(os.path.join(out, 'samples', 'latest.png'), images, value_range)
-    return {'event': 'sample', 'step': step, 'path': path, 'kind': 'samples'}
+    events = [{'event': 'sample', 'step': step, 'path': path, 'kind': 'samples'}]
+    if pairs is not None:
+        recon = write_grid(os.path.join(out, 'samples', f'{name}-reconstructions.png'), pairs.float().cpu().numpy(), value_range, columns=8)
+        events.append({'event': 'sample', 'step': step, 'path': recon, 'kind': 'reconstructions'})
+    return events
