@@ -113,9 +113,10 @@ TensorFlow.js runtime trains. Read it, run it, change it (exporting again overwr
 Checkpoints are gm's format: \`gm sample ${path.basename(file)} --checkpoint runs\` draws from a model trained here.
 `;
 
-/** Writes the package for `file`'s model into `dir` (created; generated files are replaced). */
-export async function exportTorch(file: string, dir: string, options: ExportOptions = {}): Promise<Exported> {
+/** Writes the package for `file`'s model into `where` (created; generated files are replaced), or the folder `where(model)` names. */
+export async function exportTorch(file: string, where: string | ((model: ModelIR) => string), options: ExportOptions = {}): Promise<Exported> {
     const { source, model, derivation } = await loadChecked(file, options.model);
+    const dir = typeof where === 'string' ? where : where(model);
     const program = compileBound(model, derivation, { terms: 'loss' });
     const bound = compileBound(model, derivation, { terms: 'all' });
     const docs = termDocs(derivation);
