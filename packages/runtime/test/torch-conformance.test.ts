@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { saveCheckpoint } from '../src/checkpoint/index.js';
 import { compileBound, compileModel, TfjsExecutor, type Program } from '../src/compile/index.js';
-import { Random } from '../src/rng/index.js';
-import { compilePriorDraw, compilePriorSampler, sampleChain } from '../src/sample/index.js';
+import { deriveSeed, Random } from '../src/rng/index.js';
+import { compilePriorDraw, compilePriorSampler, sampleChain, samplingTimesteps } from '../src/sample/index.js';
 import { exportTorch } from '../src/torch/export.js';
 import { torchOrWhyNot } from './torch/available.js';
 import { conformanceCases, type Case } from './torch/cases.js';
@@ -108,8 +108,15 @@ async function prepare(c: Case, k: number): Promise<object> {
             const chain = c.model.chains.find(ch => ch.name === c.derivation.chains[0]!.chain)!;
             const prior = compilePriorDraw(c.model, c.derivation);
             const drawn = new TfjsExecutor(prior, compiled.networks, 9).valuesOf({}, chain.upper + 1, { batch: n });
-            job['samples'] = { n, steps: 3, overrides: await noiseOf(prior, drawn, dir) };
-            reference.samples = Array.from((await sampleChain(c.model, c.derivation, compiled.networks, { n, seed: 9, sampler: 'ddim', steps: 3, eta: 0 })).samples);
+            // Three DDIM steps with η = 1: fresh noise z_t at each step, drawn here as sampleChain draws it.
+            const z: Record<number, { file: string; shape: number[] }> = {};
+            for (const t of samplingTimesteps(chain.lower, chain.upper, 'ddim', 3)) {
+                const noise = tf.randomNormal([n, ...chain.shape], 0, 1, 'float32', deriveSeed(9, t, 'sample/z'));
+                z[t] = await write(dir, `z${t}`, noise);
+                noise.dispose();
+            }
+            job['samples'] = { n, steps: 3, overrides: await noiseOf(prior, drawn, dir), z };
+            reference.samples = Array.from((await sampleChain(c.model, c.derivation, compiled.networks, { n, seed: 9, sampler: 'ddim', steps: 3, eta: 1 })).samples);
         } else {
             const sampler = compilePriorSampler(c.model);
             const executor = new TfjsExecutor(sampler, compiled.networks, 9);

@@ -64,7 +64,8 @@ def main():
         s = job['samples']
         overrides = {key: array(a) for key, a in s['overrides'].items()}
         if model.CONFIG['chain']:
-            x = chain_samples(model, callables, s['n'], 9, sampler='ddim', steps=s['steps'], eta=0.0, noise=lambda t, shape: overrides if t == 'prior' else torch.zeros(shape))
+            z = {int(t): array(a) for t, a in s['z'].items()}
+            x = chain_samples(model, callables, s['n'], 9, sampler='ddim', steps=s['steps'], eta=1.0, noise=lambda t, shape: overrides if t == 'prior' else z[t])
         else:
             x = latent_samples(model, callables, s['n'], 9, overrides=overrides)
         result['samples'] = finite(x.reshape(-1).tolist())
