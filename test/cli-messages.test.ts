@@ -69,6 +69,7 @@ const FLAGS: Record<string, string[]> = {
         '--class',
         '--per-value',
     ],
+    export: ['--target', '--out', '--model'],
     doctor: ['--json', '--verbose'],
 };
 /** Flags that are switches: the others take a value and say their default. */

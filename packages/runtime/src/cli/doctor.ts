@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { surveyBackends, type BackendSurvey } from '../backend/index.js';
 import { locateDatasets, type DatasetLocation } from '../data/index.js';
+import { surveyTorch, type TorchSurvey } from '../torch/python.js';
 import { VERBOSE_FLAG } from './common-flags.js';
 import { parseCommandLine, type CommandSpec } from './flags.js';
 import { gmVersion } from './version.js';
@@ -23,11 +24,12 @@ interface Report {
     auto: string;
     adapters: BackendSurvey['adapters'];
     data: DatasetLocation[];
+    torch: TorchSurvey;
 }
 
 /**
  * The report's sections, in order: each turns the report into lines. A target with its own
- * requirements (Python and PyTorch for a torch backend) adds its fields to Report and a section here.
+ * requirements (Python and PyTorch for the torch target) adds its fields to Report and a section here.
  */
 const SECTIONS: ((r: Report) => string[])[] = [
     r => [`gm ${r.gm}`, `Node ${r.node.version} (${r.node.path})${r.node.ok ? '' : ': gm needs Node 22 or newer'}`, `platform: ${r.platform}`],
@@ -42,6 +44,12 @@ const SECTIONS: ((r: Report) => string[])[] = [
         'data (images("NAME") in a model):',
         ...r.data.map(d => `  ${d.name.padEnd(14)} ${d.found ? 'found' : 'no   '}  ${d.where}: ${d.note}`),
         '  (a path)       any IDX file or folder: images("path/to/dir-or-file")',
+    ],
+    r => [
+        'PyTorch (--backend torch, gm export --target torch; GM_PYTHON chooses the Python):',
+        r.torch.ok
+            ? `  ${r.torch.python}: torch ${r.torch.version}; CUDA devices: ${r.torch.cuda!.length ? r.torch.cuda!.join(', ') : 'none (runs on the CPU)'}`
+            : `  ${r.torch.python}: ${r.torch.why} (Debian: apt-get install python3-torch)`,
     ],
 ];
 
@@ -59,6 +67,7 @@ export async function doctor(args: string[]): Promise<number> {
         auto: survey.auto,
         adapters: survey.adapters,
         data: locateDatasets(),
+        torch: surveyTorch(),
     };
     console.log(values.json ? JSON.stringify(report, null, 2) : SECTIONS.map(section => section(report).join('\n')).join('\n\n'));
     return 0;

@@ -2,6 +2,7 @@ import { check, CHECK } from './check.js';
 import { doctor, DOCTOR } from './doctor.js';
 import { elbo, ELBO } from './elbo.js';
 import { evaluate, EVAL } from './eval.js';
+import { exportCommand, EXPORT } from './export.js';
 import { commandHelp, HelpRequested, UsageError, usageLine, type CommandSpec } from './flags.js';
 import { sample, SAMPLE } from './sample.js';
 import { train, TRAIN } from './train.js';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
     { spec: TRAIN, run: train },
     { spec: EVAL, run: evaluate },
     { spec: SAMPLE, run: sample },
+    { spec: EXPORT, run: exportCommand },
     { spec: DOCTOR, run: doctor },
 ];
 

@@ -12,6 +12,8 @@ import { JsonReporter, TerminalReporter, type Reporter } from '../session/report
 import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
+import { BACKEND_REQUESTS, type BackendRequest } from '../backend/index.js';
+import { trainWithTorch } from '../torch/train-torch.js';
 import { BACKEND_FLAG, MODEL_FLAG, SEED_FLAG, VERBOSE_FLAG } from './common-flags.js';
 import { parseCommandLine, UsageError, type CommandSpec, type FlagValues } from './flags.js';
 
@@ -28,7 +30,7 @@ export const TRAIN = {
         epochs: { type: 'integer', value: 'N', min: 1, help: 'epochs to train, when --steps is not given', defaultText: "the train block's" },
         batch: { type: 'integer', value: 'B', min: 1, help: 'examples per batch', defaultText: "the train block's batch" },
         seed: SEED_FLAG,
-        backend: BACKEND_FLAG,
+        backend: { ...BACKEND_FLAG, choices: [...BACKEND_REQUESTS, 'torch'], help: `${BACKEND_FLAG.help}; torch: the PyTorch target, run by Python (GM_PYTHON)` },
         out: { type: 'string', value: 'DIR', help: 'the run folder: checkpoints and sample grids', defaultText: 'runs/MODEL next to FILE' },
         resume: { type: 'boolean', help: 'continue from the latest whole checkpoint in the run folder' },
         checkpoint: { type: 'string', value: 'DIR', help: 'continue from this checkpoint folder', defaultText: 'with --resume, the latest in --out' },
@@ -72,7 +74,13 @@ export async function train(args: string[]): Promise<number> {
     if (values.steps !== undefined && values.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
     const reporter: Reporter = values.json ? new JsonReporter() : new TerminalReporter();
     const file = positionals[0]!;
+    if (values.backend === 'torch') {
+        const unsupported = (['checkpoint', 'eval-every', 'eval-limit'] as const).find(f => values[f] !== undefined);
+        if (unsupported) throw new UsageError(`--${unsupported} applies to the TensorFlow.js backends, not to --backend torch`);
+    }
     try {
+        // torch: the PyTorch target, run by Python (src/torch/); the others are TensorFlow.js backends.
+        if (values.backend === 'torch') return await trainWithTorch(file, values, reporter);
         return await runTraining(file, values, reporter);
     } catch (error) {
         if (error instanceof UsageError) throw error;
@@ -86,7 +94,7 @@ async function runTraining(file: string, flags: TrainFlags, reporter: Reporter):
     const seedFlag = flags.seed;
     const prepared = await prepareModel(file, {
         ...(flags.model ? { model: flags.model } : {}),
-        backend: flags.backend,
+        backend: flags.backend as BackendRequest, // torch went to trainWithTorch
         verbose: flags.verbose,
         ...(seedFlag !== undefined ? { seed: seedFlag } : {}),
     });

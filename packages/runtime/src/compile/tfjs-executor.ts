@@ -174,6 +174,11 @@ export class TfjsExecutor {
         return out;
     }
 
+    /** Every value of the program by id (undefined where nothing reads it): a test feeds the same draws to another target. */
+    valuesOf(inputs: Record<string, tf.Tensor>, step: number, options: EvaluateOptions = {}): tf.Tensor[] {
+        return this.values(inputs, step, options);
+    }
+
     private values(inputs: Record<string, tf.Tensor>, step: number, options: EvaluateOptions): tf.Tensor[] {
         const firstInput = this.program.inputs[0]?.variable;
         const first = firstInput ? inputs[firstInput] : undefined;

@@ -45,7 +45,7 @@ export interface Dataset {
 
 const cache = new Map<string, Promise<RawSplits>>();
 
-function readSplits(data: DataIR, options: LoadOptions): Promise<RawSplits> {
+export function readSplits(data: DataIR, options: LoadOptions): Promise<RawSplits> {
     let key: string;
     let read: () => Promise<RawSplits>;
     switch (data.dataset) {

@@ -1,0 +1,143 @@
+"""What a generated program runs against: `Context` gives it data, noise, coefficient tables and networks.
+
+Noise of step s is drawn for the global batch from a generator seeded by (seed, s, stream) and each
+process keeps its own rows: under torchrun every rank has its own noise, and the run computes what one
+process would with the whole batch. Timesteps come from gm's own generator (mulberry32), so they are
+the TensorFlow.js runtime's. A test can put in any draw by `overrides` (keys 'normal:STREAM' …).
+"""
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+
+from .rng import derive_seed, integers
+
+
+class Values(SimpleNamespace):
+    """The shared values of a program, `s.v12` …"""
+
+
+@dataclass
+class Term:
+    id: str
+    fn: object
+    sign: int
+    in_bound: bool
+    weight: float
+    warmup: object = None
+
+    def weight_at(self, step):
+        """w(step) = weight · min(1, step / warmup) (KL warm-up)."""
+        if not self.warmup:
+            return self.weight
+        return self.weight * min(1.0, step / self.warmup)
+
+
+class Context:
+    def __init__(self, nets, inputs, step, seed, *, replicas=1, batch=None, device='cpu', rank=0, world=1, overrides=None):
+        self.nets = nets
+        self.inputs = inputs
+        self.step = step
+        self.seed = seed
+        self.replicas = replicas
+        first = next(iter(inputs.values()), None)
+        self.batch = first.shape[0] if first is not None else batch
+        if self.batch is None:
+            raise ValueError('no batch: the program reads no data and no batch size was given')
+        self.n = self.batch * replicas
+        self.device = torch.device(device)
+        self.rank = rank
+        self.world = world
+        self.overrides = overrides or {}
+        self._tables = {}
+
+    def _rows(self, draw):
+        """This rank's rows of a draw for the global batch [R · world · B, …]."""
+        if self.world == 1:
+            return draw
+        shape = draw.shape[1:]
+        whole = draw.reshape(self.replicas, self.world * self.batch, *shape)
+        return whole[:, self.rank * self.batch:(self.rank + 1) * self.batch].reshape(self.n, *shape)
+
+    def _generator(self, stream):
+        g = torch.Generator(device=self.device)
+        g.manual_seed(derive_seed(self.seed, self.step, stream))
+        return g
+
+    def data(self, name):
+        x = self.inputs[name]
+        if x.shape[0] != self.batch:
+            raise ValueError('the batches of the observed variables differ in size')
+        return x if self.replicas == 1 else x.repeat(self.replicas, *([1] * (x.dim() - 1)))
+
+    def timestep(self, low, high, stream):
+        key = f'timestep:{stream}'
+        if key in self.overrides:
+            return self.overrides[key].to(self.device)
+        t = low + integers(derive_seed(self.seed, self.step, stream), self.n * self.world, high - low + 1)
+        return self._rows(torch.from_numpy(t.astype(np.float32)).to(self.device))
+
+    def normal(self, stream, shape):
+        key = f'normal:{stream}'
+        if key in self.overrides:
+            return self.overrides[key].to(self.device)
+        g = self._generator(stream)
+        return self._rows(torch.randn([self.n * self.world, *shape], generator=g, device=self.device))
+
+    def uniform(self, stream, shape, low, high):
+        key = f'uniform:{stream}'
+        if key in self.overrides:
+            return self.overrides[key].to(self.device)
+        g = self._generator(stream)
+        return self._rows(low + (high - low) * torch.rand([self.n * self.world, *shape], generator=g, device=self.device))
+
+    def gamma(self, stream, shape, alpha):
+        key = f'gamma:{stream}'
+        if key in self.overrides:
+            return self.overrides[key].to(self.device)
+        draws = np.random.default_rng(derive_seed(self.seed, self.step, stream)).standard_gamma(alpha, [self.n * self.world, *shape])
+        return self._rows(torch.from_numpy(draws.astype(np.float32)).to(self.device))
+
+    def gather(self, table, offset, index):
+        """table[index − offset] for a per-example integer index."""
+        t = self._tables.get(id(table))
+        if t is None:
+            t = self._tables[id(table)] = torch.tensor(table, dtype=torch.float32, device=self.device)
+        return t[(torch.round(index) - offset).long()]
+
+    def net(self, name, *args):
+        net = self.nets[name]
+        args = [a if torch.is_tensor(a) else torch.full([self.n], float(a), device=self.device) for a in args]
+        if getattr(net, 'time_conditioned', False) or getattr(getattr(net, 'module', None), 'time_conditioned', False):
+            return net(args[0], args[1])
+        return net(args[0] if len(args) == 1 else torch.cat(args, dim=-1))
+
+    def combine_replicas(self, how, x):
+        """[R·B] → [B]: the mean over the replicas, or log (1/R) Σ_r exp(x_r) (Burda et al. 2015, eq. 8)."""
+        x = x.reshape(self.replicas, self.batch)
+        if how == 'mean':
+            return x.mean(dim=0)
+        return torch.logsumexp(x, dim=0) - float(np.log(self.replicas))
+
+    def per_example(self, v):
+        return v if torch.is_tensor(v) else torch.full([self.batch], float(v), device=self.device)
+
+
+def evaluate(bound, ctx):
+    """Every term's per-example value [B] of a generated bound module."""
+    s = bound.sample(ctx)
+    return {t.id: ctx.per_example(t.fn(s, ctx)) for t in bound.TERMS}
+
+
+def loss(bound, values, step):
+    """The loss −Σ sign · w(step) · mean(term), and each term's batch mean."""
+    total = 0.0
+    means = {}
+    for t in bound.TERMS:
+        mean = values[t.id].float().mean()
+        means[t.id] = mean
+        w = t.weight_at(step)
+        if w != 0:
+            total = total + t.sign * w * mean
+    return -total, means
