@@ -118,7 +118,7 @@ describe('usage errors exit 2 with the message and the usage of the command', ()
         [['train', 'examples/vae.gm', '--seed', 'x'], /--seed must be an integer ≥ 0, not 'x'/],
         [['train', 'examples/vae.gm', '--steps'], /--steps needs a value \(N\)/],
         [['train', 'examples/vae.gm', '--out', '--json'], /--out needs a value \(DIR\)/],
-        [['train', 'examples/vae.gm', '--backend', 'foo'], /--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu; not 'foo'/],
+        [['train', 'examples/vae.gm', '--backend', 'foo'], /--backend is one of auto, wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu, torch; not 'foo'/],
         [['train', 'examples/vae.gm', '--json=yes'], /--json takes no value/],
         [['train', 'examples/vae.gm', '--steps', '5', '--epochs', '1'], /give --steps or --epochs, not both/],
         [['train'], /needs one FILE$/m],

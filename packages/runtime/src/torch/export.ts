@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelIR } from '@gm/language';
 import type { Derivation } from '@gm/language/derivation';
+import { assetLocations } from '../assets.js';
 import { sourceHash } from '../checkpoint/index.js';
 import { compileBound } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
@@ -85,9 +86,10 @@ async function writeData(file: string, model: ModelIR, program: Program, dir: st
 
 function copySupport(dir: string): void {
     mkdirSync(path.join(dir, 'gm_torch'), { recursive: true });
-    copyFileSync(path.join(PYTHON_SUPPORT, 'run.py'), path.join(dir, 'run.py'));
-    for (const f of readdirSync(path.join(PYTHON_SUPPORT, 'gm_torch'))) {
-        if (f.endsWith('.py')) copyFileSync(path.join(PYTHON_SUPPORT, 'gm_torch', f), path.join(dir, 'gm_torch', f));
+    const support = assetLocations().torchDir ?? PYTHON_SUPPORT;
+    copyFileSync(path.join(support, 'run.py'), path.join(dir, 'run.py'));
+    for (const f of readdirSync(path.join(support, 'gm_torch'))) {
+        if (f.endsWith('.py')) copyFileSync(path.join(support, 'gm_torch', f), path.join(dir, 'gm_torch', f));
     }
 }
 

@@ -1,7 +1,8 @@
 """gm's checkpoint format (src/checkpoint/store.ts), read and written here too.
 
-A checkpoint is a folder `step-000001234` with `checkpoint.json` and `tensors.bin` (little-endian
-float32), tensors in gm's layout and by gm's names; `latest` names the newest. Written under a
+A checkpoint is a folder `step-000001234` with `checkpoint.json`, `tensors.bin` (little-endian
+float32) and `checkpoint.sha256` (the SHA-256 of both, in sha256sum's format, written last), tensors
+in gm's layout and by gm's names; `latest` names the newest. Only finite values are written. Written under a
 temporary name and renamed, so a kill never leaves half of one. Because both targets read and write
 this one format, a model trained here is sampled by `gm sample` (TensorFlow.js), and the other way
 round; `convert.py` also turns one into a PyTorch state dict (`.pt`) and back.
@@ -20,6 +21,7 @@ from .init import gm_name, to_gm, to_torch
 
 MANIFEST = 'checkpoint.json'
 TENSORS = 'tensors.bin'
+CHECKSUMS = 'checkpoint.sha256'
 LATEST = 'latest'
 
 # gm's optimizer slot names and PyTorch's state keys.
@@ -48,9 +50,16 @@ def load(target):
     folder = find(target)
     if folder is None:
         raise FileNotFoundError(f"{target}: no checkpoint here (expected {MANIFEST}, or a '{LATEST}' file naming a checkpoint folder)")
-    with open(os.path.join(folder, MANIFEST)) as f:
-        manifest = json.load(f)
-    if manifest.get('format') != 'gm-checkpoint' or manifest.get('version') != 1:
+    with open(os.path.join(folder, MANIFEST), 'rb') as f:
+        manifest_bytes = f.read()
+    sums = os.path.join(folder, CHECKSUMS)
+    if os.path.isfile(sums):
+        with open(sums) as f:
+            expected = dict(reversed(line.split(None, 1)) for line in f.read().splitlines() if line.strip())
+        if expected.get(MANIFEST) != hashlib.sha256(manifest_bytes).hexdigest():
+            raise ValueError(f'{folder}/{MANIFEST}: damaged (its SHA-256 is not the one in {CHECKSUMS})')
+    manifest = json.loads(manifest_bytes)
+    if manifest.get('format') != 'gm-checkpoint' or manifest.get('version') not in (1, 2):
         raise ValueError(f'{folder}: not a gm checkpoint')
     with open(os.path.join(folder, TENSORS), 'rb') as f:
         body = f.read()
@@ -59,7 +68,12 @@ def load(target):
     values = np.frombuffer(body, dtype='<f4')
     groups = {'weights': {}, 'optimizer': {}, 'ema': {}}
     for t in manifest['tensors']:
-        groups[t['group']][t['name']] = values[t['offset']:t['offset'] + t['length']].reshape(t['shape'])
+        if t.get('dtype', 'float32') != 'float32' or t['length'] != int(np.prod(t['shape'], dtype=np.int64)) or t['offset'] + t['length'] > values.size:
+            raise ValueError(f'{folder}/{MANIFEST}: tensor {t["name"]} does not fit its shape {t["shape"]} in {TENSORS}')
+        a = values[t['offset']:t['offset'] + t['length']].reshape(t['shape'])
+        if not np.isfinite(a).all():
+            raise ValueError(f'{folder}/{TENSORS}: {t["name"]} holds non-finite values')
+        groups[t['group']][t['name']] = a
     return manifest, groups
 
 
@@ -70,13 +84,15 @@ def save(out, position, groups, optimizer=None, metadata=None, keep=1):
     for group in ('weights', 'optimizer', 'ema'):
         for name, array in groups.get(group, {}).items():
             a = np.ascontiguousarray(array, dtype='<f4')
-            tensors.append({'group': group, 'name': name, 'shape': list(a.shape), 'offset': total, 'length': int(a.size)})
+            if not np.isfinite(a).all():
+                raise ValueError(f'{name} holds non-finite values: not saved (a checkpoint holds only finite values)')
+            tensors.append({'group': group, 'name': name, 'shape': list(a.shape), 'dtype': 'float32', 'offset': total, 'length': int(a.size)})
             chunks.append(a.tobytes())
             total += a.size
     body = b''.join(chunks)
     manifest = {
         'format': 'gm-checkpoint',
-        'version': 1,
+        'version': 2,
         **position,
         'createdAt': datetime.datetime.now(datetime.timezone.utc).isoformat().replace('+00:00', 'Z'),
         'tensors': tensors,
@@ -88,7 +104,9 @@ def save(out, position, groups, optimizer=None, metadata=None, keep=1):
     name = folder_name(position['step'])
     temp = os.path.join(out, f'.tmp-{name}-{secrets.token_hex(4)}')
     os.makedirs(temp)
-    for file, data in ((TENSORS, body), (MANIFEST, json.dumps(manifest, indent=1).encode())):
+    manifest_bytes = json.dumps(manifest, indent=1).encode()
+    sums = f'{hashlib.sha256(manifest_bytes).hexdigest()}  {MANIFEST}\n{manifest["sha256"]}  {TENSORS}\n'.encode()
+    for file, data in ((TENSORS, body), (MANIFEST, manifest_bytes), (CHECKSUMS, sums)):
         with open(os.path.join(temp, file), 'wb') as f:
             f.write(data)
             f.flush()
