@@ -4,6 +4,7 @@
  * uninterrupted one; without the history the resumed run would draw uniformly again and differ.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,6 +65,10 @@ describe('t_sampling: importance', () => {
         const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf-8'));
         delete manifest.metadata.importanceSampling;
         fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+        // A deliberate edit: its checksums are written anew, or the checkpoint is refused as damaged.
+        const sums = path.join(path.dirname(manifestFile), 'checkpoint.sha256');
+        const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+        fs.writeFileSync(sums, `${sha256(fs.readFileSync(manifestFile))}  checkpoint.json\n${manifest.sha256}  tensors.bin\n`);
 
         await train(file, resumed, 8, '--resume');
         expect(latest(resumed).step).toBe(8);
