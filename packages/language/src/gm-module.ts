@@ -11,6 +11,8 @@ import {
 import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
 import { GmScopeComputation, GmScopeProvider } from './gm-scope.js';
 import { GmLinker } from './gm-linker.js';
+import { createGmCompletionParser, createGmParser } from './gm-parser.js';
+import { GmDocumentValidator } from './validation/gm-document-validator.js';
 import { GmLexerErrorMessageProvider, GmParserErrorMessageProvider } from './gm-parser-errors.js';
 import { GmWorkspaceManager } from './gm-workspace.js';
 import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
@@ -30,6 +32,8 @@ export type GmServices = LangiumServices & GmAddedServices;
 
 export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServices> = {
     parser: {
+        LangiumParser: services => createGmParser(services),
+        CompletionParser: services => createGmCompletionParser(services),
         ParserErrorMessageProvider: () => new GmParserErrorMessageProvider(),
         LexerErrorMessageProvider: () => new GmLexerErrorMessageProvider(),
     },
@@ -39,6 +43,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
         Linker: services => new GmLinker(services),
     },
     validation: {
+        DocumentValidator: services => new GmDocumentValidator(services),
         GmValidator: services => new GmValidator(services),
     },
     ir: {

@@ -8,4 +8,8 @@ import { registerGmRequests } from './gm-requests.js';
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Gm } = createGmServices({ connection, ...NodeFileSystem });
 registerGmRequests(connection, shared, Gm);
+// Requests that throw are answered with an error by vscode-jsonrpc; an exception that escapes
+// elsewhere (a notification's asynchronous work) is logged, and the server keeps serving.
+process.on('uncaughtException', error => connection.console.error(`gm language server: ${error.stack ?? String(error)}`));
+process.on('unhandledRejection', reason => connection.console.error(`gm language server: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
 startLanguageServer(shared);

@@ -5,7 +5,9 @@
  * not type-check: add the code here, with what it means, before reporting it.
  */
 export const Code = {
-    // ── Syntax and names (gm-validator.ts, validation/names.ts) ──
+    // ── Syntax and names (gm-parser.ts, gm-validator.ts, validation/names.ts) ──
+    /** An expression nested deeper, or a chain of operators longer, than the parser reads (gm-parser.ts). */
+    TooDeep: 'too-deep',
     /** Two models in one file share a name. */
     DuplicateModel: 'duplicate-model',
     /** A `builtin` declaration outside gm's own library. */
