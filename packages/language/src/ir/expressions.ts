@@ -114,13 +114,17 @@ function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyM
     return { kind: 'symbol', name, range };
 }
 
+/** What a number beyond double precision (1e309, 1e308 * 10) is called. */
+export const INFINITE = 'this number is beyond double precision (larger than 1.8e308): it is infinite';
+
 /**
  * Evaluates an expression that must be a number known before training (a size, an option).
  * `env` gives values of indices (`t`) and `sequenceAt` looks up sequences at an index.
  */
 export function evaluateConstant(expr: ast.Expr | ast.IndexArg, report: ProblemSink, constants: ReadonlyMap<string, number>): number {
     const value = evaluate(lowerExpr(expr, report, constants), {});
-    if (!Number.isFinite(value)) report('expected a number known before training', expr, Code.NotConstant);
+    if (Number.isNaN(value)) report('expected a number known before training', expr, Code.NotConstant);
+    else if (!Number.isFinite(value)) report(INFINITE, expr, Code.NotConstant);
     return value;
 }
 

@@ -1,6 +1,6 @@
 import { AstUtils, CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
-import { evaluate, evaluateConstant, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
+import { evaluate, evaluateConstant, INFINITE, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
 import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
 import { lowerNetwork } from './lower-network.js';
 import { evaluateSchedule } from './schedules.js';
@@ -94,7 +94,8 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
             case ast.Constant.$type: {
                 const c = member as ast.Constant;
                 const value = evaluate(lowerExpr(c.value, report, constants), { sequenceAt });
-                if (!Number.isFinite(value)) report('a constant must be a number known before training', c.value, Code.NotConstant);
+                if (Number.isNaN(value)) report('a constant must be a number known before training', c.value, Code.NotConstant);
+                else if (!Number.isFinite(value)) report(INFINITE, c.value, Code.NotConstant);
                 constants.set(c.name, value);
                 constantIRs.push({ name: c.name, value, range: rangeOf(c) });
                 break;

@@ -185,6 +185,10 @@ export const Code = {
     /** Some of a network's outputs are never read. */
     NetworkOutputUnused: 'network-output-unused',
 
+    // ── Sizes (validation/sizes.ts) ──
+    /** A variable, a weight matrix or a batch would need a tensor of more than 2^31 − 1 numbers. */
+    SizeTooLarge: 'size-too-large',
+
     // ── Parameters (validation/parameters.ts) ──
     /** A distribution is given none of a group of parameters that has no default (Bernoulli without probs or logits). */
     MissingParameter: 'missing-parameter',
