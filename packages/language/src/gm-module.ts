@@ -21,6 +21,7 @@ import { GmFormatter } from './lsp/gm-formatter.js';
 import { GmCodeLensProvider } from './lsp/gm-code-lens.js';
 import { GmModelCache } from './ir/model-cache.js';
 import { GmCodeActionProvider } from './lsp/gm-code-actions.js';
+import { GmCompletionProvider } from './lsp/gm-completion.js';
 
 /** Services gm adds to Langium's. */
 export type GmAddedServices = {
@@ -54,6 +55,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
         Formatter: () => new GmFormatter(),
         CodeLensProvider: services => new GmCodeLensProvider(services.ir.ModelCache),
         CodeActionProvider: () => new GmCodeActionProvider(),
+        CompletionProvider: services => new GmCompletionProvider(services),
     },
 };
 

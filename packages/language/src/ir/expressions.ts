@@ -4,6 +4,7 @@ import type { IRExpr, SequenceIR, SourceRange } from './types.js';
 import { functionSpec, isFunctionName, type FunctionName } from './functions.js';
 import { vectorOps } from '../distributions/vector-ops.js';
 import { Code, type DiagnosticCode } from '../validation/codes.js';
+import { MAX_STEPS } from './schedules.js';
 
 /** The source range of an AST node (zero range when the parser recovered without text). */
 export function rangeOf(node: AstNode | undefined): SourceRange {
@@ -188,6 +189,8 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
         const lo = evaluate(first.lower, env),
             hi = evaluate(first.upper, env);
         if (!Number.isInteger(lo) || !Number.isInteger(hi)) return NaN;
+        // No sequence is defined over more indices than a schedule may have: a longer range reads undefined values.
+        if (hi - lo >= MAX_STEPS) return NaN;
         const product = spec.reduce === 'prod';
         // prefix[k] = the product (sum) of base[lo .. lo + k − 1]; prefix[0] is the empty one.
         const key = `${fn}:${first.base}:${lo}`;
