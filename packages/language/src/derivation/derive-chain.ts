@@ -143,6 +143,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     let decoder: DistributionIR = substituteStart(substituteDistribution(p.distribution, ix, lo + 1), c.name, lo, start);
     if (!learnedVariance && !(sigma2[1]! > 0)) {
         // σ_1² = β̃_1 = 0 since s_0 = 0: as Nichol & Dhariwal (2021) clip the posterior log-variance, use β̃_2.
+        if (bt[2] === undefined) return fail(`σ_1² = β̃_1 = 0 and the chain has no second step whose β̃_2 could replace it; give the chain at least two steps`, p.distribution.range);
         decoder = { ...decoder, params: { ...withoutVariance(decoder.params), var: { kind: 'number', value: bt[2]! } } };
         chainNotes.push(`σ_1² = ${sigma2[1]} (β̃_1 = 0 because x_0 is known): L_0 uses σ_1² := β̃_2 = ${bt[2]!.toPrecision(6)}, clipped as in Nichol & Dhariwal (2021)`);
     }
