@@ -14,6 +14,7 @@ import { chainCoefficients } from './chain-coefficients.js';
 import { factorRef, fixedVariance, klFormula, likelihoodForm } from './distributions.js';
 import type { BoundTerm, ChainDerivation, DerivationFailure, ObjectiveKind, Parameterization, SamplingStep, TermWeight } from './types.js';
 import { chainTexts } from './chain-text.js';
+import { MAX_STEPS } from '../ir/schedules.js';
 
 export interface ChainResult {
     chain: ChainDerivation;
@@ -53,6 +54,9 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     const T = c.upper,
         lo = c.lower;
     if (!(T > lo)) return fail(`chain '${c.name}' has no latent elements (${lo}..${T})`, c.range);
+    // The coefficients are read at every step: as many as a schedule may have, counted exactly.
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(T) || T - lo > MAX_STEPS)
+        return fail(`chain '${c.name}' runs over ${T - lo} steps; at most ${MAX_STEPS} are supported`, c.range);
 
     const forward = factors.filter(f => f.kind === 'q' && f.given.length === 1 && f.given[0]!.name === c.name && offset(f, lo + 1) === 1);
     const reverse = factors.filter(f => f.kind === 'p' && f.given.length === 1 && f.given[0]!.name === c.name && offset(f, lo + 1) === -1);
