@@ -33,6 +33,9 @@ export type GmServices = LangiumServices & GmAddedServices;
 
 export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServices> = {
     parser: {
+        // LL(4) lookahead: gm's grammar needs at most two tokens, and Langium's default ALL(*) prediction
+        // recursed through a long chain of `^ 2` past the nesting limit until the stack overflowed.
+        ParserConfig: () => ({ maxLookahead: 4 }),
         LangiumParser: services => createGmParser(services),
         CompletionParser: services => createGmCompletionParser(services),
         ParserErrorMessageProvider: () => new GmParserErrorMessageProvider(),
