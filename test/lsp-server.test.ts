@@ -101,4 +101,28 @@ describe('the gm language server over stdio', () => {
         const graph = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: unknown[] };
         expect(graph.models).toHaveLength(1);
     });
+
+    test('reports 60 unclosed parentheses as a located error, and keeps serving', async () => {
+        // Once a stack overflow that ended the server process (exit 1).
+        const deep = 'file:///virtual/sixty-unclosed-parens.gm';
+        const text = fs.readFileSync(path.join(ROOT, 'test', 'corpus', 'syntax', 'sixty-unclosed-parens.gm'), 'utf-8');
+        await open(deep, text);
+        const found = (await nextDiagnostics(deep)) as Array<{ code?: string; message: string; range: { start: { line: number; character: number } } }>;
+        const tooDeep = found.find(d => d.code === 'too-deep');
+        expect(tooDeep?.message).toMatch(/nested more than 24 levels/);
+        expect(tooDeep?.range.start).toEqual({ line: 17, character: 37 });
+        const symbols = (await connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri: deep } })) as Array<{ name: string }>;
+        expect(symbols.map(s => s.name)).toEqual(['VAE']);
+        const graph = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: unknown[] };
+        expect(graph.models).toHaveLength(1);
+    });
+
+    test('answers a request whose handler throws with an error, and keeps serving', async () => {
+        // No parameters: gm's handler reads params.uri and throws; Langium's handlers throw on a missing position.
+        await expect(connection.sendRequest('gm/derivation', null)).rejects.toThrow(/Request gm\/derivation failed/);
+        await expect(connection.sendRequest('textDocument/hover', { textDocument: { uri } })).rejects.toThrow();
+        const graph = (await connection.sendRequest('gm/modelGraph', { uri })) as { models: unknown[] };
+        expect(graph.models).toHaveLength(1);
+        expect(server.exitCode).toBeNull();
+    });
 });

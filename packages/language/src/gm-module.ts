@@ -11,6 +11,8 @@ import {
 import { GmGeneratedModule, GmGeneratedSharedModule } from './generated/module.js';
 import { GmScopeComputation, GmScopeProvider } from './gm-scope.js';
 import { GmLinker } from './gm-linker.js';
+import { createGmCompletionParser, createGmParser } from './gm-parser.js';
+import { GmDocumentValidator } from './validation/gm-document-validator.js';
 import { GmLexerErrorMessageProvider, GmParserErrorMessageProvider } from './gm-parser-errors.js';
 import { GmWorkspaceManager } from './gm-workspace.js';
 import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
@@ -19,6 +21,7 @@ import { GmFormatter } from './lsp/gm-formatter.js';
 import { GmCodeLensProvider } from './lsp/gm-code-lens.js';
 import { GmModelCache } from './ir/model-cache.js';
 import { GmCodeActionProvider } from './lsp/gm-code-actions.js';
+import { GmCompletionProvider } from './lsp/gm-completion.js';
 
 /** Services gm adds to Langium's. */
 export type GmAddedServices = {
@@ -30,6 +33,11 @@ export type GmServices = LangiumServices & GmAddedServices;
 
 export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServices> = {
     parser: {
+        // LL(4) lookahead: gm's grammar needs at most two tokens, and Langium's default ALL(*) prediction
+        // recursed through a long chain of `^ 2` past the nesting limit until the stack overflowed.
+        ParserConfig: () => ({ maxLookahead: 4 }),
+        LangiumParser: services => createGmParser(services),
+        CompletionParser: services => createGmCompletionParser(services),
         ParserErrorMessageProvider: () => new GmParserErrorMessageProvider(),
         LexerErrorMessageProvider: () => new GmLexerErrorMessageProvider(),
     },
@@ -39,6 +47,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
         Linker: services => new GmLinker(services),
     },
     validation: {
+        DocumentValidator: services => new GmDocumentValidator(services),
         GmValidator: services => new GmValidator(services),
     },
     ir: {
@@ -49,6 +58,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
         Formatter: () => new GmFormatter(),
         CodeLensProvider: services => new GmCodeLensProvider(services.ir.ModelCache),
         CodeActionProvider: () => new GmCodeActionProvider(),
+        CompletionProvider: services => new GmCompletionProvider(services),
     },
 };
 

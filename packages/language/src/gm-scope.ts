@@ -3,6 +3,8 @@ import {
     DefaultScopeComputation,
     DefaultScopeProvider,
     EMPTY_SCOPE,
+    MultiMapScope,
+    type LocalSymbols,
     type AstNode,
     type AstNodeDescription,
     type LangiumDocument,
@@ -39,8 +41,39 @@ export class GmScopeComputation extends DefaultScopeComputation {
  * instead of an exception that Langium would log.
  */
 export class GmScopeProvider extends DefaultScopeProvider {
+    /** Scopes by the document's symbol table, the node that declares the symbols and the reference type. */
+    private readonly scopes = new WeakMap<LocalSymbols, Map<AstNode, Map<string, { global: Scope; scope: Scope }>>>();
+
+    /**
+     * Langium's scopes, looked up by name in a map and kept per declaring node: Langium's default scans
+     * a stream of every name in the model for each reference, which made a model of 5 000 declarations
+     * take a minute to link. The order is the same: inner declarations first, then the library.
+     */
     override getScope(context: ReferenceInfo): Scope {
-        if (!AstUtils.findRootNode(context.container).$document) return EMPTY_SCOPE;
-        return super.getScope(context);
+        const document = AstUtils.findRootNode(context.container).$document;
+        if (!document) return EMPTY_SCOPE;
+        const localSymbols = document.localSymbols;
+        if (!localSymbols) return super.getScope(context);
+        const referenceType = this.reflection.getReferenceType(context);
+        const global = this.getGlobalScope(referenceType, context);
+        const containers: AstNode[] = [];
+        for (let node: AstNode | undefined = context.container; node; node = node.$container) if (localSymbols.has(node)) containers.push(node);
+        let byNode = this.scopes.get(localSymbols);
+        if (!byNode) this.scopes.set(localSymbols, (byNode = new Map()));
+        let scope = global;
+        for (const node of containers.reverse()) {
+            let byType = byNode.get(node);
+            if (!byType) byNode.set(node, (byType = new Map()));
+            const cached = byType.get(referenceType);
+            // Outer scopes are shared by every node inside them, so a cached scope's outer chain is this one's.
+            if (cached && cached.global === global) {
+                scope = cached.scope;
+                continue;
+            }
+            const elements = localSymbols.getStream(node).filter(d => this.reflection.isSubtype(d.type, referenceType));
+            scope = new MultiMapScope(elements, scope);
+            byType.set(referenceType, { global, scope });
+        }
+        return scope;
     }
 }

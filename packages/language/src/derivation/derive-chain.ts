@@ -15,6 +15,7 @@ import { factorRef, fixedVariance, klFormula, likelihoodForm } from './distribut
 import type { BoundTerm, ChainDerivation, DerivationFailure, ObjectiveKind, Parameterization, SamplingStep, TermWeight, TimestepProposal } from './types.js';
 import { chainTexts } from './chain-text.js';
 import { networkKey, networkTerm, readLearnedVariance } from './learned-variance.js';
+import { MAX_STEPS } from '../ir/schedules.js';
 
 export interface ChainResult {
     chain: ChainDerivation;
@@ -54,6 +55,9 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     const T = c.upper,
         lo = c.lower;
     if (!(T > lo)) return fail(`chain '${c.name}' has no latent elements (${lo}..${T})`, c.range);
+    // The coefficients are read at every step: as many as a schedule may have, counted exactly.
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(T) || T - lo > MAX_STEPS)
+        return fail(`chain '${c.name}' runs over ${T - lo} steps; at most ${MAX_STEPS} are supported`, c.range);
 
     const forward = factors.filter(f => f.kind === 'q' && f.given.length === 1 && f.given[0]!.name === c.name && offset(f, lo + 1) === 1);
     const reverse = factors.filter(f => f.kind === 'p' && f.given.length === 1 && f.given[0]!.name === c.name && offset(f, lo + 1) === -1);
@@ -147,6 +151,7 @@ export function deriveChain(model: ModelIR, c: ChainIR): ChainResult | { reasons
     let decoder: DistributionIR = substituteStart(substituteDistribution(p.distribution, ix, lo + 1), c.name, lo, start);
     if (!learnedVariance && !(sigma2[1]! > 0)) {
         // σ_1² = β̃_1 = 0 since s_0 = 0: as Nichol & Dhariwal (2021) clip the posterior log-variance, use β̃_2.
+        if (bt[2] === undefined) return fail(`σ_1² = β̃_1 = 0 and the chain has no second step whose β̃_2 could replace it; give the chain at least two steps`, p.distribution.range);
         decoder = { ...decoder, params: { ...withoutVariance(decoder.params), var: { kind: 'number', value: bt[2]! } } };
         chainNotes.push(`σ_1² = ${sigma2[1]} (β̃_1 = 0 because x_0 is known): L_0 uses σ_1² := β̃_2 = ${bt[2]!.toPrecision(6)}, clipped as in Nichol & Dhariwal (2021)`);
     }

@@ -5,6 +5,7 @@ import { functionSpec, isFunctionName, type FunctionName } from './functions.js'
 import { vectorOps } from '../distributions/vector-ops.js';
 import { Code, type DiagnosticCode } from '../validation/codes.js';
 import { declaredHeads, headNetwork } from './heads.js';
+import { MAX_STEPS } from './schedules.js';
 
 /** The source range of an AST node (zero range when the parser recovered without text). */
 export function rangeOf(node: AstNode | undefined): SourceRange {
@@ -150,13 +151,17 @@ function lowerCall(call: ast.CallExpr, report: ProblemSink, constants: ReadonlyM
     return { kind: 'symbol', name, range };
 }
 
+/** What a number beyond double precision (1e309, 1e308 * 10) is called. */
+export const INFINITE = 'this number is beyond double precision (larger than 1.8e308): it is infinite';
+
 /**
  * Evaluates an expression that must be a number known before training (a size, an option).
  * `env` gives values of indices (`t`) and `sequenceAt` looks up sequences at an index.
  */
 export function evaluateConstant(expr: ast.Expr | ast.IndexArg, report: ProblemSink, constants: ReadonlyMap<string, number>): number {
     const value = evaluate(lowerExpr(expr, report, constants), {});
-    if (!Number.isFinite(value)) report('expected a number known before training', expr, Code.NotConstant);
+    if (Number.isNaN(value)) report('expected a number known before training', expr, Code.NotConstant);
+    else if (!Number.isFinite(value)) report(INFINITE, expr, Code.NotConstant);
     return value;
 }
 
@@ -220,6 +225,8 @@ function evaluateCall(fn: FunctionName, args: IRExpr[], env: EvaluationEnv): num
         const lo = evaluate(first.lower, env),
             hi = evaluate(first.upper, env);
         if (!Number.isInteger(lo) || !Number.isInteger(hi)) return NaN;
+        // No sequence is defined over more indices than a schedule may have: a longer range reads undefined values.
+        if (hi - lo >= MAX_STEPS) return NaN;
         const product = spec.reduce === 'prod';
         // prefix[k] = the product (sum) of base[lo .. lo + k − 1]; prefix[0] is the empty one.
         const key = `${fn}:${first.base}:${lo}`;

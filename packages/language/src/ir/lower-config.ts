@@ -1,5 +1,5 @@
 import * as ast from '../generated/ast.js';
-import { evaluate, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
+import { evaluate, INFINITE, lowerExpr, rangeOf, type ProblemSink } from './expressions.js';
 import type { DiffusionObjective, EvalIR, IRExpr, OptimizerName, OptionValueRange, SampleIR, TrainIR } from './types.js';
 import { Code } from '../validation/codes.js';
 
@@ -13,6 +13,7 @@ function numberOption<T>(set: (target: T, value: number) => void): OptionReader<
     return (target, value, option, report) => {
         const n = evaluate(value, {});
         if (Number.isFinite(n)) set(target, n);
+        else if (!Number.isNaN(n)) report(`'${option.name}' ${INFINITE.replace('this number is', 'is')}`, option.value, Code.OptionNotNumber);
         else report(`'${option.name}' must be a number known before training`, option.value, Code.OptionNotNumber);
     };
 }

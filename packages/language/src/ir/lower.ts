@@ -1,10 +1,10 @@
 import { AstUtils, CstUtils, GrammarUtils, isJSDoc, parseJSDoc, type AstNode } from 'langium';
 import * as ast from '../generated/ast.js';
-import { evaluate, evaluateConstant, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
+import { evaluate, evaluateConstant, INFINITE, lowerExpr, rangeOf, sequenceLookup, type ProblemSink } from './expressions.js';
 import { lowerEval, lowerSample, lowerTrain } from './lower-config.js';
 import { lowerNetwork } from './lower-network.js';
 import { lowerLabels } from './lower-labels.js';
-import { evaluateSchedule } from './schedules.js';
+import { evaluateSchedule, MAX_STEPS } from './schedules.js';
 import { familyNames, findFamily, positionalParameters } from '../distributions/registry.js';
 import type {
     ChainIR,
@@ -96,7 +96,8 @@ function lowerCompleteModel(model: ast.Model, uri: string): LoweringResult {
             case ast.Constant.$type: {
                 const c = member as ast.Constant;
                 const value = evaluate(lowerExpr(c.value, report, constants), { sequenceAt });
-                if (!Number.isFinite(value)) report('a constant must be a number known before training', c.value, Code.NotConstant);
+                if (Number.isNaN(value)) report('a constant must be a number known before training', c.value, Code.NotConstant);
+                else if (!Number.isFinite(value)) report(INFINITE, c.value, Code.NotConstant);
                 constants.set(c.name, value);
                 constantIRs.push({ name: c.name, value, range: rangeOf(c) });
                 break;
@@ -211,6 +212,11 @@ function lowerSequence(
     }
     const lo = Math.min(...indexed.map(s => s.lower!)) - 1;
     const hi = Math.max(...indexed.map(s => s.upper!));
+    // Each sequence has at most MAX_STEPS values, but two of them may lie far apart (1..10 and 1e9..1e9+10).
+    if (!(hi - lo <= MAX_STEPS) || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) {
+        report(`'${seq.name}' would run over the indices ${lo}..${hi} of the sequences it may read; at most ${MAX_STEPS} are supported`, seq, Code.RangeTooLong);
+        return { ...base, index: seq.index.name };
+    }
     const all: number[] = [];
     const prefixes = new Map<string, number[]>();
     for (let t = lo; t <= hi; t++) all.push(evaluate(expr, { indices: { [seq.index.name]: t }, sequenceAt, prefixes }));

@@ -21,6 +21,11 @@ export function evaluateSchedule(schedule: ast.Schedule, report: ProblemSink, co
         report(`the index range ${lower}..${upper} is empty or not made of integers`, schedule.range, Code.EmptyRange);
         return base;
     }
+    // Beyond 2^53, t + 1 is t: a loop over the indices would never end.
+    if (!Number.isSafeInteger(lower) || !Number.isSafeInteger(upper)) {
+        report(`the index range ${lower}..${upper} lies beyond the integers that can be counted exactly (at most 2^53)`, schedule.range, Code.RangeTooLong);
+        return base;
+    }
     if (n > MAX_STEPS) {
         report(`the index range ${lower}..${upper} has ${n} steps; at most ${MAX_STEPS} are supported`, schedule.range, Code.RangeTooLong);
         return base;

@@ -30,10 +30,15 @@ export function children(expr: IRExpr): IRExpr[] {
     }
 }
 
-/** Every node of an expression, itself first (pre-order). */
+/** Every node of an expression, itself first (pre-order); with a stack of its own, not the call stack. */
 export function* subExpressions(expr: IRExpr): Generator<IRExpr> {
-    yield expr;
-    for (const child of children(expr)) yield* subExpressions(child);
+    const pending = [expr];
+    while (pending.length > 0) {
+        const e = pending.pop()!;
+        yield e;
+        const c = children(e);
+        for (let i = c.length - 1; i >= 0; i--) pending.push(c[i]!);
+    }
 }
 
 /** Every node of several expressions (a distribution's parameters). */

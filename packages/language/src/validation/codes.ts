@@ -5,7 +5,9 @@
  * not type-check: add the code here, with what it means, before reporting it.
  */
 export const Code = {
-    // ── Syntax and names (gm-validator.ts, validation/names.ts) ──
+    // ── Syntax and names (gm-parser.ts, gm-validator.ts, validation/names.ts) ──
+    /** An expression nested deeper, or a chain of operators longer, than the parser reads (gm-parser.ts). */
+    TooDeep: 'too-deep',
     /** Two models in one file share a name. */
     DuplicateModel: 'duplicate-model',
     /** A `builtin` declaration outside gm's own library. */
@@ -194,6 +196,10 @@ export const Code = {
     SliceRange: 'slice-range',
     /** Some of a network's outputs are never read. */
     NetworkOutputUnused: 'network-output-unused',
+
+    // ── Sizes (validation/sizes.ts) ──
+    /** A variable, a weight matrix or a batch would need a tensor of more than 2^31 − 1 numbers. */
+    SizeTooLarge: 'size-too-large',
 
     // ── Parameters (validation/parameters.ts) ──
     /** A distribution is given none of a group of parameters that has no default (Bernoulli without probs or logits). */

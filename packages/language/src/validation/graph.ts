@@ -4,6 +4,7 @@ import { evaluate } from '../ir/expressions.js';
 import { chainIndex, chainOf, factorChain, factorName, sequenceLookup, subExpressions, transitionIndices, variableOf, type ChainIndex } from './ir-walk.js';
 import { Code, type DiagnosticCode } from './codes.js';
 import { findCycles } from './cycles.js';
+import { MAX_STEPS } from '../ir/schedules.js';
 
 /**
  * The graph of the model: p is a directed acyclic graph; a Markov chain x[lower..upper] has a
@@ -38,11 +39,19 @@ export function checkGenerativeAcyclic(ir: ModelIR, report: Report): void {
 }
 
 /** The index range is made of integers with lower < upper, and the chain starts from observed data. */
-const validRange = ({ lower, upper }: ChainIR): boolean => Number.isInteger(lower) && Number.isInteger(upper) && lower >= 0 && upper > lower;
+const validRange = ({ lower, upper }: ChainIR): boolean => Number.isInteger(lower) && Number.isInteger(upper) && lower >= 0 && upper > lower && upper - lower <= MAX_STEPS;
 
 export function checkChainDeclaration(ir: ModelIR, chain: ChainIR, report: Report): void {
     const { lower, upper } = chain;
-    if (!validRange(chain)) {
+    if (Number.isInteger(lower) && Number.isInteger(upper) && lower >= 0 && upper - lower > MAX_STEPS) {
+        // The derivation and the samplers go through every step.
+        report({
+            severity: 'error',
+            code: Code.ChainRange,
+            range: chain.range,
+            message: `chain '${chain.name}' runs over ${upper - lower} steps; at most ${MAX_STEPS} are supported`,
+        });
+    } else if (!validRange(chain)) {
         report({
             severity: 'error',
             code: Code.ChainRange,

@@ -59,7 +59,8 @@ export const MAX_EVALUATED_STEPS = 1_000_000;
 /** The transitions of a chain run over t in lower+1..upper (x[t-1] → x[t]). */
 export function transitionIndices(chain: ChainIR): number[] {
     const out: number[] = [];
-    if (!Number.isInteger(chain.lower) || !Number.isInteger(chain.upper) || chain.upper - chain.lower > MAX_EVALUATED_STEPS) return out;
+    // Safe integers only: beyond 2^53, t + 1 is t and the loop would never end.
+    if (!Number.isSafeInteger(chain.lower) || !Number.isSafeInteger(chain.upper) || chain.upper - chain.lower > MAX_EVALUATED_STEPS) return out;
     for (let t = chain.lower + 1; t <= chain.upper; t++) out.push(t);
     return out;
 }

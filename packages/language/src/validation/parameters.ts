@@ -149,6 +149,8 @@ export function checkSchedules(ir: ModelIR, report: Report): void {
 }
 
 type Domain = { test: (n: number) => boolean; says: string };
+/** Counts beyond 2^53 cannot be counted one by one in double precision. */
+const TOO_MANY = 'is more than can be counted exactly (at most 2^53)';
 const positive: Domain = { test: n => n > 0, says: 'must be positive' };
 const count: Domain = { test: n => Number.isInteger(n) && n >= 1, says: 'must be an integer ≥ 1' };
 const nonNegative: Domain = { test: n => n >= 0, says: 'must be ≥ 0' };
@@ -188,8 +190,10 @@ type Block = { optionRanges: Array<{ name: string; range: SourceRange }> };
 export function checkTrainValues(ir: ModelIR, report: Report): void {
     const check = (block: Block, option: string, value: number | undefined, domain: Domain, label = option) => {
         const where = block.optionRanges.find(o => o.name === option);
-        if (!where || value === undefined || !Number.isFinite(value) || domain.test(value)) return;
-        report({ severity: 'error', code: Code.OptionRange, range: where.range, message: `${label} = ${value} ${domain.says}` });
+        if (!where || value === undefined || !Number.isFinite(value)) return;
+        const tooMany = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER && (domain === count || domain === integer || domain === nonNegativeInteger);
+        if (domain.test(value) && !tooMany) return;
+        report({ severity: 'error', code: Code.OptionRange, range: where.range, message: `${label} = ${value} ${tooMany ? TOO_MANY : domain.says}` });
     };
     const lrOption = ir.train.optionRanges.some(o => o.name === 'lr') ? 'lr' : 'optimizer';
     check(ir.train, lrOption, ir.train.optimizer.lr, positive, 'the learning rate lr');

@@ -6,9 +6,18 @@ import { checkOptions } from './options.js';
 import { checkParameters } from './parameters.js';
 import { checkRoles } from './roles.js';
 import { checkShapes } from './shapes.js';
+import { checkSizes } from './sizes.js';
 
 /** Every structural check on the model IR, in a fixed order; the editor and the runtime share them. */
-export const STRUCTURE_CHECKS: ReadonlyArray<(ir: ModelIR, report: Report) => void> = [checkRoles, checkGraph, checkShapes, checkParameters, checkEstimators, checkOptions];
+export const STRUCTURE_CHECKS: ReadonlyArray<(ir: ModelIR, report: Report) => void> = [
+    checkRoles,
+    checkGraph,
+    checkShapes,
+    checkSizes,
+    checkParameters,
+    checkEstimators,
+    checkOptions,
+];
 
 /** Runs every structural check; the same finding reported twice (on the same range) is kept once. */
 export function checkModel(ir: ModelIR): Finding[] {
