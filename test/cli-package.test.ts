@@ -54,11 +54,14 @@ describe('the gm-lang npm package', () => {
             ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'].map(f => `dist/data/mnist/${f}.gz`),
         );
         expect(files.filter(f => /^dist\/data\/mnist-small\/\d\.json\.gz$/.test(f))).toHaveLength(10);
-        expect(files.filter(f => /node_modules|^src\/|build\.mjs/.test(f))).toEqual([]);
+        expect(files).toEqual(expect.arrayContaining(['dist/torch/run.py', 'dist/torch/gm_torch/train.py']));
+        expect(files.filter(f => /node_modules|^src\/|build\.mjs|__pycache__/.test(f))).toEqual([]);
     });
 
-    test('the installed gm checks a model from a folder outside any checkout', async () => {
+    test('the installed gm says its version and checks a model from a folder outside any checkout', async () => {
         expect(fs.realpathSync(gmBin)).toContain(path.join('lib', 'node_modules', 'gm-lang', 'bin'));
+        const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'packages/cli/package.json'), 'utf8')).version as string;
+        expect((await gm('--version')).stdout.trim()).toBe(`gm ${version}`);
         const { stdout, stderr } = await gm('check', 'vae.gm');
         expect(stdout + stderr).toMatch(/checked 1 file \(1 model\): 0 errors, 0 warnings/);
     });
