@@ -153,3 +153,28 @@ print(max(float(np.abs(a['weights'][k] - b['weights'][k]).max()) for k in a['wei
         expect(Number(r.stdout.trim())).toBeLessThan(1e-5);
     }, 300_000);
 });
+
+/**
+ * What the exported training loop cannot do yet is refused, located, before anything is written: a model that
+ * reads labels (its programs are generated and checked by torch-conformance.test.ts on given batches, but run.py
+ * would feed no labels) and importance-sampled t (run.py would draw t uniformly). No PyTorch is needed to refuse.
+ */
+describe('gm export --target torch refuses what its training loop cannot do yet', () => {
+    const importance = path.join(tmp, 'importance.gm');
+    fs.writeFileSync(importance, fs.readFileSync(path.join(ROOT, 'examples/ddpm-mlp-learned.gm'), 'utf8').replace(/seed: 0 \}/, 'seed: 0, t_sampling: importance }'));
+
+    test.for([
+        ['examples/cvae.gm (labels)', 'examples/cvae.gm', /the PyTorch target does not train on labels yet \(CVAE: y from mnist\.labels\)/],
+        ['examples/ddpm-mlp-learned.gm with t_sampling: importance', importance, /the PyTorch target does not support t_sampling: importance yet \(TinyDDPMLearned\)/],
+    ] as const)('%s', { timeout: 120_000 }, async ([, file, message]) => {
+        const out = path.join(tmp, `refused-${path.basename(file)}`);
+        const r = await gm('export', file, '--target', 'torch', '--out', out);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(message);
+        expect(fs.existsSync(out)).toBe(false);
+        if (!torch.ok) return;
+        const trained = await gm('train', file, '--backend', 'torch', '--steps', '1', '--out', out);
+        expect(trained.code).not.toBe(0);
+        expect(trained.stderr + trained.stdout).toMatch(message);
+    });
+});

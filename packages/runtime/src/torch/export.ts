@@ -56,8 +56,35 @@ function config(file: string, source: string, model: ModelIR, derivation: Deriva
         data: { valueRange: data?.valueRange ?? [0, 1] },
         train,
         sample,
-        chain: chain ? { name: chain.name, index: chain.index, lower: chain.lower, upper: chain.upper, shape: chain.shape, coefficients: derived.coefficients } : null,
+        chain: chain
+            ? {
+                  name: chain.name,
+                  index: chain.index,
+                  lower: chain.lower,
+                  upper: chain.upper,
+                  shape: chain.shape,
+                  coefficients: derived.coefficients,
+                  varianceForm: derived.varianceForm?.form ?? null,
+              }
+            : null,
     };
+}
+
+/**
+ * What the package's training loop cannot do yet, refused before anything is written: the programs of such a
+ * model are generated (the conformance test runs them on given batches), but `run.py train` would feed no
+ * labels, or draw t uniformly where the model asks for importance sampling.
+ */
+function refuseUntrainable(model: ModelIR, program: Program): void {
+    const labels = program.inputs.map(i => model.variables.find(v => v.name === i.variable)!).filter(v => v.labels);
+    if (labels.length > 0) {
+        throw new Error(
+            `the PyTorch target does not train on labels yet (${model.name}: ${labels.map(v => `${v.name} from ${v.data}.labels`).join(', ')}); train it with --backend wasm or tfjs-node`,
+        );
+    }
+    if (program.proposals?.length) {
+        throw new Error(`the PyTorch target does not support t_sampling: importance yet (${model.name}); train it with --backend wasm or tfjs-node, or use t_sampling: uniform`);
+    }
 }
 
 /** The observed variable's dataset, both splits as stored, with what `gm_torch/data.py` needs to batch it as gm does. */
@@ -121,6 +148,7 @@ export async function exportTorch(file: string, where: string | ((model: ModelIR
     const dir = typeof where === 'string' ? where : where(model);
     const program = compileBound(model, derivation, { terms: 'loss' });
     const bound = compileBound(model, derivation, { terms: 'all' });
+    if (options.data !== false) refuseUntrainable(model, program);
     const docs = termDocs(derivation);
     const pkg = path.join(dir, 'model');
     mkdirSync(pkg, { recursive: true });
