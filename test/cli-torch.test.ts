@@ -73,6 +73,18 @@ describe.skipIf(!torch.ok)(`the PyTorch target end to end (${torch.ok ? `PyTorch
         expect(fs.statSync(grid).size).toBeGreaterThan(100);
     }, 300_000);
 
+    test('a conditional model trains on the labels of its images; gm sample (TensorFlow.js) draws one row per class from its checkpoint', async () => {
+        const out = path.join(tmp, 'cvae');
+        const r = await gm('train', 'examples/cvae.gm', '--backend', 'torch', '--steps', '3', '--batch', '16', '--sample-every', '3', '--json', '--out', out);
+        expect(r.code, r.stderr).toBe(0);
+        const all = events(r.stdout);
+        expect(all.filter(e => e.event === 'progress').every(e => Number.isFinite(e.loss))).toBe(true);
+        expect(all.filter(e => e.event === 'sample').map(e => e.kind)).toEqual(['samples', 'reconstructions']);
+        const sampled = await gm('sample', 'examples/cvae.gm', '--checkpoint', out, '--out', path.join(tmp, 'cvae.png'), '--backend', 'wasm');
+        expect(sampled.code, sampled.stderr).toBe(0);
+        expect(sampled.stdout + sampled.stderr).toMatch(/one row per class/);
+    }, 300_000);
+
     test('a TensorFlow.js checkpoint is resumed by PyTorch, optimizer state and all', async () => {
         const out = path.join(tmp, 'both');
         const first = await gm('train', MODEL, '--backend', 'wasm', '--steps', '2', '--json', '--out', out);
@@ -155,16 +167,15 @@ print(max(float(np.abs(a['weights'][k] - b['weights'][k]).max()) for k in a['wei
 });
 
 /**
- * What the exported training loop cannot do yet is refused, located, before anything is written: a model that
- * reads labels (its programs are generated and checked by torch-conformance.test.ts on given batches, but run.py
- * would feed no labels) and importance-sampled t (run.py would draw t uniformly). No PyTorch is needed to refuse.
+ * What the exported training loop cannot do yet is refused, located, before anything is written: importance-sampled
+ * t (its programs are generated and checked by torch-conformance.test.ts, but run.py would draw t uniformly).
+ * No PyTorch is needed to refuse.
  */
 describe('gm export --target torch refuses what its training loop cannot do yet', () => {
     const importance = path.join(tmp, 'importance.gm');
     fs.writeFileSync(importance, fs.readFileSync(path.join(ROOT, 'examples/ddpm-mlp-learned.gm'), 'utf8').replace(/seed: 0 \}/, 'seed: 0, t_sampling: importance }'));
 
     test.for([
-        ['examples/cvae.gm (labels)', 'examples/cvae.gm', /the PyTorch target does not train on labels yet \(CVAE: y from mnist\.labels\)/],
         ['examples/ddpm-mlp-learned.gm with t_sampling: importance', importance, /the PyTorch target does not support t_sampling: importance yet \(TinyDDPMLearned\)/],
     ] as const)('%s', { timeout: 120_000 }, async ([, file, message]) => {
         const out = path.join(tmp, `refused-${path.basename(file)}`);

@@ -7,6 +7,7 @@ import math
 
 import torch
 
+from .data import label_array
 from .program import Context
 from .rng import derive_seed
 
@@ -27,7 +28,14 @@ def _round(x):
 
 @torch.no_grad()
 def latent_samples(model, nets, n, seed, device='cpu', overrides=None, inputs=None):
-    """The observed variable's mean under p, the latents drawn from their priors; `inputs` are a conditional model's classes."""
+    """The observed variable's mean under p, the latents drawn from their priors; `inputs` are a conditional model's classes
+    (by default the n samples spread over one row per class, as `gm sample` draws them: Sohn et al. 2015, Figure 3)."""
+    labels = model.CONFIG.get('labels') or []
+    if inputs is None and labels:
+        per_class = -(-n // labels[0]['classes'])
+        classes = [i // per_class for i in range(labels[0]['classes'] * per_class)]
+        inputs = {v['name']: torch.from_numpy(label_array(classes, v)).to(device) for v in labels}
+        n = len(classes)
     ctx = Context(nets, inputs or {}, 0, seed, batch=n, device=device, overrides=overrides)
     return model.prior.run(ctx)[model.CONFIG['observed']['name']]
 
@@ -101,10 +109,10 @@ def chain_samples(model, nets, n, seed, sampler='ancestral', steps=None, eta=0.0
 
 
 @torch.no_grad()
-def reconstructions(model, nets, x, device='cpu'):
-    """Inputs and their reconstructions (x → the mean of q → the mean of p), alternating rows of 8."""
+def reconstructions(model, nets, x, device='cpu', given=None):
+    """Inputs and their reconstructions (x → the mean of q → the mean of p), alternating rows of 8; `given`: their labels."""
     name = model.CONFIG['observed']['name']
-    ctx = Context(nets, {name: x}, 0, 1, device=device)
+    ctx = Context(nets, {name: x, **(given or {})}, 0, 1, device=device)
     y = model.reconstruct.run(ctx)[name]
     n = x.shape[0]
     rows = []

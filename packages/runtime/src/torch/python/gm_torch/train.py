@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 
 from . import checkpoint as ckpt
-from .data import Dataset
+from .data import Dataset, label_array
 from .device import Features
 from .events import Reporter
 from .optim import Ema, create, learning_rate
@@ -43,8 +43,7 @@ class Objective(torch.nn.Module):
         self.rank, self.world = rank, world
         self.callables = {name: net for name, net in nets.items()}
 
-    def forward(self, x, step):
-        inputs = {self.model.CONFIG['observed']['name']: x}
+    def forward(self, inputs, step):
         ctx = Context(self.callables, inputs, step, self.seed, replicas=self.model.loss.REPLICAS, device=self.features.device, rank=self.rank, world=self.world)
         with self.features.autocast():
             values = evaluate(self.model.loss, ctx)
@@ -172,6 +171,7 @@ def _run(model, args, reporter):
     # Test images for reconstruction previews (latent-variable models), as gm's previews take them.
     test = None if cfg['chain'] else Dataset(data.folder, 'test', cfg['observed']['shape'], trainer.seed)
     per_epoch = data.batches_per_epoch(t['batch'])
+    labels = cfg.get('labels') or []
     if data.size < t['batch']:
         raise ValueError(f"the dataset has {data.size} examples: fewer than one batch of {t['batch']}")
     total = args.steps or (args.epochs * per_epoch if args.epochs else (t.get('steps') or (t.get('epochs') or 10) * per_epoch))
@@ -210,7 +210,11 @@ def _run(model, args, reporter):
                 reason = 'interrupted'
                 break
             epoch = step // per_epoch
-            batch = trainer.features.inputs(trainer.rows(data.batch(epoch, step % per_epoch, t['batch'])))
+            index = step % per_epoch
+            batch = {cfg['observed']['name']: trainer.features.inputs(trainer.rows(data.batch(epoch, index, t['batch'])))}
+            if labels:
+                classes = trainer.rows(data.batch_labels(epoch, index, t['batch']))
+                batch.update({v['name']: trainer.features.inputs(label_array(classes, v)) for v in labels})
             loss, terms = trainer.train_step(batch, step)
             step += 1
             window_steps += 1
@@ -254,7 +258,8 @@ def preview(trainer, out, step, value_range, test=None):
         x = samples(trainer.model, trainer.objective.callables, cfg['sample']['n'], 1, device=trainer.features.device, **options)
         pairs = None
         if test is not None:
-            pairs = reconstructions(trainer.model, trainer.objective.callables, torch.from_numpy(test.slice(0, 16)).to(trainer.features.device), device=trainer.features.device)
+            given = {v['name']: torch.from_numpy(label_array(test.slice_labels(0, 16), v)).to(trainer.features.device) for v in cfg.get('labels') or []}
+            pairs = reconstructions(trainer.model, trainer.objective.callables, torch.from_numpy(test.slice(0, 16)).to(trainer.features.device), device=trainer.features.device, given=given)
     finally:
         if trainer.ema:
             trainer.ema.swap()
