@@ -47,6 +47,15 @@ async function write(dir: string, name: string, t: tf.Tensor): Promise<{ file: s
     return { file, shape: t.shape };
 }
 
+/**
+ * A fixed p_t for an importance-sampled t (t_sampling: importance), far from uniform (p_t ∝ t − from + 1), given to
+ * both targets: the Python runtime draws t from it with gm's generator and weighs L_t by 1/p_t by itself.
+ */
+function proposalOf(p: { from: number; to: number }): Float64Array {
+    const n = p.to - p.from + 1;
+    return Float64Array.from({ length: n }, (_, k) => (2 * (k + 1)) / (n * (n + 1)));
+}
+
 /** Each input batch, by variable name, for the Python side. */
 async function writeAll(dir: string, inputs: Inputs): Promise<Record<string, { file: string; shape: number[] }>> {
     const out: Record<string, { file: string; shape: number[] }> = {};
@@ -118,14 +127,21 @@ async function prepare(c: Case, k: number): Promise<object> {
             out: path.join(dir, 'out.json'),
         };
         const overrides: Record<string, unknown> = {};
+        const proposals: Record<string, number[]> = {};
         const reference: Partial<Expected> = {};
         for (const which of ['loss', 'bound'] as const) {
             const program = compileBound(c.model, c.derivation, { terms: which === 'loss' ? 'loss' : 'all' });
             const executor = new TfjsExecutor(program, compiled.networks, 11);
+            for (const p of program.proposals ?? []) {
+                const table = proposalOf(p);
+                executor.setProposal(p.name, () => table);
+                proposals[p.name] = Array.from(table);
+            }
             overrides[which] = await noiseOf(program, executor.valuesOf(inputs, STEP, { training: false }), dir);
             reference[which] = await perExample(executor, inputs);
         }
         job['overrides'] = overrides;
+        job['proposals'] = proposals;
         const n = 2;
         if (c.derivation.chains.length > 0) {
             const chain = c.model.chains.find(ch => ch.name === c.derivation.chains[0]!.chain)!;

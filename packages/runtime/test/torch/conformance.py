@@ -1,6 +1,6 @@
 """Runs exported packages on given weights, batches and noise, for torch-conformance.test.ts.
 
-argv[1] is a JSON list of jobs: {package, checkpoint, step, batch: {name: array}, overrides: {key: array},
+argv[1] is a JSON list of jobs: {package, checkpoint, step, batch: {name: array}, overrides: {key: array}, proposals: {name: p_t},
 samples: {n, overrides, inputs (a conditional model's classes) or steps and z (a chain)}, out}. Arrays are {file, shape} of little-endian float32. Writes each job's `out` JSON:
 every term's per-example values of model/loss.py and model/bound.py, the loss, and the samples.
 """
@@ -57,7 +57,7 @@ def main():
             program = getattr(model, which)
             overrides = {key: array(a) for key, a in job['overrides'][which].items()}
             with torch.no_grad():
-                ctx = Context(callables, batch, job['step'], 11, replicas=program.REPLICAS, overrides=overrides)
+                ctx = Context(callables, batch, job['step'], 11, replicas=program.REPLICAS, overrides=overrides, proposals=job['proposals'])
                 values = evaluate(program, ctx)
                 total, _ = loss(program, values, job['step'])
             result[which] = {'terms': {t: finite(v.tolist()) for t, v in values.items()}, 'loss': finite([float(total)])[0]}
