@@ -79,17 +79,6 @@ function config(file: string, source: string, model: ModelIR, derivation: Deriva
     };
 }
 
-/**
- * What the package's training loop cannot do yet, refused before anything is written: the programs of such a
- * model are generated (the conformance test runs them on given batches), but `run.py train` would draw t
- * uniformly where the model asks for importance sampling.
- */
-function refuseUntrainable(model: ModelIR, program: Program): void {
-    if (program.proposals?.length) {
-        throw new Error(`the PyTorch target does not support t_sampling: importance yet (${model.name}); train it with --backend wasm or tfjs-node, or use t_sampling: uniform`);
-    }
-}
-
 /** The observed variable's dataset, both splits as stored, with what `gm_torch/data.py` needs to batch it as gm does. */
 async function writeData(file: string, model: ModelIR, program: Program, dir: string): Promise<void> {
     const { observed, labels } = inputsOf(model, program);
@@ -156,7 +145,6 @@ export async function exportTorch(file: string, where: string | ((model: ModelIR
     const dir = typeof where === 'string' ? where : where(model);
     const program = compileBound(model, derivation, { terms: 'loss' });
     const bound = compileBound(model, derivation, { terms: 'all' });
-    if (options.data !== false) refuseUntrainable(model, program);
     const docs = termDocs(derivation);
     const pkg = path.join(dir, 'model');
     mkdirSync(pkg, { recursive: true });

@@ -194,6 +194,8 @@ function readers(program: Program): Set<string>[] {
     };
     program.terms.forEach((t, k) => mark(t.value, `term${k}`));
     for (const [name, id] of Object.entries(program.outputs ?? {})) mark(id, `out:${name}`);
+    // Importance-sampled t: the trainer reads (t, L_t) back from the shared values after each step.
+    for (const p of program.proposals ?? []) [p.t, p.value].forEach(id => mark(id, `proposal:${p.name}`));
     return by;
 }
 
@@ -251,6 +253,19 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
             `    Term(${pyString(term.id)}, ${fn}, sign=${term.sign}, in_bound=${term.inBound ? 'True' : 'False'}, weight=${pyNumber(term.weight.value)}, warmup=${warmup}),`,
         );
     });
+    if (program.proposals?.length) {
+        out.push(
+            '',
+            '',
+            '# Importance-sampled draws of t (Nichol & Dhariwal 2021, §3.3): the shared values of t and of L_t before its 1/p_t weight.',
+            'PROPOSALS = [',
+            ...program.proposals.map(
+                p =>
+                    `    Proposal(${pyString(p.name)}, ${p.from}, ${p.to}, history=${p.history}, uniform_floor=${pyNumber(p.uniformFloor)}, t=${pyString(`v${p.t}`)}, value=${pyString(`v${p.value}`)}),`,
+            ),
+            ']',
+        );
+    }
     if (program.terms.length > 0)
         out.push('', '', '# The terms of the bound: ELBO = Σ sign · term; the loss is −Σ sign · weight(step) · mean(term).', 'TERMS = [', ...entries, ']');
     const header = [
@@ -261,7 +276,7 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
         'import torch.nn.functional as F',
         '',
         'from gm_torch import ops',
-        `from gm_torch.program import ${program.terms.length > 0 ? 'Term, ' : ''}Values`,
+        `from gm_torch.program import ${program.proposals?.length ? 'Proposal, ' : ''}${program.terms.length > 0 ? 'Term, ' : ''}Values`,
         '',
         `INPUTS = {${program.inputs.map(i => `${pyString(i.variable)}: [${i.shape.join(', ')}]`).join(', ')}}`,
         `REPLICAS = ${program.replicas}`,

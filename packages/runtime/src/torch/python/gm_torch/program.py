@@ -35,6 +35,55 @@ class Term:
         return self.weight * min(1.0, step / self.warmup)
 
 
+@dataclass
+class Proposal:
+    """An importance-sampled t: p_t ∝ sqrt(E[L_t²]) over the last `history` values of L_t per t, mixed with
+    `uniform_floor` of the uniform distribution; uniform until every t has `history` values
+    (Nichol & Dhariwal 2021, §3.3; src/session/importance-timesteps.ts). `t`, `value`: the shared values to record."""
+    name: str
+    low: int
+    high: int
+    history: int
+    uniform_floor: float
+    t: str
+    value: str
+
+
+class ImportanceTimesteps:
+    """The last values of L_t for each t of one proposal, and the p_t they give."""
+
+    def __init__(self, proposal):
+        self.proposal = proposal
+        self.values = [[] for _ in range(proposal.high - proposal.low + 1)]
+
+    def probabilities(self):
+        """p_t for t = low..high (float64, as TensorFlow.js's), or None while some t has fewer than `history` values."""
+        p = self.proposal
+        if any(len(h) < p.history for h in self.values):
+            return None
+        weights = np.array([np.sqrt(sum(v * v for v in h) / len(h)) for h in self.values], dtype=np.float64)
+        total = float(sum(weights))
+        if not (total > 0) or not np.isfinite(total):
+            return None
+        return weights / total * (1 - p.uniform_floor) + p.uniform_floor / len(weights)
+
+    def update(self, ts, values):
+        """Records L_t at each drawn t, keeping the last `history` values per t."""
+        for t, v in zip(ts, values):
+            h = self.values[int(round(t)) - self.proposal.low]
+            h.append(float(v))
+            if len(h) > self.proposal.history:
+                h.pop(0)
+
+    def state(self):
+        return {'history': [list(h) for h in self.values]}
+
+    def load(self, state):
+        if len(state['history']) != len(self.values):
+            raise ValueError(f"the checkpoint's importance-sampling history has {len(state['history'])} timesteps, the model {len(self.values)}")
+        self.values = [list(h) for h in state['history']]
+
+
 class Context:
     def __init__(self, nets, inputs, step, seed, *, replicas=1, batch=None, device='cpu', rank=0, world=1, overrides=None, proposals=None):
         self.nets = nets
@@ -158,6 +207,7 @@ class Context:
 def evaluate(bound, ctx):
     """Every term's per-example value [B] of a generated bound module."""
     s = bound.sample(ctx)
+    ctx.shared = s  # importance-sampled t: the trainer reads (t, L_t) back from here
     return {t.id: ctx.per_example(t.fn(s, ctx)) for t in bound.TERMS}
 
 

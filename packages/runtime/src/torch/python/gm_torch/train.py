@@ -20,7 +20,7 @@ from .events import Reporter
 from .optim import Ema, create, learning_rate
 from .png import write_grid
 from .rng import derive_seed
-from .program import Context, evaluate, loss as loss_of
+from .program import Context, ImportanceTimesteps, evaluate, loss as loss_of
 from .sample import reconstructions, samples
 
 
@@ -42,12 +42,17 @@ class Objective(torch.nn.Module):
         self.seed = seed
         self.rank, self.world = rank, world
         self.callables = {name: net for name, net in nets.items()}
+        # Importance-sampled draws of t, by proposal name (the trainer records L_t after each step).
+        self.importance = {p.name: ImportanceTimesteps(p) for p in getattr(model.loss, 'PROPOSALS', [])}
 
     def forward(self, inputs, step):
-        ctx = Context(self.callables, inputs, step, self.seed, replicas=self.model.loss.REPLICAS, device=self.features.device, rank=self.rank, world=self.world)
+        proposals = {name: sampler.probabilities() for name, sampler in self.importance.items()}
+        ctx = Context(self.callables, inputs, step, self.seed, replicas=self.model.loss.REPLICAS, device=self.features.device, rank=self.rank, world=self.world, proposals=proposals)
         with self.features.autocast():
             values = evaluate(self.model.loss, ctx)
-        return loss_of(self.model.loss, values, step)
+        loss, terms = loss_of(self.model.loss, values, step)
+        records = [(p.name, getattr(ctx.shared, p.t).detach(), getattr(ctx.shared, p.value).detach().float()) for p in getattr(self.model.loss, 'PROPOSALS', [])]
+        return loss, terms, records
 
 
 class Trainer:
@@ -90,7 +95,7 @@ class Trainer:
         """One optimization step on this rank's rows [B/world, …] of the global batch: (loss, terms), averaged over ranks."""
         torch.manual_seed(derive_seed(self.seed, step, f'dropout/{self.rank}'))  # dropout masks, reproducible on resume
         self.nets.train()
-        loss, terms = self.step_fn(batch, step)
+        loss, terms, records = self.step_fn(batch, step)
         reported = torch.stack([loss.detach().float(), *[t.detach().float() for t in terms.values()]])
         if self.distributed:
             dist.all_reduce(reported)
@@ -111,7 +116,18 @@ class Trainer:
         self.optimizer.step()
         if self.ema:
             self.ema.update()
+        for name, t, value in records:
+            self.objective.importance[name].update(self.global_rows(t).tolist(), self.global_rows(value).tolist())
         return values[0], dict(zip(names, values[1:]))
+
+    def global_rows(self, x):
+        """A per-example value [R · B/world] of this rank as the whole batch's [R · B], in one process's order."""
+        if not self.distributed:
+            return x.cpu()
+        parts = [torch.empty_like(x) for _ in range(self.world)]
+        dist.all_gather(parts, x.contiguous())
+        replicas = self.model.loss.REPLICAS
+        return torch.cat([p.reshape(replicas, -1) for p in parts], dim=1).reshape(-1).cpu()
 
     def rows(self, batch):
         """This rank's rows of a global host batch."""
@@ -129,8 +145,10 @@ class Trainer:
             self.ema.swap()
             groups['ema'] = ckpt.weights_of(self.nets)
             self.ema.swap()
+        # The importance-sampling history is training state, under the key gm's own runs use (src/cli/train.ts).
+        importance = {'importanceSampling': {name: s.state() for name, s in self.objective.importance.items()}} if self.objective.importance else {}
         position = {'model': self.model.CONFIG['model'], 'sourceHash': self.model.CONFIG['sourceHash'], 'step': step, 'epoch': epoch, 'seed': self.seed, 'rng': {}}
-        return ckpt.save(out, position, groups, optimizer={'name': name, 'iterations': iterations}, metadata={'backend': 'torch', 'batch': self.train['batch'], 'totalSteps': total_steps, 'torch': torch.__version__})
+        return ckpt.save(out, position, groups, optimizer={'name': name, 'iterations': iterations}, metadata={'backend': 'torch', 'batch': self.train['batch'], 'totalSteps': total_steps, 'torch': torch.__version__, **importance})
 
     def restore(self, target, force=False):
         manifest, groups = ckpt.load(target)
@@ -147,6 +165,10 @@ class Trainer:
             self.ema.swap()
             ckpt.assign_weights(self.nets, groups['ema'], 'EMA weights')
             self.ema.swap()
+        history = (manifest.get('metadata') or {}).get('importanceSampling') or {}
+        for name, sampler in self.objective.importance.items():
+            if name in history:
+                sampler.load(history[name])
         return manifest
 
 
