@@ -73,6 +73,51 @@ describe.skipIf(!torch.ok)(`the PyTorch target end to end (${torch.ok ? `PyTorch
         expect(fs.statSync(grid).size).toBeGreaterThan(100);
     }, 300_000);
 
+    test('a conditional model trains on the labels of its images; gm sample (TensorFlow.js) draws one row per class from its checkpoint', async () => {
+        const out = path.join(tmp, 'cvae');
+        const r = await gm('train', 'examples/cvae.gm', '--backend', 'torch', '--steps', '3', '--batch', '16', '--sample-every', '3', '--json', '--out', out);
+        expect(r.code, r.stderr).toBe(0);
+        const all = events(r.stdout);
+        expect(all.filter(e => e.event === 'progress').every(e => Number.isFinite(e.loss))).toBe(true);
+        expect(all.filter(e => e.event === 'sample').map(e => e.kind)).toEqual(['samples', 'reconstructions']);
+        const sampled = await gm('sample', 'examples/cvae.gm', '--checkpoint', out, '--out', path.join(tmp, 'cvae.png'), '--backend', 'wasm');
+        expect(sampled.code, sampled.stderr).toBe(0);
+        expect(sampled.stdout + sampled.stderr).toMatch(/one row per class/);
+    }, 300_000);
+
+    test('importance-sampled t: PyTorch records L_t at the t TensorFlow.js draws, and keeps its history across a resume', async () => {
+        const file = path.join(tmp, 'importance.gm');
+        const source = fs.readFileSync(path.join(ROOT, 'examples/ddpm-mlp-learned.gm'), 'utf8');
+        fs.writeFileSync(file, source.replace(/seed: 0 \}/, 'seed: 0, t_sampling: importance }'));
+        const train = async (backend: string, out: string, ...more: string[]) => {
+            const r = await gm('train', file, '--backend', backend, '--batch', '8', '--sample-every', '100', '--json', '--out', out, ...more);
+            expect(r.code, r.stderr).toBe(0);
+            const checkpoint = events(r.stdout)
+                .filter(e => e.event === 'checkpoint')
+                .at(-1)!.path!;
+            const manifest = JSON.parse(fs.readFileSync(path.join(checkpoint, 'checkpoint.json'), 'utf8')) as {
+                metadata: { importanceSampling: Record<string, { history: number[][] }> };
+            };
+            return Object.fromEntries(Object.entries(manifest.metadata.importanceSampling).map(([name, s]) => [name, s.history]));
+        };
+        const tfjs = await train('wasm', path.join(tmp, 'importance-wasm'), '--steps', '2');
+        const torchRun = await train('torch', path.join(tmp, 'importance-torch'), '--steps', '2');
+        expect(Object.keys(torchRun)).toEqual(Object.keys(tfjs));
+        // The noise differs between the targets (each draws its own), the t do not: the same number of values per t.
+        for (const [name, history] of Object.entries(tfjs)) {
+            expect(history.flat().length, name).toBe(2 * 8);
+            expect(torchRun[name]!.map(h => h.length)).toEqual(history.map(h => h.length));
+            expect(torchRun[name]!.flat().every(v => Number.isFinite(v) && v >= 0)).toBe(true);
+        }
+        // PyTorch resumes the TensorFlow.js run with its history and adds one step's values after it.
+        fs.cpSync(path.join(tmp, 'importance-wasm'), path.join(tmp, 'importance-resumed'), { recursive: true });
+        const resumed = await train('torch', path.join(tmp, 'importance-resumed'), '--steps', '3', '--resume');
+        for (const [name, history] of Object.entries(tfjs)) {
+            expect(resumed[name]!.flat().length, name).toBe(3 * 8);
+            history.forEach((h, t) => expect(resumed[name]![t]!.slice(0, h.length), `${name}: the history of t index ${t}`).toEqual(h));
+        }
+    }, 300_000);
+
     test('a TensorFlow.js checkpoint is resumed by PyTorch, optimizer state and all', async () => {
         const out = path.join(tmp, 'both');
         const first = await gm('train', MODEL, '--backend', 'wasm', '--steps', '2', '--json', '--out', out);

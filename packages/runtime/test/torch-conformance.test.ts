@@ -10,9 +10,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { conditionsOf, type ModelIR } from '@gm/language';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/index.js';
 import { saveCheckpoint } from '../src/checkpoint/index.js';
+import { labelTensor, type Inputs } from '../src/data/feed.js';
+import { classCount } from '../src/session/draw.js';
 import { compileBound, compileModel, TfjsExecutor, type Program } from '../src/compile/index.js';
 import { deriveSeed, Random } from '../src/rng/index.js';
 import { compilePriorDraw, compilePriorSampler, sampleChain, samplingTimesteps } from '../src/sample/index.js';
@@ -43,6 +46,24 @@ async function write(dir: string, name: string, t: tf.Tensor): Promise<{ file: s
     writeFileSync(file, Buffer.from(((await t.data()) as Float32Array).buffer));
     return { file, shape: t.shape };
 }
+
+/**
+ * A fixed p_t for an importance-sampled t (t_sampling: importance), far from uniform (p_t ∝ t − from + 1), given to
+ * both targets: the Python runtime draws t from it with gm's generator and weighs L_t by 1/p_t by itself.
+ */
+function proposalOf(p: { from: number; to: number }): Float64Array {
+    const n = p.to - p.from + 1;
+    return Float64Array.from({ length: n }, (_, k) => (2 * (k + 1)) / (n * (n + 1)));
+}
+
+/** Each input batch, by variable name, for the Python side. */
+async function writeAll(dir: string, inputs: Inputs): Promise<Record<string, { file: string; shape: number[] }>> {
+    const out: Record<string, { file: string; shape: number[] }> = {};
+    for (const [name, t] of Object.entries(inputs)) out[name] = await write(dir, name, t);
+    return out;
+}
+
+const isLabel = (model: ModelIR, name: string) => !!model.variables.find(v => v.name === name)?.labels;
 
 /** The noise a program drew, by 'kind:stream', as the Python Context's overrides. */
 async function noiseOf(program: Program, values: tf.Tensor[], dir: string): Promise<Record<string, { file: string; shape: number[] }>> {
@@ -76,33 +97,51 @@ async function prepare(c: Case, k: number): Promise<object> {
         }
         const weights = await Promise.all(compiled.parameters.map(async p => ({ name: p.name, shape: p.variable.shape, values: (await p.variable.data()) as Float32Array })));
         const checkpoint = await saveCheckpoint(path.join(dir, 'checkpoint'), { model: c.model.name, sourceHash: '', step: 0, epoch: 0, seed: 11, rng: {}, weights, metadata: {} });
-        const input = compiled.program.inputs[0]!;
-        const observed = c.model.variables.find(v => v.name === input.variable)!;
-        const [lo, hi] = c.model.data.find(d => d.name === observed.data)?.valueRange ?? [0, 1];
+        const observed = c.model.variables.find(v => v.name === compiled.program.inputs.find(i => !isLabel(c.model, i.variable))!.variable)!;
         const batch = /UNet/.test(JSON.stringify(c.model.networks)) ? 2 : 3;
+        // Every observed input: images uniform over the value range, labels of random classes (one-hot or index, as the variable holds them).
         const data = new Random(5);
-        const size = batch * input.shape.reduce((a, b) => a * b, 1);
-        const x = tf.tensor(
-            Float32Array.from({ length: size }, () => lo + (hi - lo) * data.next()),
-            [batch, ...input.shape],
-        );
-        const inputs = { [input.variable]: x };
+        const inputs: Inputs = {};
+        for (const input of compiled.program.inputs) {
+            const v = c.model.variables.find(x => x.name === input.variable)!;
+            if (v.labels) {
+                const classes = classCount(c.model, v);
+                inputs[v.name] = labelTensor(
+                    Array.from({ length: batch }, () => data.int(classes)),
+                    v.labels,
+                );
+                continue;
+            }
+            const [lo, hi] = c.model.data.find(d => d.name === v.data)?.valueRange ?? [0, 1];
+            const size = batch * input.shape.reduce((a, b) => a * b, 1);
+            inputs[v.name] = tf.tensor(
+                Float32Array.from({ length: size }, () => lo + (hi - lo) * data.next()),
+                [batch, ...input.shape],
+            );
+        }
         const job: Record<string, unknown> = {
             package: path.join(dir, 'package'),
             checkpoint,
             step: STEP,
-            batch: { [input.variable]: await write(dir, 'batch', x) },
+            batch: await writeAll(dir, inputs),
             out: path.join(dir, 'out.json'),
         };
         const overrides: Record<string, unknown> = {};
+        const proposals: Record<string, number[]> = {};
         const reference: Partial<Expected> = {};
         for (const which of ['loss', 'bound'] as const) {
             const program = compileBound(c.model, c.derivation, { terms: which === 'loss' ? 'loss' : 'all' });
             const executor = new TfjsExecutor(program, compiled.networks, 11);
+            for (const p of program.proposals ?? []) {
+                const table = proposalOf(p);
+                executor.setProposal(p.name, () => table);
+                proposals[p.name] = Array.from(table);
+            }
             overrides[which] = await noiseOf(program, executor.valuesOf(inputs, STEP, { training: false }), dir);
             reference[which] = await perExample(executor, inputs);
         }
         job['overrides'] = overrides;
+        job['proposals'] = proposals;
         const n = 2;
         if (c.derivation.chains.length > 0) {
             const chain = c.model.chains.find(ch => ch.name === c.derivation.chains[0]!.chain)!;
@@ -120,8 +159,18 @@ async function prepare(c: Case, k: number): Promise<object> {
         } else {
             const sampler = compilePriorSampler(c.model);
             const executor = new TfjsExecutor(sampler, compiled.networks, 9);
-            const values = executor.valuesOf({}, 0, { batch: n });
-            job['samples'] = { n, overrides: await noiseOf(sampler, values, dir) };
+            // A conditional model's samples are of given classes (0, 1, …), as `gm sample` spreads them.
+            const given: Inputs = Object.fromEntries(
+                conditionsOf(c.model).map(v => [
+                    v.name,
+                    labelTensor(
+                        Array.from({ length: n }, (_, i) => i % classCount(c.model, v)),
+                        v.labels!,
+                    ),
+                ]),
+            );
+            const values = executor.valuesOf(given, 0, { batch: n });
+            job['samples'] = { n, inputs: await writeAll(dir, given), overrides: await noiseOf(sampler, values, dir) };
             reference.samples = Array.from((await values[sampler.outputs![observed.name]!]!.data()) as Float32Array);
         }
         expected.set(c.name, reference as Expected);
@@ -162,7 +211,8 @@ describe.skipIf(!torch.ok)(`the PyTorch target against TensorFlow.js (${torch.ok
         expect(cases.length).toBeGreaterThan(10);
     });
 
-    it.for(cases.map(c => c.name))('%s: every term, the loss and the samples agree', name => {
+    it.for(cases)('$name: every term, the loss and the samples agree', c => {
+        const name = c.name;
         const ref = expected.get(name)!;
         const got = actual.get(name)!;
         for (const which of ['loss', 'bound'] as const) {
@@ -187,6 +237,9 @@ describe.skipIf(!torch.ok)(`the PyTorch target against TensorFlow.js (${torch.ok
         expect(got.samples.length).toBe(ref.samples.length);
         const scale = Math.max(...ref.samples.map(Math.abs), 1e-6);
         const worst = Math.max(...got.samples.map((v, i) => Math.abs(v - ref.samples[i]!) / scale));
-        expect(worst, 'samples').toBeLessThan(1e-4);
+        // A learned Σ_θ under DDIM reads v back from σ_t² (v = (log σ_t² − c_t)/d_t, chain-sampler.ts), and d_t → 0 as
+        // β̃_t → β_t at large t: the networks' last-bit differences come out amplified there, on either target alike.
+        const learned = c.derivation.chains.some(ch => ch.varianceForm?.form === 'interpolation');
+        expect(worst, 'samples').toBeLessThan(learned ? 1e-3 : 1e-4);
     });
 });

@@ -25,7 +25,7 @@ describe.skipIf(!torch.ok)('the exported package on its own', () => {
         await selectBackend('wasm');
     });
 
-    it.for(['vae.gm', 'ddpm.gm', 'ddpm-mlp.gm', 'hvae.gm'])("%s: initial weights and batches are the TensorFlow.js runtime's", { timeout: 600_000 }, async file => {
+    it.for(['vae.gm', 'ddpm.gm', 'ddpm-mlp.gm', 'hvae.gm', 'cvae.gm'])("%s: initial weights and batches are the TensorFlow.js runtime's", { timeout: 600_000 }, async file => {
         const dir = path.join(tmp, file);
         const out = path.join(dir, 'out');
         mkdirSync(out, { recursive: true });
@@ -49,7 +49,7 @@ describe.skipIf(!torch.ok)('the exported package on its own', () => {
         } finally {
             compiled.dispose();
         }
-        const observed = model.variables.find(v => v.role === 'observed' && v.data)!;
+        const observed = model.variables.find(v => v.role === 'observed' && v.data && !v.labels)!;
         const data = model.data.find(d => d.name === observed.data)!;
         const dataset = await loadDataset({ ...data, split: 'train' }, observed.shape, { seed: model.train.seed, baseDir: examples });
         for (const [epoch, index] of [
@@ -61,6 +61,13 @@ describe.skipIf(!torch.ok)('the exported package on its own', () => {
             const expected = Buffer.from(((await batch.data()) as Float32Array).buffer);
             batch.dispose();
             expect(readFileSync(path.join(out, `batch-${epoch}-${index}.f32`)).equals(expected), `epoch ${epoch}, batch ${index}`).toBe(true);
+            // A conditional model's labels: the same examples' classes, in the same order.
+            if (model.variables.some(v => v.labels)) {
+                expect(
+                    readFileSync(path.join(out, `labels-${epoch}-${index}.u8`)).equals(Buffer.from(dataset.batchLabels(epoch, index, 16))),
+                    `labels of epoch ${epoch}, batch ${index}`,
+                ).toBe(true);
+            }
         }
     });
 });

@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelIR } from '@gm/language';
+import type { ModelIR, VariableIR } from '@gm/language';
 import type { Derivation } from '@gm/language/derivation';
 import { assetLocations } from '../assets.js';
 import { sourceHash } from '../checkpoint/index.js';
@@ -15,6 +15,7 @@ import { compileBound } from '../compile/compile.js';
 import type { Program } from '../compile/program.js';
 import { readSplits } from '../data/index.js';
 import { compilePriorDraw, compilePriorSampler, compileReconstruction, compileReverseStep } from '../sample/index.js';
+import { classCount } from '../session/draw.js';
 import { loadChecked } from '../session/prepare.js';
 import { networksModule } from './python-networks.js';
 import { programModule } from './python-program.js';
@@ -41,8 +42,14 @@ function termDocs(derivation: Derivation): Map<string, string[]> {
 }
 
 /** Everything the Python side reads but does not compute: the model's options, its chain's coefficients. */
+/** The observed variable the images go to, and the label variables (`from D.labels`) among a program's inputs. */
+function inputsOf(model: ModelIR, program: Program): { observed: VariableIR; labels: VariableIR[] } {
+    const variables = program.inputs.map(i => model.variables.find(v => v.name === i.variable)!);
+    return { observed: variables.find(v => !v.labels)!, labels: variables.filter(v => v.labels) };
+}
+
 function config(file: string, source: string, model: ModelIR, derivation: Derivation, program: Program): Record<string, unknown> {
-    const observed = model.variables.find(v => v.name === program.inputs[0]!.variable)!;
+    const { observed, labels } = inputsOf(model, program);
     const data = model.data.find(d => d.name === observed.data);
     const derived = derivation.chains[0];
     const chain = derived && model.chains.find(c => c.name === derived.chain);
@@ -53,16 +60,28 @@ function config(file: string, source: string, model: ModelIR, derivation: Deriva
         file: path.resolve(file),
         sourceHash: sourceHash(source),
         observed: { name: observed.name, shape: observed.shape },
+        // Label variables get the same examples' classes, one-hot over `classes` or as the index (src/data/feed.ts).
+        labels: labels.map(v => ({ name: v.name, encoding: v.labels!.encoding, classes: classCount(model, v) })),
         data: { valueRange: data?.valueRange ?? [0, 1] },
         train,
         sample,
-        chain: chain ? { name: chain.name, index: chain.index, lower: chain.lower, upper: chain.upper, shape: chain.shape, coefficients: derived.coefficients } : null,
+        chain: chain
+            ? {
+                  name: chain.name,
+                  index: chain.index,
+                  lower: chain.lower,
+                  upper: chain.upper,
+                  shape: chain.shape,
+                  coefficients: derived.coefficients,
+                  varianceForm: derived.varianceForm?.form ?? null,
+              }
+            : null,
     };
 }
 
 /** The observed variable's dataset, both splits as stored, with what `gm_torch/data.py` needs to batch it as gm does. */
 async function writeData(file: string, model: ModelIR, program: Program, dir: string): Promise<void> {
-    const observed = model.variables.find(v => v.name === program.inputs[0]!.variable)!;
+    const { observed, labels } = inputsOf(model, program);
     const data = model.data.find(d => d.name === observed.data);
     if (!data) throw new Error(`observed variable ${observed.name} is not bound to a dataset ('from NAME')`);
     const splits = await readSplits(data, { seed: model.train.seed, baseDir: path.dirname(path.resolve(file)) });
@@ -72,6 +91,10 @@ async function writeData(file: string, model: ModelIR, program: Program, dir: st
         const raw = splits[split];
         const bytes = raw.pixels instanceof Uint8Array ? raw.pixels : new Uint8Array(raw.pixels.buffer, raw.pixels.byteOffset, raw.pixels.byteLength);
         writeFileSync(path.join(dir, `${split}.bin`), bytes);
+        if (labels.length > 0) {
+            if (!raw.labels) throw new Error(`'${labels[0]!.name}' reads labels, but ${raw.source} has none`);
+            writeFileSync(path.join(dir, `${split}.labels`), raw.labels);
+        }
         (meta['splits'] as Record<string, unknown>)[split] = {
             file: `${split}.bin`,
             source: raw.source,
@@ -79,6 +102,7 @@ async function writeData(file: string, model: ModelIR, program: Program, dir: st
             imageShape: raw.imageShape,
             dtype: raw.pixels instanceof Uint8Array ? 'uint8' : 'float32',
             scale: raw.scale,
+            labels: labels.length > 0 ? `${split}.labels` : null,
         };
     }
     writeFileSync(path.join(dir, 'dataset.json'), JSON.stringify(meta, null, 1));

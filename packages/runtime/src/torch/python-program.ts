@@ -7,7 +7,7 @@
 import type { NetworkIR } from '@gm/language';
 import { operands, type Instruction, type Program } from '../compile/program.js';
 import { liveInstructions } from '../compile/tfjs-executor.js';
-import { valueRanks } from './ranks.js';
+import { valueBlocks, valueRanks } from './ranks.js';
 
 /** A JavaScript number as a Python float literal. */
 export function pyNumber(v: number | null): string {
@@ -60,6 +60,7 @@ function docstring(lines: string[], indent: string): string {
 
 class Emitter {
     readonly ranks: number[];
+    readonly blocks: number[];
     readonly tables: string[] = [];
     constructor(
         readonly program: Program,
@@ -68,6 +69,7 @@ class Emitter {
         readonly shared: Set<number>,
     ) {
         this.ranks = valueRanks(program, networks);
+        this.blocks = valueBlocks(program);
     }
 
     ref(id: number): string {
@@ -76,10 +78,17 @@ class Emitter {
         return this.shared.has(id) ? `s.v${id}` : `v${id}`;
     }
 
-    /** `id`'s value brought to `rank` (a per-example [B] against [B, …]); scalars broadcast as they are. */
-    at(id: number, rank: number): string {
+    /** `id`'s rows repeated to the E·N rows of `blocks` (a value of N rows meeting enumerated latents); scalars as they are. */
+    rows(id: number, blocks: number): string {
+        const b = this.blocks[id]!;
+        return this.ranks[id] === 0 || b === blocks ? this.ref(id) : `ops.repeat_rows(${this.ref(id)}, ${blocks / b})`;
+    }
+
+    /** `id`'s value brought to `rank` (a per-example [B] against [B, …]) and to the rows of value `of`; scalars broadcast as they are. */
+    at(id: number, rank: number, of: number): string {
         const r = this.ranks[id]!;
-        return r === 0 || r >= rank ? this.ref(id) : `ops.expand(${this.ref(id)}, ${rank})`;
+        const rows = this.rows(id, this.blocks[of]!);
+        return r === 0 || r >= rank ? rows : `ops.expand(${rows}, ${rank})`;
     }
 
     expression(i: Instruction, id: number): string {
@@ -90,7 +99,9 @@ class Emitter {
             case 'constant':
                 return pyNumber(i.value);
             case 'timestep':
-                return `ctx.timestep(${i.from}, ${i.to}, ${pyString(i.stream)})`;
+                return `ctx.timestep(${i.from}, ${i.to}, ${pyString(i.stream)}${i.proposal ? `, proposal=${pyString(i.proposal)}` : ''})`;
+            case 'timestep-probability':
+                return `ctx.timestep_probability(${pyString(i.proposal)}, ${i.from}, ${i.to}, ${this.ref(i.index)})`;
             case 'normal-noise':
                 return `ctx.normal(${pyString(i.stream)}, [${i.shape.join(', ')}])`;
             case 'uniform-noise':
@@ -103,11 +114,22 @@ class Emitter {
                 return `ctx.gather(${name}, ${i.offset}, ${this.ref(i.index)})`;
             }
             case 'network':
-                return `ctx.net(${[pyString(i.network), ...i.args.map(a => this.ref(a))].join(', ')})`;
+                return `ctx.net(${[pyString(i.network), ...i.args.map(a => this.rows(a, this.blocks[id]!))].join(', ')})`;
+            case 'concat':
+                return `ctx.concat(${i.parts.map(a => this.rows(a, this.blocks[id]!)).join(', ')})`;
+            case 'enumerate': {
+                const name = `VALUES_${id}`;
+                this.tables.push(`${name} = (${i.table.map(row => `(${row.map(pyNumber).join(', ')},)`).join(', ')},)`);
+                return `ctx.enumerate(${name}, [${i.shape.join(', ')}], ${i.every}, ${i.combinations})`;
+            }
+            case 'sum-enumerated':
+                return `ctx.sum_enumerated(${this.ref(i.x)}, ${i.combinations})`;
+            case 'one-hot-max':
+                return `ops.one_hot_max(${this.ref(i.x)})`;
             case 'unary':
                 return UNARY[i.fn]!(this.ref(i.x));
             case 'binary': {
-                const [a, b] = [this.at(i.a, rank), this.at(i.b, rank)];
+                const [a, b] = [this.at(i.a, rank, id), this.at(i.b, rank, id)];
                 const constA = this.program.instructions[i.a]!.op === 'constant';
                 const constB = this.program.instructions[i.b]!.op === 'constant';
                 switch (i.fn) {
@@ -131,13 +153,13 @@ class Emitter {
                 break;
             }
             case 'select':
-                return `ops.where(${this.at(i.cond, rank)}, ${this.at(i.a, rank)}, ${this.at(i.b, rank)})`;
+                return `ops.where(${this.at(i.cond, rank, id)}, ${this.at(i.a, rank, id)}, ${this.at(i.b, rank, id)})`;
             case 'log-softmax':
                 return `torch.log_softmax(${this.ref(i.x)}, dim=-1)`;
             case 'stop-gradient':
                 return `${this.ref(i.x)}.detach()`;
             case 'slice':
-                return `${this.ref(i.x)}[..., ${i.lower}:${i.upper}]`;
+                return i.axis === 'channel' ? `${this.ref(i.x)}[:, ${i.lower}:${i.upper}]` : `${this.ref(i.x)}[..., ${i.lower}:${i.upper}]`;
             case 'reduce': {
                 const r = this.ranks[i.x]!;
                 if (r === 0) throw new Error(`program ${this.program.model}: a ${i.how} over a value that does not depend on the example`);
@@ -149,7 +171,7 @@ class Emitter {
             case 'discretized-normal':
                 return `ops.discretized_normal(${this.ref(i.x)}, ${this.ref(i.mean)}, ${this.ref(i.variance)}, ${pyNumber(i.low)}, ${pyNumber(i.high)}, ${i.bins})`;
         }
-        throw new Error(`unknown instruction ${JSON.stringify(i)}`);
+        throw new Error(`the PyTorch target does not support ${(i as { op: string }).op} yet (${this.program.model})`);
     }
 
     line(id: number, indent: string): string {
@@ -172,6 +194,8 @@ function readers(program: Program): Set<string>[] {
     };
     program.terms.forEach((t, k) => mark(t.value, `term${k}`));
     for (const [name, id] of Object.entries(program.outputs ?? {})) mark(id, `out:${name}`);
+    // Importance-sampled t: the trainer reads (t, L_t) back from the shared values after each step.
+    for (const p of program.proposals ?? []) [p.t, p.value].forEach(id => mark(id, `proposal:${p.name}`));
     return by;
 }
 
@@ -229,6 +253,19 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
             `    Term(${pyString(term.id)}, ${fn}, sign=${term.sign}, in_bound=${term.inBound ? 'True' : 'False'}, weight=${pyNumber(term.weight.value)}, warmup=${warmup}),`,
         );
     });
+    if (program.proposals?.length) {
+        out.push(
+            '',
+            '',
+            '# Importance-sampled draws of t (Nichol & Dhariwal 2021, §3.3): the shared values of t and of L_t before its 1/p_t weight.',
+            'PROPOSALS = [',
+            ...program.proposals.map(
+                p =>
+                    `    Proposal(${pyString(p.name)}, ${p.from}, ${p.to}, history=${p.history}, uniform_floor=${pyNumber(p.uniformFloor)}, t=${pyString(`v${p.t}`)}, value=${pyString(`v${p.value}`)}),`,
+            ),
+            ']',
+        );
+    }
     if (program.terms.length > 0)
         out.push('', '', '# The terms of the bound: ELBO = Σ sign · term; the loss is −Σ sign · weight(step) · mean(term).', 'TERMS = [', ...entries, ']');
     const header = [
@@ -239,7 +276,7 @@ export function programModule(program: Program, o: ProgramModuleOptions): string
         'import torch.nn.functional as F',
         '',
         'from gm_torch import ops',
-        `from gm_torch.program import ${program.terms.length > 0 ? 'Term, ' : ''}Values`,
+        `from gm_torch.program import ${program.proposals?.length ? 'Proposal, ' : ''}${program.terms.length > 0 ? 'Term, ' : ''}Values`,
         '',
         `INPUTS = {${program.inputs.map(i => `${pyString(i.variable)}: [${i.shape.join(', ')}]`).join(', ')}}`,
         `REPLICAS = ${program.replicas}`,

@@ -1,9 +1,10 @@
 /**
  * The models the PyTorch target must agree on: every example, the editor test's fixture, and every
  * model of the corpus that checks without errors and compiles (those that do not compile for
- * TensorFlow.js either, listed with the reason, have no program to compare).
+ * TensorFlow.js either, listed with the reason, have no program to compare); and one of importance-sampled t.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel, type ModelIR } from '@gm/language';
@@ -51,5 +52,14 @@ export async function conformanceCases(): Promise<{ cases: Case[]; excluded: str
         }
         cases.push({ name, file, model: result.model, derivation: derived.derivation });
     }
+    // No example or good corpus model draws t by importance sampling: ddpm-mlp-learned.gm with t_sampling: importance does.
+    const importance = path.join(mkdtempSync(path.join(tmpdir(), 'gm-torch-cases-')), 'ddpm-mlp-learned-importance.gm');
+    const source = readFileSync(path.join(ROOT, 'examples/ddpm-mlp-learned.gm'), 'utf8');
+    if (!/seed: 0 \}/.test(source)) throw new Error('examples/ddpm-mlp-learned.gm: its train block changed; update the importance-sampling case');
+    writeFileSync(importance, source.replace(/seed: 0 \}/, 'seed: 0, t_sampling: importance }'));
+    const { result } = await loadModel(importance);
+    const derived = deriveFromLowering(result);
+    if (!derived.ok) throw new Error(`${importance}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
+    cases.push({ name: 'examples/ddpm-mlp-learned.gm with t_sampling: importance', file: importance, model: result.model, derivation: derived.derivation });
     return { cases, excluded };
 }

@@ -1,7 +1,7 @@
 """Runs exported packages on given weights, batches and noise, for torch-conformance.test.ts.
 
-argv[1] is a JSON list of jobs: {package, checkpoint, step, batch: {name: array}, overrides: {key: array},
-samples: {...}, out}. Arrays are {file, shape} of little-endian float32. Writes each job's `out` JSON:
+argv[1] is a JSON list of jobs: {package, checkpoint, step, batch: {name: array}, overrides: {key: array}, proposals: {name: p_t},
+samples: {n, overrides, inputs (a conditional model's classes) or steps and z (a chain)}, out}. Arrays are {file, shape} of little-endian float32. Writes each job's `out` JSON:
 every term's per-example values of model/loss.py and model/bound.py, the loss, and the samples.
 """
 import importlib.util
@@ -57,7 +57,7 @@ def main():
             program = getattr(model, which)
             overrides = {key: array(a) for key, a in job['overrides'][which].items()}
             with torch.no_grad():
-                ctx = Context(callables, batch, job['step'], 11, replicas=program.REPLICAS, overrides=overrides)
+                ctx = Context(callables, batch, job['step'], 11, replicas=program.REPLICAS, overrides=overrides, proposals=job['proposals'])
                 values = evaluate(program, ctx)
                 total, _ = loss(program, values, job['step'])
             result[which] = {'terms': {t: finite(v.tolist()) for t, v in values.items()}, 'loss': finite([float(total)])[0]}
@@ -67,7 +67,7 @@ def main():
             z = {int(t): array(a) for t, a in s['z'].items()}
             x = chain_samples(model, callables, s['n'], 9, sampler='ddim', steps=s['steps'], eta=1.0, noise=lambda t, shape: overrides if t == 'prior' else z[t])
         else:
-            x = latent_samples(model, callables, s['n'], 9, overrides=overrides)
+            x = latent_samples(model, callables, s['n'], 9, overrides=overrides, inputs={name: array(a) for name, a in s['inputs'].items()})
         result['samples'] = finite(x.reshape(-1).tolist())
         with open(job['out'], 'w') as f:
             json.dump(result, f)

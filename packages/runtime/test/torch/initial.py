@@ -16,3 +16,5 @@ checkpoint.save(sys.argv[2], position, {'weights': checkpoint.weights_of(nets)})
 data = Dataset(os.path.join(sys.argv[1], 'data'), 'train', cfg['observed']['shape'], cfg['train']['seed'])
 for epoch, index in ((0, 0), (0, 3), (2, 1)):
     data.batch(epoch, index, 16).tofile(os.path.join(sys.argv[3], f'batch-{epoch}-{index}.f32'))
+    if cfg.get('labels'):
+        data.batch_labels(epoch, index, 16).astype('uint8').tofile(os.path.join(sys.argv[3], f'labels-{epoch}-{index}.u8'))

@@ -37,6 +37,8 @@ class Dataset:
         self.binarize = meta.get('binarize')
         self.seed = seed
         self._order = (None, None)
+        # The class of each stored example (`from D.labels` variables), in the images' order.
+        self.labels = np.fromfile(os.path.join(folder, info['labels']), dtype=np.uint8)[:count] if info.get('labels') else None
 
     def batches_per_epoch(self, batch):
         return max(1, self.size // batch)
@@ -54,6 +56,22 @@ class Dataset:
         rows = order[start:start + n]
         return self._fill(rows, derive_seed(self.seed, epoch * 1_000_003 + index, 'binarize'))
 
+    def batch_labels(self, epoch, index, batch):
+        """The classes of the examples of `batch(epoch, index, batch)`, in the same order."""
+        order = self._epoch_order(epoch)
+        n = min(batch, self.size)
+        start = (index % self.batches_per_epoch(batch)) * n
+        return self._require_labels()[order[start:start + n]]
+
+    def slice_labels(self, start, count):
+        """The classes of the examples of `slice(start, count)`."""
+        return self._require_labels()[start:min(self.size, start + count)]
+
+    def _require_labels(self):
+        if self.labels is None:
+            raise ValueError(f'data {self.name}: {self.source} has no labels')
+        return self.labels
+
     def slice(self, start, count):
         """Examples [start, start + count) in stored order (evaluation, reconstructions)."""
         end = min(self.size, start + count)
@@ -69,3 +87,15 @@ class Dataset:
         lo, hi = self.value_range
         out = (lo + (hi - lo) * v).astype(np.float32)
         return out.reshape([len(rows)] + self.shape)
+
+
+def label_array(classes_of, spec):
+    """Classes as a label variable holds them (src/data/feed.ts): [n, classes] one-hot, or [n] indices, float32."""
+    ks = np.asarray(classes_of, dtype=np.int64)
+    if spec['encoding'] == 'index':
+        return ks.astype(np.float32)
+    if ks.size and ks.max() >= spec['classes']:
+        raise ValueError(f"a label is {ks.max()}, but the label variable is one-hot over {spec['classes']} classes (0–{spec['classes'] - 1})")
+    out = np.zeros([len(ks), spec['classes']], dtype=np.float32)
+    out[np.arange(len(ks)), ks] = 1
+    return out

@@ -117,7 +117,8 @@ class MLP(nn.Module):
             self.time.dense = Dense(store, 'time/dense', time_embedding, time_embedding)
             for i in range(1, self.depth):
                 setattr(self.time, f'proj{i}', Dense(store, f'time/proj{i}', time_embedding, layers[i]))
-            if layers[-1] == layers[0]:
+            # A denoiser that also outputs v (learned variance, output 2× input) gets the skip path on its first half, ε.
+            if layers[-1] == layers[0] or layers[-1] == 2 * layers[0]:
                 self.gated = True
                 self.time.skip = Dense(store, 'time/skip', time_embedding, layers[0], (ZEROS, ZEROS))
 
@@ -134,7 +135,8 @@ class MLP(nn.Module):
                     h = h + getattr(self.time, f'proj{i + 1}')(temb)
                 h = self.act(h)
         if self.gated:
-            h = h + self.time.skip(temb) * flat
+            skip = self.time.skip(temb) * flat
+            h = h + skip if h.shape[1] == self.sizes[0] else torch.cat([h[:, :self.sizes[0]] + skip, h[:, self.sizes[0]:]], dim=1)
         if x.dim() > 2 and h.shape[1] == self.sizes[0]:
             h = h.reshape(x.shape)
         return h

@@ -11,6 +11,25 @@ def expand(x, rank):
     return x.reshape(list(x.shape) + [1] * (rank - x.dim()))
 
 
+def repeat_rows(x, times):
+    """A value of N rows met by one of the E·N rows of enumerated latents: repeated E times (row i stands for rows i, N + i, …)."""
+    return x.repeat(times, *([1] * (x.dim() - 1)))
+
+
+def one_hot_max(x):
+    """1 at the largest value of the last axis (the first, on ties, as tf.argMax), 0 elsewhere; a draw: no gradient."""
+    return torch.nn.functional.one_hot(x.argmax(dim=-1), x.shape[-1]).to(x.dtype).detach()
+
+
+def features(parts, n):
+    """Each value flattened to [rows, size] (a number to one column of n rows) and joined along the feature axis."""
+    rows = next((p.shape[0] for p in parts if torch.is_tensor(p) and p.dim() > 0), n)
+    ref = next((p for p in parts if torch.is_tensor(p)), None)
+    device = ref.device if ref is not None else None
+    flat = [p.reshape(rows, -1) if torch.is_tensor(p) and p.dim() > 0 else torch.full([rows, 1], float(p), device=device) for p in parts]
+    return torch.cat(flat, dim=-1)
+
+
 def where(cond, a, b):
     """a where cond ≠ 0, else b (elementwise, broadcasting; a, b may be numbers)."""
     ref = next(v for v in (cond, a, b) if torch.is_tensor(v))

@@ -7,6 +7,7 @@ import math
 
 import torch
 
+from .data import label_array
 from .program import Context
 from .rng import derive_seed
 
@@ -26,10 +27,27 @@ def _round(x):
 
 
 @torch.no_grad()
-def latent_samples(model, nets, n, seed, device='cpu', overrides=None):
-    """The observed variable's mean under p, the latents drawn from their priors."""
-    ctx = Context(nets, {}, 0, seed, batch=n, device=device, overrides=overrides)
+def latent_samples(model, nets, n, seed, device='cpu', overrides=None, inputs=None):
+    """The observed variable's mean under p, the latents drawn from their priors; `inputs` are a conditional model's classes
+    (by default the n samples spread over one row per class, as `gm sample` draws them: Sohn et al. 2015, Figure 3)."""
+    labels = model.CONFIG.get('labels') or []
+    if inputs is None and labels:
+        per_class = -(-n // labels[0]['classes'])
+        classes = [i // per_class for i in range(labels[0]['classes'] * per_class)]
+        inputs = {v['name']: torch.from_numpy(label_array(classes, v)).to(device) for v in labels}
+        n = len(classes)
+    ctx = Context(nets, inputs or {}, 0, seed, batch=n, device=device, overrides=overrides)
     return model.prior.run(ctx)[model.CONFIG['observed']['name']]
+
+
+def learned_log_variance(chain, t):
+    """(c, d) with log σ_t² = c + d · out for a learned Σ_θ in Nichol & Dhariwal's form (eq. 15), else None."""
+    k = chain['coefficients']
+    if chain.get('varianceForm') != 'interpolation' or not k.get('reverseLogVarConst') or not k.get('reverseLogVarNet'):
+        return None
+    i = t - chain['lower']
+    d = k['reverseLogVarNet'][i]
+    return (k['reverseLogVarConst'][i], d) if d != 0 else None
 
 
 @torch.no_grad()
@@ -68,8 +86,22 @@ def chain_samples(model, nets, n, seed, sampler='ancestral', steps=None, eta=0.0
             continue
         mt, st = at(c['marginalMean'], t), at(c['marginalVar'], t)
         mp, sp = at(c['marginalMean'], prev), at(c['marginalVar'], prev)
-        sigma2 = eta * eta * (sp / st) * max(0.0, st - (mt / mp) ** 2 * sp)
         eps_hat = (x - mt * x0) / math.sqrt(st)
+        lv = learned_log_variance(chain, t)
+        if lv and eta > 0 and sp > 0:
+            # A learned Σ_θ (Nichol & Dhariwal eq. 15): its v at t, read back from the model's σ_t², interpolates the
+            # same way between the strided β_S = 1 − ᾱ_t/ᾱ_prev and β̃_S = (1 − ᾱ_prev)/(1 − ᾱ_t) β_S (their §4); σ² = η² Σ_S.
+            variance = out['variance']
+            if variance.dim() == 1:
+                variance = variance.reshape([n] + [1] * len(chain['shape']))
+            v = ((torch.log(variance) - lv[0]) / lv[1] + 1) / 2
+            beta = 1 - (mt / mp) ** 2
+            beta_tilde = (sp / st) * beta
+            sigma2 = eta * eta * torch.exp(v * math.log(beta) + (1 - v) * math.log(beta_tilde))
+            keep = torch.sqrt(torch.clamp(sp - sigma2, min=0))
+            x = mp * x0 + keep * eps_hat + torch.sqrt(sigma2) * z
+            continue
+        sigma2 = eta * eta * (sp / st) * max(0.0, st - (mt / mp) ** 2 * sp)
         x = mp * x0 + math.sqrt(max(0.0, sp - sigma2)) * eps_hat
         if sigma2 > 0:
             x = x + math.sqrt(sigma2) * z
@@ -77,10 +109,10 @@ def chain_samples(model, nets, n, seed, sampler='ancestral', steps=None, eta=0.0
 
 
 @torch.no_grad()
-def reconstructions(model, nets, x, device='cpu'):
-    """Inputs and their reconstructions (x → the mean of q → the mean of p), alternating rows of 8."""
+def reconstructions(model, nets, x, device='cpu', given=None):
+    """Inputs and their reconstructions (x → the mean of q → the mean of p), alternating rows of 8; `given`: their labels."""
     name = model.CONFIG['observed']['name']
-    ctx = Context(nets, {name: x}, 0, 1, device=device)
+    ctx = Context(nets, {name: x, **(given or {})}, 0, 1, device=device)
     y = model.reconstruct.run(ctx)[name]
     n = x.shape[0]
     rows = []

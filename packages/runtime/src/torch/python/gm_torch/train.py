@@ -14,13 +14,13 @@ import torch
 import torch.distributed as dist
 
 from . import checkpoint as ckpt
-from .data import Dataset
+from .data import Dataset, label_array
 from .device import Features
 from .events import Reporter
 from .optim import Ema, create, learning_rate
 from .png import write_grid
 from .rng import derive_seed
-from .program import Context, evaluate, loss as loss_of
+from .program import Context, ImportanceTimesteps, evaluate, loss as loss_of
 from .sample import reconstructions, samples
 
 
@@ -42,13 +42,17 @@ class Objective(torch.nn.Module):
         self.seed = seed
         self.rank, self.world = rank, world
         self.callables = {name: net for name, net in nets.items()}
+        # Importance-sampled draws of t, by proposal name (the trainer records L_t after each step).
+        self.importance = {p.name: ImportanceTimesteps(p) for p in getattr(model.loss, 'PROPOSALS', [])}
 
-    def forward(self, x, step):
-        inputs = {self.model.CONFIG['observed']['name']: x}
-        ctx = Context(self.callables, inputs, step, self.seed, replicas=self.model.loss.REPLICAS, device=self.features.device, rank=self.rank, world=self.world)
+    def forward(self, inputs, step):
+        proposals = {name: sampler.probabilities() for name, sampler in self.importance.items()}
+        ctx = Context(self.callables, inputs, step, self.seed, replicas=self.model.loss.REPLICAS, device=self.features.device, rank=self.rank, world=self.world, proposals=proposals)
         with self.features.autocast():
             values = evaluate(self.model.loss, ctx)
-        return loss_of(self.model.loss, values, step)
+        loss, terms = loss_of(self.model.loss, values, step)
+        records = [(p.name, getattr(ctx.shared, p.t).detach(), getattr(ctx.shared, p.value).detach().float()) for p in getattr(self.model.loss, 'PROPOSALS', [])]
+        return loss, terms, records
 
 
 class Trainer:
@@ -91,7 +95,7 @@ class Trainer:
         """One optimization step on this rank's rows [B/world, …] of the global batch: (loss, terms), averaged over ranks."""
         torch.manual_seed(derive_seed(self.seed, step, f'dropout/{self.rank}'))  # dropout masks, reproducible on resume
         self.nets.train()
-        loss, terms = self.step_fn(batch, step)
+        loss, terms, records = self.step_fn(batch, step)
         reported = torch.stack([loss.detach().float(), *[t.detach().float() for t in terms.values()]])
         if self.distributed:
             dist.all_reduce(reported)
@@ -112,7 +116,18 @@ class Trainer:
         self.optimizer.step()
         if self.ema:
             self.ema.update()
+        for name, t, value in records:
+            self.objective.importance[name].update(self.global_rows(t).tolist(), self.global_rows(value).tolist())
         return values[0], dict(zip(names, values[1:]))
+
+    def global_rows(self, x):
+        """A per-example value [R · B/world] of this rank as the whole batch's [R · B], in one process's order."""
+        if not self.distributed:
+            return x.cpu()
+        parts = [torch.empty_like(x) for _ in range(self.world)]
+        dist.all_gather(parts, x.contiguous())
+        replicas = self.model.loss.REPLICAS
+        return torch.cat([p.reshape(replicas, -1) for p in parts], dim=1).reshape(-1).cpu()
 
     def rows(self, batch):
         """This rank's rows of a global host batch."""
@@ -130,8 +145,10 @@ class Trainer:
             self.ema.swap()
             groups['ema'] = ckpt.weights_of(self.nets)
             self.ema.swap()
+        # The importance-sampling history is training state, under the key gm's own runs use (src/cli/train.ts).
+        importance = {'importanceSampling': {name: s.state() for name, s in self.objective.importance.items()}} if self.objective.importance else {}
         position = {'model': self.model.CONFIG['model'], 'sourceHash': self.model.CONFIG['sourceHash'], 'step': step, 'epoch': epoch, 'seed': self.seed, 'rng': {}}
-        return ckpt.save(out, position, groups, optimizer={'name': name, 'iterations': iterations}, metadata={'backend': 'torch', 'batch': self.train['batch'], 'totalSteps': total_steps, 'torch': torch.__version__})
+        return ckpt.save(out, position, groups, optimizer={'name': name, 'iterations': iterations}, metadata={'backend': 'torch', 'batch': self.train['batch'], 'totalSteps': total_steps, 'torch': torch.__version__, **importance})
 
     def restore(self, target, force=False):
         manifest, groups = ckpt.load(target)
@@ -148,6 +165,10 @@ class Trainer:
             self.ema.swap()
             ckpt.assign_weights(self.nets, groups['ema'], 'EMA weights')
             self.ema.swap()
+        history = (manifest.get('metadata') or {}).get('importanceSampling') or {}
+        for name, sampler in self.objective.importance.items():
+            if name in history:
+                sampler.load(history[name])
         return manifest
 
 
@@ -172,6 +193,7 @@ def _run(model, args, reporter):
     # Test images for reconstruction previews (latent-variable models), as gm's previews take them.
     test = None if cfg['chain'] else Dataset(data.folder, 'test', cfg['observed']['shape'], trainer.seed)
     per_epoch = data.batches_per_epoch(t['batch'])
+    labels = cfg.get('labels') or []
     if data.size < t['batch']:
         raise ValueError(f"the dataset has {data.size} examples: fewer than one batch of {t['batch']}")
     total = args.steps or (args.epochs * per_epoch if args.epochs else (t.get('steps') or (t.get('epochs') or 10) * per_epoch))
@@ -210,7 +232,11 @@ def _run(model, args, reporter):
                 reason = 'interrupted'
                 break
             epoch = step // per_epoch
-            batch = trainer.features.inputs(trainer.rows(data.batch(epoch, step % per_epoch, t['batch'])))
+            index = step % per_epoch
+            batch = {cfg['observed']['name']: trainer.features.inputs(trainer.rows(data.batch(epoch, index, t['batch'])))}
+            if labels:
+                classes = trainer.rows(data.batch_labels(epoch, index, t['batch']))
+                batch.update({v['name']: trainer.features.inputs(label_array(classes, v)) for v in labels})
             loss, terms = trainer.train_step(batch, step)
             step += 1
             window_steps += 1
@@ -254,7 +280,8 @@ def preview(trainer, out, step, value_range, test=None):
         x = samples(trainer.model, trainer.objective.callables, cfg['sample']['n'], 1, device=trainer.features.device, **options)
         pairs = None
         if test is not None:
-            pairs = reconstructions(trainer.model, trainer.objective.callables, torch.from_numpy(test.slice(0, 16)).to(trainer.features.device), device=trainer.features.device)
+            given = {v['name']: torch.from_numpy(label_array(test.slice_labels(0, 16), v)).to(trainer.features.device) for v in cfg.get('labels') or []}
+            pairs = reconstructions(trainer.model, trainer.objective.callables, torch.from_numpy(test.slice(0, 16)).to(trainer.features.device), device=trainer.features.device, given=given)
     finally:
         if trainer.ema:
             trainer.ema.swap()
