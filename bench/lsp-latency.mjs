@@ -4,38 +4,29 @@
 //   diagnostics of a 5 000-line file after a one-character edit, repeated.
 // Prints p50 / p99 / max per measurement. Goals (issue 14): hover < 50 ms, diagnostics < 500 ms.
 // Usage: npm run build && node bench/lsp-latency.mjs [--rounds N]
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+// The same client as the server tests (Node 22 strips the helper's types).
+import { startLanguageServer } from '../test/lsp-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SERVER = path.join(ROOT, 'packages', 'language', 'out', 'lsp', 'main.js');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' } } });
 const rounds = Number(values.rounds);
 
-const server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-const connection = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
 /** uri → callback waiting for that uri's next diagnostics. */
 const waiting = new Map();
-connection.onNotification('textDocument/publishDiagnostics', params => {
-    const resolve = waiting.get(params.uri);
-    if (resolve) {
-        waiting.delete(params.uri);
-        resolve(params.diagnostics);
-    }
+const lsp = await startLanguageServer({
+    handlers: connection =>
+        connection.onNotification('textDocument/publishDiagnostics', params => {
+            const resolve = waiting.get(params.uri);
+            if (resolve) {
+                waiting.delete(params.uri);
+                resolve(params.diagnostics);
+            }
+        }),
 });
-connection.onRequest('workspace/configuration', () => [{}]);
-connection.onRequest('client/registerCapability', () => null);
-connection.listen();
-await connection.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: null,
-    workspaceFolders: null,
-    capabilities: { textDocument: { hover: { contentFormat: ['markdown'] } }, workspace: { configuration: true } },
-});
-await connection.sendNotification('initialized', {});
+const { connection } = lsp;
 
 const diagnosticsOf = uri => new Promise(resolve => waiting.set(uri, resolve));
 
@@ -114,7 +105,4 @@ for (let i = 0; i < editRounds + 3; i++) {
 }
 summary('diagnostics after a one-character edit, 5 000-line file', editTimes);
 
-await connection.sendRequest('shutdown');
-await connection.sendNotification('exit');
-connection.dispose();
-server.kill();
+await lsp.stop();

@@ -12,14 +12,13 @@
  * one), GM_FUZZ_CASES=n changes the number of edits (2 000 by default). A failing case's text is
  * written to test-output/fuzz/, so that `gm check` or the editor can replay it alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startLanguageServer, type LanguageServerProcess } from './lsp-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SERVER = path.join(ROOT, 'packages', 'language', 'out', 'lsp', 'main.js');
 const EXAMPLES = path.join(ROOT, 'examples');
 const SEED = Number(process.env['GM_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const CASES = Number(process.env['GM_FUZZ_CASES'] ?? 2000);
@@ -155,7 +154,6 @@ function bigFile(examples: string[], random: Random): string {
 
 // ---------------------------------------------------------------- the server
 
-let server: ChildProcess;
 let connection: MessageConnection;
 let exited: string | undefined;
 let stderr = '';
@@ -164,38 +162,28 @@ const logged: string[] = [];
 const published = new Map<string, { version: number; diagnostics: Array<{ message: string }> }>();
 let waiters: Array<() => boolean> = [];
 
+let lsp: LanguageServerProcess;
+
 beforeAll(async () => {
-    server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    server.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    server.on('exit', (code, signal) => (exited = `the server exited (code ${code}, signal ${signal})`));
-    connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number; diagnostics: Array<{ message: string }> }) => {
-        if (params.version !== undefined) published.set(params.uri, { version: params.version, diagnostics: params.diagnostics });
-        waiters = waiters.filter(satisfied => !satisfied());
+    lsp = await startLanguageServer({
+        stderr: 'pipe',
+        versionedDiagnostics: true,
+        handlers: (connection, server) => {
+            server.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+            server.on('exit', (code, signal) => (exited = `the server exited (code ${code}, signal ${signal})`));
+            connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number; diagnostics: Array<{ message: string }> }) => {
+                if (params.version !== undefined) published.set(params.uri, { version: params.version, diagnostics: params.diagnostics });
+                waiters = waiters.filter(satisfied => !satisfied());
+            });
+            connection.onNotification('window/logMessage', (params: { type: number; message: string }) => {
+                if (params.type === 1) logged.push(params.message);
+            });
+        },
     });
-    connection.onNotification('window/logMessage', (params: { type: number; message: string }) => {
-        if (params.type === 1) logged.push(params.message);
-    });
-    connection.onRequest('workspace/configuration', () => [{}]);
-    connection.onRequest('client/registerCapability', () => null);
-    connection.listen();
-    await connection.sendRequest('initialize', {
-        processId: process.pid,
-        rootUri: null,
-        workspaceFolders: null,
-        capabilities: { textDocument: { hover: { contentFormat: ['markdown'] }, publishDiagnostics: { versionSupport: true } }, workspace: { configuration: true } },
-    });
-    await connection.sendNotification('initialized', {});
+    connection = lsp.connection;
 }, 30000);
 
-afterAll(async () => {
-    if (!exited) {
-        await Promise.race([connection.sendRequest('shutdown'), new Promise(resolve => setTimeout(resolve, 2000))]);
-        await connection.sendNotification('exit');
-    }
-    connection.dispose();
-    server.kill();
-});
+afterAll(() => lsp.stop());
 
 /** Resolves with the diagnostics of one version of a document; rejects after `ms` or when the server exits. */
 function diagnosticsOf(uri: string, version: number, ms: number): Promise<Array<{ message: string }>> {

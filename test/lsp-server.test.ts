@@ -1,14 +1,14 @@
 /**
  * The language server as editors run it: a child process speaking LSP over stdio.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startLanguageServer, type LanguageServerProcess } from './lsp-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SERVER = path.join(ROOT, 'packages', 'language', 'out', 'lsp', 'main.js');
 
 let server: ChildProcess;
 let connection: MessageConnection;
@@ -30,35 +30,20 @@ function nextDiagnostics(uri: string): Promise<Array<{ message: string }>> {
     });
 }
 
+let lsp: LanguageServerProcess;
+
 beforeAll(async () => {
-    server = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-    connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: [] }) => {
-        diagnostics.set(params.uri, params.diagnostics);
-        waiters = waiters.filter(satisfied => !satisfied());
+    lsp = await startLanguageServer({
+        handlers: connection =>
+            connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: [] }) => {
+                diagnostics.set(params.uri, params.diagnostics);
+                waiters = waiters.filter(satisfied => !satisfied());
+            }),
     });
-    connection.onRequest('workspace/configuration', () => [{}]);
-    connection.onRequest('client/registerCapability', () => null);
-    connection.listen();
-    await connection.sendRequest('initialize', {
-        processId: process.pid,
-        rootUri: null,
-        workspaceFolders: null,
-        capabilities: { textDocument: { hover: { contentFormat: ['markdown'] } }, workspace: { configuration: true } },
-    });
-    await connection.sendNotification('initialized', {});
+    ({ server, connection } = lsp);
 });
 
-afterAll(async () => {
-    try {
-        await connection.sendRequest('shutdown');
-        await connection.sendNotification('exit');
-    } catch {
-        /* already gone */
-    }
-    connection.dispose();
-    server.kill();
-});
+afterAll(() => lsp.stop());
 
 function open(uri: string, text: string): Promise<void> {
     return connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'gm', version: 1, text } });
