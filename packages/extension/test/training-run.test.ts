@@ -147,6 +147,9 @@ describe('a training process followed through its run folder', () => {
         const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
         const bystanderExit = new Promise<string | null>(resolve => bystander.on('exit', (_code, signal) => resolve(signal)));
         const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+        // Start times are counted in clock ticks (10 ms): a bystander started in the same tick as the run
+        // would share its start time, so the run starts a few ticks later.
+        await sleep(100);
         try {
             const run = start('VAE', ['--steps', '100000']);
             await until(run, e => e.event === 'progress' && e.step >= 3);
