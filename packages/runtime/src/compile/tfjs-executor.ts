@@ -101,7 +101,30 @@ function drawIndex(p: ArrayLike<number>, u: number): number {
  */
 function alignRows(xs: tf.Tensor[]): tf.Tensor[] {
     const rows = Math.max(...xs.map(x => (x.rank === 0 ? 0 : x.shape[0]!)));
-    return xs.map(x => (x.rank === 0 || x.shape[0] === rows ? x : tf.tile(x, [rows / x.shape[0]!, ...new Array(x.rank - 1).fill(1)])));
+    return xs.map(x => toRows(x, rows));
+}
+
+/**
+ * f(a, b) where one operand has N rows and the other R·N (blocks of N, as alignRows lays them out), without
+ * copying the smaller one R times: [N, …] meets [R, N, …] by broadcasting. A tile of x over k = 5 000
+ * importance samples took more time than the decoder on wasm.
+ */
+function blockBroadcast(a: tf.Tensor, b: tf.Tensor, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor {
+    const ra = a.rank === 0 ? 0 : a.shape[0]!;
+    const rb = b.rank === 0 ? 0 : b.shape[0]!;
+    if (ra === 0 || rb === 0 || ra === rb) return f(a, b);
+    const [small, large] = ra < rb ? [a, b] : [b, a];
+    const n = small.shape[0]!;
+    const blocks = (large.shape[0]! / n) | 0;
+    const smallBlocked = tf.reshape(small, [1, ...small.shape]);
+    const largeBlocked = tf.reshape(large, [blocks, n, ...large.shape.slice(1)]);
+    const out = ra < rb ? f(smallBlocked, largeBlocked) : f(largeBlocked, smallBlocked);
+    return tf.reshape(out, [blocks * n, ...out.shape.slice(2)]);
+}
+
+/** x repeated along the batch axis to `rows` rows (a multiple of its own); scalars are left alone. */
+function toRows(x: tf.Tensor, rows: number): tf.Tensor {
+    return x.rank === 0 || x.shape[0] === rows ? x : tf.tile(x, [rows / x.shape[0]!, ...new Array(x.rank - 1).fill(1)]);
 }
 
 /** One-hot of the arg-max over the last axis; a draw, so the gradient is zero (argMax has none in tfjs). */
@@ -243,7 +266,9 @@ export class TfjsExecutor {
                 const x = inputs[i.variable];
                 if (!x) throw new Error(`no batch for the observed variable ${i.variable}`);
                 if (x.shape[0] !== c.batch) throw new Error(`the batches of the observed variables differ in size`);
-                return c.replicas === 1 ? x : tf.tile(x, [c.replicas, ...new Array(x.rank - 1).fill(1)]);
+                // Not replicated here: a value meets the R·B rows of the draws only where it is combined with them
+                // (alignRows), so what depends on the data alone (an encoder) runs once per example, not R times.
+                return x;
             }
             case 'constant':
                 return tf.scalar(i.value);
@@ -283,16 +308,13 @@ export class TfjsExecutor {
                 return net.apply(args.length === 1 ? args[0] : concatFeatures(args, c.n), undefined, options);
             }
             case 'concat':
-                return concatFeatures(
-                    i.parts.map(a => v(a)),
-                    c.n,
-                );
+                return concatFeatures(alignRows(i.parts.map(a => v(a))), c.n);
             case 'unary':
                 return UNARY[i.fn](v(i.x));
             case 'binary': {
-                const [a, b] = alignRows([v(i.a), v(i.b)]);
+                const [a, b] = [v(i.a), v(i.b)];
                 const rank = Math.max(a.rank, b.rank);
-                return BINARY[i.fn](expandTo(a, rank), expandTo(b, rank));
+                return blockBroadcast(expandTo(a, rank), expandTo(b, rank), BINARY[i.fn]);
             }
             case 'select': {
                 const parts = alignRows([v(i.cond), v(i.a), v(i.b)]);
@@ -314,7 +336,7 @@ export class TfjsExecutor {
                 return tf.reshape(tf.tensor2d(rows), [rows.length, ...i.shape]);
             }
             case 'sum-enumerated':
-                return tf.sum(tf.reshape(v(i.x), [i.combinations, c.n]), 0);
+                return tf.sum(tf.reshape(toRows(v(i.x), i.combinations * c.n), [i.combinations, c.n]), 0);
             case 'slice': {
                 const x = v(i.x);
                 const begin = new Array(x.rank).fill(0);
@@ -332,12 +354,16 @@ export class TfjsExecutor {
                 return i.how === 'sum' ? tf.sum(x, axes) : tf.mean(x, axes);
             }
             case 'combine-replicas': {
+                // A value that never met the draws (a closed-form KL of q(z | x)) is the same in every replica.
+                if (v(i.x).shape[0] === c.batch) return v(i.x);
                 const x = tf.reshape(v(i.x), [c.replicas, c.batch]);
                 // log (1/R) Σ_r exp(x_r), stably (Burda et al. 2015, eq. 8).
                 return i.how === 'mean' ? tf.mean(x, 0) : tf.sub(tf.logSumExp(x, 0), Math.log(c.replicas));
             }
-            case 'discretized-normal':
-                return discretizedNormalLogLikelihood(v(i.x), v(i.mean), v(i.variance), i);
+            case 'discretized-normal': {
+                const [x, mean, variance] = alignRows([v(i.x), v(i.mean), v(i.variance)]);
+                return discretizedNormalLogLikelihood(x, mean, variance, i);
+            }
         }
         throw new Error(`unknown instruction ${JSON.stringify(i)}`);
     }
@@ -345,8 +371,10 @@ export class TfjsExecutor {
 
 /** Each value flattened to [n, size] (a scalar or a per-example scalar to one column) and joined along the feature axis. */
 function concatFeatures(parts: tf.Tensor[], n: number): tf.Tensor {
+    // The rows of the (aligned) per-example parts; `n` only when every part is a scalar.
+    const rows = parts.find(p => p.rank > 0)?.shape[0] ?? n;
     return tf.concat(
-        parts.map(p => (p.rank === 0 ? tf.broadcastTo(tf.reshape(p, [1, 1]), [n, 1]) : tf.reshape(p, [n, -1]))),
+        parts.map(p => (p.rank === 0 ? tf.broadcastTo(tf.reshape(p, [1, 1]), [rows, 1]) : tf.reshape(p, [rows, -1]))),
         -1,
     );
 }
