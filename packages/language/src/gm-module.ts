@@ -15,6 +15,7 @@ import { createGmCompletionParser, createGmParser } from './gm-parser.js';
 import { GmDocumentValidator } from './validation/gm-document-validator.js';
 import { GmLexerErrorMessageProvider, GmParserErrorMessageProvider } from './gm-parser-errors.js';
 import { GmWorkspaceManager } from './gm-workspace.js';
+import { GmIndexManager } from './gm-index-manager.js';
 import { GmValidator, registerValidationChecks } from './validation/gm-validator.js';
 import { GmHoverProvider } from './lsp/gm-hover.js';
 import { GmFormatter } from './lsp/gm-formatter.js';
@@ -65,6 +66,7 @@ export const GmModule: Module<GmServices, PartialLangiumServices & GmAddedServic
 export const GmSharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
     workspace: {
         WorkspaceManager: services => new GmWorkspaceManager(services),
+        IndexManager: services => new GmIndexManager(services),
     },
 };
 

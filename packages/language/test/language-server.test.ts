@@ -157,6 +157,29 @@ describe('navigation', () => {
         expect(edits.every(e => e.newText === 'code')).toBe(true);
     });
 
+    test('find references after an edit lists the uses where they are now (the index describes references on demand)', async () => {
+        const workspace = services.shared.workspace;
+        const uri = URI.parse('file:///references-after-edit.gm');
+        const build = async (text: string) => {
+            if (workspace.LangiumDocuments.hasDocument(uri)) await workspace.DocumentBuilder.update([], [uri]);
+            const document = workspace.LangiumDocumentFactory.fromString<Document>(text, uri);
+            workspace.LangiumDocuments.addDocument(document);
+            await workspace.DocumentBuilder.build([document], { validation: true });
+            return document;
+        };
+        const usesOfZ = async (text: string) => {
+            const document = await build(text);
+            const z = document.parseResult.value.models[0]!.members.find(m => 'name' in m && m.name === 'z')!;
+            const references = services.references.References.findReferences(z, { includeDeclaration: false }).toArray();
+            return references.map(r => `${r.segment.range.start.line}:${r.segment.range.start.character}`);
+        };
+        const before = await usesOfZ(VAE);
+        expect(before).toHaveLength(4);
+        // Two lines above the model: every use moves down two lines.
+        expect(await usesOfZ('// one\n// two\n' + VAE)).toEqual(before.map(at => `${Number(at.split(':')[0]) + 2}:${at.split(':')[1]}`));
+        await workspace.DocumentBuilder.update([], [uri]);
+    });
+
     test('the outline lists the model and its declarations', async () => {
         await expectSymbols(services)({
             text: VAE,

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { expectHover, parseHelper } from 'langium/test';
 import type { Document } from '../../src/generated/ast.js';
 import type { GmServices } from '../../src/gm-module.js';
@@ -68,5 +68,26 @@ describe('code lens', () => {
         const bounds = lenses?.filter(l => l.command?.command === LENS_COMMANDS.derivation);
         expect(bounds?.map(l => l.command?.title)).toEqual(['ELBO(x) = E_q(z | x)[log p(x | z)] − KL(q(z | x) ‖ p(z))', '−log p(x_0) ≤ L_T + Σ_{t=2..T} L_{t−1} + L_0']);
         expect(bounds?.[1]?.command?.arguments).toEqual([document.uri.toString(), 'DDPM']);
+    });
+
+    test('after an edit, only the edited model is derived again, and every lens is what a fresh provider shows', async () => {
+        const provider = new GmCodeLensProvider(services.ir.ModelCache);
+        const lensesOf = async (text: string, p: GmCodeLensProvider) => {
+            const document = await parseHelper<Document>(services)(text);
+            return (await p.provideCodeLens(document, { textDocument: { uri: document.uri.toString() } }))?.map(
+                l => `${l.range.start.line}:${l.range.start.character} ${l.command?.title}`,
+            );
+        };
+        const many = [vae, vae.replace('model VAE', 'model Second'), ddpm].join('\n');
+        await lensesOf(many, provider);
+        const derived = vi.spyOn(services.ir.ModelCache, 'bound');
+        // The second model loses its prior (no bound), and every model moves down a line.
+        const edited = '// a new first line\n' + many.replace(/(model Second[\s\S]*?)p\(z\)\s*= Normal\(0, 1\)[^\n]*\n/, '$1');
+        const lenses = await lensesOf(edited, provider);
+        expect(derived.mock.calls.map(([model]) => model.name)).toEqual(['Second']);
+        derived.mockRestore();
+        expect(lenses).toEqual(await lensesOf(edited, new GmCodeLensProvider(services.ir.ModelCache)));
+        expect(lenses?.filter(l => l.includes('no bound'))).toHaveLength(1);
+        expect(lenses?.[0]).toMatch(/^\d+:6 ELBO/);
     });
 });
