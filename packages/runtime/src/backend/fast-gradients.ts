@@ -88,7 +88,7 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
             x: () => {
                 // dx[i] = Σ_k dy[i + pt − k] W[k]: a correlation of dy, padded by (k − 1 − p), with W
                 // flipped in space and its in/out channels swapped.
-                const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+                const flipped = flipTaps(filter).transpose([0, 1, 3, 2]) as tf.Tensor4D;
                 const padded = tf.pad(d, [
                     [0, 0],
                     [kh - 1 - pt, kh - 1 - pb],
@@ -113,6 +113,21 @@ function fastConv2DGrad(stock: GradFunc): GradFunc {
             },
         };
     };
+}
+
+/**
+ * The filter with its taps in reverse order (W[kh − 1 − a, kw − 1 − b]), as the product of the reversal
+ * permutation with the taps as rows: wasm's Reverse (and Gather) took 44 ms on a 3×3×256×256 filter, longer
+ * than the convolution that uses it; this product takes 5 ms and is exact (each entry is 1·w plus zeros).
+ */
+function flipTaps(filter: tf.Tensor4D): tf.Tensor4D {
+    const [kh, kw, ci, co] = filter.shape;
+    const taps = kh * kw;
+    const reversal = tf.tensor2d(
+        Array.from({ length: taps * taps }, (_, k) => (Math.floor(k / taps) + (k % taps) === taps - 1 ? 1 : 0)),
+        [taps, taps],
+    );
+    return tf.reshape(tf.matMul(reversal, tf.reshape(filter, [taps, ci * co])), filter.shape);
 }
 
 /**

@@ -8,6 +8,8 @@
 import { loadModel } from '@gm/language';
 import { deriveFromLowering } from '@gm/language/derivation';
 import * as tf from '@tensorflow/tfjs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { loadDataset } from '../data/dataset.js';
 import { compileModel } from '../compile/model.js';
 import { createOptimizer } from '../optim/create.js';
@@ -145,4 +147,62 @@ export async function benchDdpm(o: BenchOptions): Promise<{ compiled: BenchResul
     net.dispose();
     tf.dispose(batches);
     return { compiled, handWritten, ratio: compiled.imagesPerSecond / handWritten.imagesPerSecond };
+}
+
+/** A training step in another process that answers each line `step` with the step's loss (the hand-written PyTorch step). */
+export async function processContender(name: string, command: string, args: string[]): Promise<Contender & { info: Record<string, unknown>; close(): void }> {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const next = async () => {
+        const line = await lines.next();
+        if (line.done) throw new Error(`${name}: the process ended (${command} ${args.join(' ')})`);
+        return line.value;
+    };
+    const info = JSON.parse(await next()) as Record<string, unknown>;
+    return {
+        name,
+        info,
+        parameters: Number(info['parameters']),
+        step: async () => {
+            child.stdin!.write('step\n');
+            return Number(await next());
+        },
+        close: () => child.stdin!.end(),
+    };
+}
+
+/**
+ * The compiled TensorFlow.js step of a model (as `gm train` runs it, with the model's own training settings) against
+ * another step, e.g. hand-written PyTorch on the same network and batch, in alternating rounds.
+ */
+export async function benchAgainst(o: BenchOptions, other: Contender): Promise<{ compiled: BenchResult; other: BenchResult; ratio: number }> {
+    const { result } = await loadModel(o.modelFile);
+    const derived = deriveFromLowering(result);
+    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
+    const model = result.model;
+    const observed = model.variables.find(v => v.role === 'observed')!;
+    const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
+    const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
+    const train = { ...model.train, batch: o.batch };
+    const compiledModel = compileModel(model, derived.derivation, model.train.seed);
+    const optimizer = createOptimizer(train, compiledModel.parameters);
+    try {
+        const [compiled, theirs] = await race(
+            [
+                {
+                    name: `compiled, ${tf.getBackend()} (${o.modelFile.split('/').slice(-2).join('/')})`,
+                    parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
+                    step: async i => (await trainStep(compiledModel, optimizer, train, batches[i % batches.length], i)).loss,
+                },
+                other,
+            ],
+            o,
+        );
+        if (compiled.parameters !== theirs.parameters) throw new Error(`the networks differ: ${compiled.parameters} parameters against ${theirs.parameters}`);
+        return { compiled, other: theirs, ratio: compiled.imagesPerSecond / theirs.imagesPerSecond };
+    } finally {
+        optimizer.dispose();
+        compiledModel.dispose();
+        tf.dispose(batches);
+    }
 }
