@@ -11,7 +11,10 @@ export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'sigmoid' | 'softplus' | 'tanh' |
 export type BinaryFn = '+' | '-' | '*' | '/' | 'pow' | 'max' | 'min' | 'less';
 
 export type Instruction =
-    /** The batch of an observed variable (or a sampler's state), replicated `replicas` times along the batch axis. */
+    /**
+     * The batch of an observed variable (or a sampler's state): B rows standing for the R·B rows of the draws
+     * (`replicas` blocks of B); an executor may replicate it at once or where it meets a value of R·B rows.
+     */
     | { op: 'data'; variable: string }
     | { op: 'constant'; value: number }
     /**
