@@ -8,6 +8,7 @@ export function cliSettings(extensionPath: string): CliSettings {
     return {
         cliPath: config.get<string>('cliPath', ''),
         nodePath: config.get<string>('nodePath', ''),
+        pythonPath: config.get<string>('pythonPath', ''),
         backend: config.get<string>('backend', 'auto'),
         previewInterval: Math.max(1, config.get<number>('previewInterval', 200)),
         bundledCli: path.join(extensionPath, 'out', 'cli', 'bin', 'gm.js'),

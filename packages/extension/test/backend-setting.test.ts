@@ -1,14 +1,15 @@
 /**
  * The `gm.backend` setting offers only values the CLI accepts: the manifest's enum is the runtime's
- * BACKEND_REQUESTS, and each value, passed the way the extension passes it (resolveCli, trainArgs,
- * sampleArgs), gets past the CLI's option check into backend selection. A value whose optional
- * package is missing here may fail to load (exit 1); only a usage error (exit 2) is a rejection.
+ * TRAIN_BACKENDS (the TensorFlow.js backends and torch), and each value, passed the way the extension
+ * passes it (resolveCli, trainArgs, sampleArgs, which samples a torch run with TensorFlow.js), gets
+ * past the CLI's option check into backend selection. A value whose optional package (or PyTorch) is
+ * missing here may fail to load (exit 1); only a usage error (exit 2) is a rejection.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BACKEND_REQUESTS } from '@gm/runtime';
+import { TRAIN_BACKENDS } from '@gm/runtime';
 import { afterAll, describe, expect, test } from 'vitest';
 import { resolveCli, sampleArgs, trainArgs, type CliSettings } from '../src/train/cli-command.js';
 
@@ -25,6 +26,7 @@ function gm(args: string[]): Promise<{ code: number; output: string }> {
     const settings: CliSettings = {
         cliPath: '',
         nodePath: process.execPath,
+        pythonPath: '',
         backend: 'auto',
         previewInterval: 200,
         keepCheckpoints: 3,
@@ -44,8 +46,8 @@ const train = (backend: string) => gm(trainArgs(MODEL, 'VAE', fs.mkdtempSync(pat
 const sample = (backend: string) => gm(sampleArgs(MODEL, 'VAE', path.join(tmp, 'no-checkpoint'), path.join(tmp, 'grid.png'), backend));
 
 describe('the gm.backend setting', () => {
-    test("offers exactly the runtime's backend requests, each described, auto by default", () => {
-        expect(setting.enum).toEqual([...BACKEND_REQUESTS]);
+    test('offers exactly the backends gm train takes, each described, auto by default', () => {
+        expect(setting.enum).toEqual([...TRAIN_BACKENDS]);
         expect(setting.enumDescriptions).toHaveLength(setting.enum.length);
         expect(setting.default).toBe('auto');
     });

@@ -7,6 +7,7 @@ import { resolveCli, sampleArgs, trainArgs, type CliSettings } from '../src/trai
 const base: CliSettings = {
     cliPath: '',
     nodePath: '',
+    pythonPath: '',
     backend: 'auto',
     previewInterval: 50,
     keepCheckpoints: 3,
@@ -25,6 +26,12 @@ describe('the gm command line the extension runs', () => {
         expect(resolveCli({ ...base, cliPath: '/r/bin/gm.js' })).toEqual({ command: '/opt/editor/node', args: ['/r/bin/gm.js'], env: { ELECTRON_RUN_AS_NODE: '1' } });
         expect(resolveCli({ ...base, cliPath: '/usr/local/bin/gm' })).toEqual({ command: '/usr/local/bin/gm', args: [], env: {} });
         expect(resolveCli({ ...base, cliPath: 'gm' })).toEqual({ command: 'gm', args: [], env: {} });
+    });
+
+    test('gm.pythonPath reaches the command line as GM_PYTHON, whichever way it runs', () => {
+        expect(resolveCli({ ...base, pythonPath: '/venv/bin/python' }).env).toEqual({ ELECTRON_RUN_AS_NODE: '1', GM_PYTHON: '/venv/bin/python' });
+        expect(resolveCli({ ...base, cliPath: '/usr/local/bin/gm', pythonPath: ' /venv/bin/python ' }).env).toEqual({ GM_PYTHON: '/venv/bin/python' });
+        expect(resolveCli({ ...base, nodePath: '/n/node', pythonPath: '  ' }).env).toEqual({});
     });
 
     test('a link to a bin/gm.js (node_modules/.bin/gm) runs what it points to under Node', () => {
@@ -64,5 +71,8 @@ describe('the gm command line the extension runs', () => {
             '--resume',
         ]);
         expect(sampleArgs('/w/a.gm', 'VAE', '/c', '/o.png', 'cpu')).toEqual(['sample', '/w/a.gm', '--model', 'VAE', '--checkpoint', '/c', '--out', '/o.png', '--backend', 'cpu']);
+        expect(trainArgs('/w/a.gm', 'VAE', '/runs/1', { backend: 'torch', previewInterval: 5, keepCheckpoints: 3 }).slice(5, 7)).toEqual(['--backend', 'torch']);
+        // A PyTorch run's checkpoint is gm's format: TensorFlow.js samples it.
+        expect(sampleArgs('/w/a.gm', 'VAE', '/c', '/o.png', 'torch').slice(-2)).toEqual(['--backend', 'auto']);
     });
 });

@@ -53,7 +53,7 @@ describe('the extension manifest', () => {
         expect(manifest.scripts.package).toContain('--baseImagesUrl https://github.com/gm-lang/gm/raw/HEAD/packages/extension');
     });
 
-    test('every setting is read by the extension (gm.pythonPath was declared and never read; the torch target adds it back when it uses it)', () => {
+    test('every setting is read by the extension (gm.pythonPath was once declared and never read)', () => {
         const sources = fs.readFileSync(path.join(HERE, 'src', 'settings.ts'), 'utf8');
         for (const name of Object.keys(manifest.contributes.configuration.properties)) {
             expect(sources, name).toContain(`get<${manifest.contributes.configuration.properties[name].type === 'integer' ? 'number' : 'string'}>('${name.replace(/^gm\./, '')}'`);
@@ -64,6 +64,6 @@ describe('the extension manifest', () => {
         const properties = Object.keys(manifest.contributes.configuration.properties);
         expect(properties).toEqual(expect.arrayContaining(['gm.backend', 'gm.outputDirectory', 'gm.previewInterval', 'gm.keepCheckpoints']));
         expect(manifest.capabilities.untrustedWorkspaces.supported).toBe('limited');
-        expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath']));
+        expect(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations).toEqual(expect.arrayContaining(['gm.cliPath', 'gm.nodePath', 'gm.pythonPath']));
     });
 });

@@ -46,6 +46,14 @@ const until = (run: TrainingRun, predicate: (e: TrainEvent) => boolean) =>
         };
         run.on('event', listener);
     });
+/** The process exists and is not a zombie (one that nobody reaps yet, in a container). */
+const living = (pid: number) => {
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+        return false;
+    }
+};
 const exited = (run: TrainingRun) => new Promise<{ code: number | null; signal: string | null }>(resolve => (run.running ? run.once('exit', resolve) : resolve(run.exitStatus!)));
 
 afterEach(() => {
@@ -83,6 +91,16 @@ describe('a training process followed through its run folder', () => {
         const done = run.events.at(-1) as Extract<TrainEvent, { event: 'done' }>;
         expect(done).toMatchObject({ event: 'done', reason: 'interrupted' });
         expect(run.lastCheckpoint).toBe(path.join(run.record.runDir, `checkpoint-${done.step}`));
+    });
+
+    test('a run that ignores SIGINT is killed after the grace period, with the process it started (as gm starts Python)', async () => {
+        const run = start('VAE', ['--steps', '100000', '--stuck-worker']);
+        await until(run, e => e.event === 'progress' && e.step >= 3);
+        const worker = Number(fs.readFileSync(path.join(run.record.out, 'worker.pid'), 'utf8'));
+        expect(living(worker)).toBe(true);
+        run.stop(300);
+        expect(await exited(run)).toEqual({ code: null, signal: 'SIGKILL' });
+        await expect.poll(() => living(worker), { timeout: 5_000 }).toBe(false);
     });
 
     test('a second window attaches to a run that is still going, replays it and sees it end', async () => {

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 export interface CliSettings {
     cliPath: string;
     nodePath: string;
+    /** The Python that runs the PyTorch target (`--backend torch`), passed as GM_PYTHON; empty: the CLI's default. */
+    pythonPath: string;
     backend: string;
     previewInterval: number;
     /** The command line the extension carries (out/cli/bin/gm.js, the `gm-lang` package's bundle). */
@@ -22,9 +24,11 @@ export interface CliCommand {
 
 /**
  * The gm executable: the `gm.cliPath` setting (for developers: a checkout's bin/gm.js or a `gm` on
- * PATH), else the bundled command line, which needs nothing but a Node.js 22.
+ * PATH), else the bundled command line, which needs nothing but a Node.js 22. `gm.pythonPath`, when
+ * set, reaches it as GM_PYTHON: the Python that `--backend torch` runs.
  */
 export function resolveCli(settings: CliSettings): CliCommand {
+    const python: Record<string, string> = settings.pythonPath.trim() ? { GM_PYTHON: settings.pythonPath.trim() } : {};
     let cli = settings.cliPath.trim() || settings.bundledCli;
     // node_modules/.bin/gm is a link to a bin/gm.js: run what it points to.
     try {
@@ -36,9 +40,9 @@ export function resolveCli(settings: CliSettings): CliCommand {
     // desktop VS Code is Electron and must be told to behave as Node.
     if (/\.(c|m)?js$/.test(cli)) {
         const node = settings.nodePath.trim() || settings.execPath;
-        return { command: node, args: [cli], env: settings.nodePath.trim() ? {} : { ELECTRON_RUN_AS_NODE: '1' } };
+        return { command: node, args: [cli], env: { ...(settings.nodePath.trim() ? {} : { ELECTRON_RUN_AS_NODE: '1' }), ...python } };
     }
-    return { command: cli, args: [], env: {} };
+    return { command: cli, args: [], env: python };
 }
 
 /**
@@ -52,7 +56,11 @@ export function trainArgs(file: string, model: string, outDir: string, settings:
     return args;
 }
 
-/** `gm sample FILE --model M --checkpoint CKPT --out PNG --backend B`: writes the grid, prints a line. */
+/**
+ * `gm sample FILE --model M --checkpoint CKPT --out PNG --backend B`: writes the grid, prints a line.
+ * `backend` is the gm.backend setting; torch only trains, and its checkpoints are gm's format, so
+ * TensorFlow.js samples them with `auto`.
+ */
 export function sampleArgs(file: string, model: string, checkpoint: string, outPng: string, backend: string): string[] {
-    return ['sample', file, '--model', model, '--checkpoint', checkpoint, '--out', outPng, '--backend', backend];
+    return ['sample', file, '--model', model, '--checkpoint', checkpoint, '--out', outPng, '--backend', backend === 'torch' ? 'auto' : backend];
 }

@@ -148,9 +148,10 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
 
     /**
      * Asks the process to stop: SIGINT lets the runtime write a checkpoint and a `done` event; SIGKILL
-     * after `graceMs`. Only this run's own process is signalled: through the child handle when this
-     * window started it, else only while the pid in run.json still has the start time recorded
-     * there. Returns why nothing was signalled, if so.
+     * after `graceMs`, to the run's process group, so that a process gm started (the Python of
+     * `--backend torch`) does not outlive it. Only this run's own process is signalled: through the
+     * child handle when this window started it, else only while the pid in run.json still has the
+     * start time recorded there. Returns why nothing was signalled, if so.
      */
     stop(graceMs = 15_000): string | undefined {
         if (!this.running) return undefined;
@@ -160,7 +161,7 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
             if (!alive()) return undefined;
             child.kill('SIGINT');
             setTimeout(() => {
-                if (alive()) child.kill('SIGKILL');
+                if (alive()) killGroup(child.pid!, () => child.kill('SIGKILL'));
             }, graceMs).unref();
             return undefined;
         }
@@ -177,11 +178,13 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
         }
         setTimeout(() => {
             if (this.running && this.isOwnProcess())
-                try {
-                    process.kill(this.record.pid, 'SIGKILL');
-                } catch {
-                    /* gone */
-                }
+                killGroup(this.record.pid, () => {
+                    try {
+                        process.kill(this.record.pid, 'SIGKILL');
+                    } catch {
+                        /* gone */
+                    }
+                });
         }, graceMs).unref();
         return undefined;
     }
@@ -264,6 +267,15 @@ export class TrainingRun extends EventEmitter<TrainingRunEvents> {
         if (this.timer) clearInterval(this.timer);
         this.timer = undefined;
         this.emit('exit', exit);
+    }
+}
+
+/** SIGKILL to the group that `pid` leads (a run starts detached, so it leads its own); `alone` when there is none. */
+function killGroup(pid: number, alone: () => void): void {
+    try {
+        process.kill(-pid, 'SIGKILL');
+    } catch {
+        alone();
     }
 }
 

@@ -20,6 +20,8 @@ import { adapterLabel, dawnModule, probeDawn, type AdapterInfo, type DawnCandida
 
 export const BACKEND_REQUESTS = ['auto', 'wasm', 'cpu', 'webgpu', 'tfjs-node', 'tfjs-node-gpu'] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
+/** What `gm train --backend` takes: these and `torch`, the PyTorch target (src/torch/), which trains but does not sample or evaluate. */
+export const TRAIN_BACKENDS = [...BACKEND_REQUESTS, 'torch'] as const;
 
 export interface BackendChoice {
     /** The option the user gave. */

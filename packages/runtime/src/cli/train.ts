@@ -12,7 +12,7 @@ import { JsonReporter, TerminalReporter, type Reporter } from '../session/report
 import { importanceSampling, type ImportanceState } from '../session/importance-timesteps.js';
 import { runSession, type SessionHooks } from '../session/session.js';
 import { previewHooks } from '../session/previews.js';
-import { BACKEND_REQUESTS, type BackendRequest } from '../backend/index.js';
+import { TRAIN_BACKENDS, type BackendRequest } from '../backend/index.js';
 import { trainWithTorch } from '../torch/train-torch.js';
 import { BACKEND_FLAG, MODEL_FLAG, SEED_FLAG, VERBOSE_FLAG } from './common-flags.js';
 import { parseCommandLine, UsageError, type CommandSpec, type FlagValues } from './flags.js';
@@ -30,7 +30,7 @@ export const TRAIN = {
         epochs: { type: 'integer', value: 'N', min: 1, help: 'epochs to train, when --steps is not given', defaultText: "the train block's" },
         batch: { type: 'integer', value: 'B', min: 1, help: 'examples per batch', defaultText: "the train block's batch" },
         seed: SEED_FLAG,
-        backend: { ...BACKEND_FLAG, choices: [...BACKEND_REQUESTS, 'torch'], help: `${BACKEND_FLAG.help}; torch: the PyTorch target, run by Python (GM_PYTHON)` },
+        backend: { ...BACKEND_FLAG, choices: TRAIN_BACKENDS, help: `${BACKEND_FLAG.help}; torch: the PyTorch target, run by Python (GM_PYTHON)` },
         out: { type: 'string', value: 'DIR', help: 'the run folder: checkpoints and sample grids', defaultText: 'runs/MODEL next to FILE' },
         resume: { type: 'boolean', help: 'continue from the latest whole checkpoint in the run folder' },
         checkpoint: { type: 'string', value: 'DIR', help: 'continue from this checkpoint folder', defaultText: 'with --resume, the latest in --out' },
