@@ -87,6 +87,7 @@ function startModule(files: ThreadedWasmFiles, threads: number, timeoutMs: numbe
     let config!: EmscriptenModule & Record<string, unknown>;
     return new Promise<EmscriptenModule>((resolve, reject) => {
         let settled = false;
+        let started = false;
         const fail = (why: unknown) => {
             if (settled) return;
             settled = true;
@@ -115,7 +116,7 @@ function startModule(files: ThreadedWasmFiles, threads: number, timeoutMs: numbe
                         // reject instead; once started, a failing worker still ends the process loudly.
                         for (const w of config.PThread?.unusedWorkers ?? []) {
                             const glue = w.onerror;
-                            w.onerror = e => (settled ? glue?.(e) : fail(new Error(`a worker failed: ${describe(e)}`)));
+                            w.onerror = e => (started ? glue?.(e) : fail(new Error(`a worker failed: ${describe(e)}`)));
                         }
                     })
                     .catch(fail);
@@ -136,7 +137,7 @@ function startModule(files: ThreadedWasmFiles, threads: number, timeoutMs: numbe
         }
         ready.then(module => {
             if (settled) return;
-            settled = true;
+            settled = started = true;
             clearTimeout(timer);
             resolve(module);
         }, fail);
