@@ -130,8 +130,12 @@ function startModule(files: ThreadedWasmFiles, threads: number, timeoutMs: numbe
             fail(error);
             return;
         }
+        // The module starts 8 workers; XNNPACK's pool takes threads − 1 of them at once (the pool waits for
+        // them, so they must be loaded beforehand) and nothing else starts threads: the rest go unloaded.
+        const pool = config.PThread?.unusedWorkers ?? [];
+        for (const w of pool.splice(Math.max(threads - 1, 1))) void w.terminate();
         // A worker that fails before the glue listens (its script does not load) must not crash the process.
-        for (const w of config.PThread?.unusedWorkers ?? []) {
+        for (const w of pool) {
             w.on('error', e => fail(new Error(`a worker failed: ${describe(e)}`)));
             w.once('exit', code => fail(new Error(`a worker exited (code ${code})`)));
         }
