@@ -2,7 +2,10 @@
 // SIMD build on worker threads, packages/runtime/src/backend/wasm-threads.ts), side by side: the session
 // step `gm train` runs, in child processes that differ only in GM_WASM_THREADS, alternated in rounds so
 // that other load on the machine affects both alike. Prints the median images/s of each and the ratio.
-// Usage: npm run build && node bench/wasm-threads.mjs [--threads 2] [--rounds 3] [--only vae|ddpm-mlp|unet]
+// With --kernels: 20 matrix products (1024³) and convolutions (16×28×28×64, 3×3) instead, with the CPU
+// time of each thread of the process (from /proc, Linux): whether the pool splits the work, even when
+// other load leaves no core free for the wall clock to show it.
+// Usage: npm run build && node bench/wasm-threads.mjs [--threads 2] [--rounds 3] [--only vae|ddpm-mlp|unet] [--kernels]
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ const { values } = parseArgs({
         threads: { type: 'string', default: String(Math.min(os.availableParallelism(), 8)) },
         rounds: { type: 'string', default: '3' },
         only: { type: 'string' },
+        kernels: { type: 'boolean', default: false },
         // Child mode: one measurement.
         child: { type: 'string' },
         batch: { type: 'string' },
@@ -30,7 +34,39 @@ const CASES = [
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-if (values.child) {
+/** CPU milliseconds of each thread of this process so far (utime + stime, 10 ms ticks). */
+async function threadCpu() {
+    const fs = await import('node:fs');
+    const cpu = new Map();
+    for (const t of fs.readdirSync('/proc/self/task')) {
+        const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        cpu.set(t, 10 * (Number(fields[11]) + Number(fields[12])));
+    }
+    return cpu;
+}
+
+if (values.child && values.kernels) {
+    const tf = await import('@tensorflow/tfjs');
+    const { selectBackend } = await import('../packages/runtime/out/backend/select-backend.js');
+    const choice = await selectBackend('wasm');
+    const a = tf.randomNormal([1024, 1024]);
+    const x = tf.randomNormal([16, 28, 28, 64]);
+    const f = tf.randomNormal([3, 3, 64, 64]);
+    const work = () =>
+        tf.tidy(() => {
+            tf.matMul(a, a).dataSync();
+            tf.conv2d(x, f, 1, 'same').dataSync();
+        });
+    work();
+    const before = await threadCpu();
+    const start = performance.now();
+    for (let i = 0; i < 20; i++) work();
+    const ms = performance.now() - start;
+    const after = await threadCpu();
+    const perThread = [...after].map(([t, v]) => v - (before.get(t) ?? 0)).filter(d => d >= 100);
+    console.log(JSON.stringify({ threads: choice.threads, reason: choice.reason, ms, perThread }));
+} else if (values.child) {
     const tf = await import('@tensorflow/tfjs');
     const { prepareModel } = await import('../packages/runtime/out/session/prepare.js');
     const { loadDataset } = await import('../packages/runtime/out/data/index.js');
@@ -64,7 +100,14 @@ if (values.child) {
             .map(l => l.toFixed(2))
             .join(' ')}; ${values.rounds} rounds of 1 and ${counts[1]} threads alternated`,
     );
-    for (const c of CASES.filter(c => !values.only || c.name === values.only)) {
+    for (let r = 0; values.kernels && r < Number(values.rounds); r++) {
+        for (const n of counts) {
+            const { stdout } = await run(process.execPath, [here, '--child', 'kernels', '--kernels'], { env: { ...process.env, GM_WASM_THREADS: String(n) } });
+            const got = JSON.parse(stdout.trim().split('\n').at(-1));
+            console.log(`${n} thread(s): 20 × (matMul 1024³ + conv2d) ${got.ms.toFixed(0)} ms wall; CPU ms of the busy threads: ${got.perThread.join(', ')}`);
+        }
+    }
+    for (const c of CASES.filter(c => !values.kernels && (!values.only || c.name === values.only))) {
         const results = new Map(counts.map(n => [n, []]));
         for (let r = 0; r < Number(values.rounds); r++) {
             for (const n of counts) {
