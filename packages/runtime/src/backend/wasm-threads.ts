@@ -99,8 +99,8 @@ function startModule(files: ThreadedWasmFiles, threads: number, timeoutMs: numbe
             });
             reject(why instanceof Error ? why : new Error(describe(why)));
         };
+        // Kept referenced: while the module starts, it alone may hold the process open.
         const timer = setTimeout(() => fail(new Error(`its workers did not start within ${timeoutMs / 1000} s`)), timeoutMs);
-        timer.unref();
         config = {
             locateFile: (name: string) => (name.endsWith('.worker.js') ? files.worker : name.endsWith('.wasm') ? files.wasm : name),
             mainScriptUrlOrBlob: files.main,
