@@ -46,4 +46,10 @@ export default defineConfig([
             '@typescript-eslint/no-non-null-assertion': 'off',
         },
     },
+    {
+        // CommonJS scripts (the wasm backend's pthread worker): require is how they import.
+        files: ['**/*.cjs'],
+        languageOptions: { sourceType: 'commonjs' },
+        rules: { '@typescript-eslint/no-require-imports': 'off' },
+    },
 ]);

@@ -49,6 +49,14 @@ describe('the gm-lang npm package', () => {
         expect(files).toEqual(
             expect.arrayContaining(['bin/gm.js', 'dist/gm.mjs', 'README.md', 'LICENSE', 'dist/wasm/tfjs-backend-wasm-simd.wasm', 'dist/wasm/tfjs-backend-wasm.wasm']),
         );
+        // The threaded build on worker threads (runtime's backend/wasm-threads.ts).
+        expect(files).toEqual(
+            expect.arrayContaining(
+                ['tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm-threaded-simd.cjs', 'tfjs-backend-wasm-threaded-simd.worker.cjs', 'pthread-worker.cjs'].map(
+                    f => `dist/wasm/${f}`,
+                ),
+            ),
+        );
         // images("mnist"): MNIST's IDX files; images("mnist-small"): the `mnist` package's digits.
         expect(files.filter(f => f.startsWith('dist/data/mnist/')).sort()).toEqual(
             ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte'].map(f => `dist/data/mnist/${f}.gz`),

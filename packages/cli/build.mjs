@@ -41,6 +41,13 @@ fs.rmSync(path.join(dist, 'wasm'), { recursive: true, force: true });
 fs.mkdirSync(path.join(dist, 'wasm'), { recursive: true });
 const wasm = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
 for (const f of fs.readdirSync(wasm).filter(f => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, f), path.join(dist, 'wasm', f));
+// The threaded build on node:worker_threads (the runtime's backend/wasm-threads.ts): Emscripten's main
+// script, which every worker evaluates too; its worker script (a module exporting it as a string); the
+// runtime's worker file that runs that string. CommonJS, named .cjs since this package is an ES module.
+const wasmOut = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'wasm-out');
+fs.copyFileSync(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js'), path.join(dist, 'wasm', 'tfjs-backend-wasm-threaded-simd.cjs'));
+fs.copyFileSync(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js'), path.join(dist, 'wasm', 'tfjs-backend-wasm-threaded-simd.worker.cjs'));
+fs.copyFileSync(path.join(packageDir('@gm/runtime'), 'wasm-threads', 'pthread-worker.cjs'), path.join(dist, 'wasm', 'pthread-worker.cjs'));
 
 // The PyTorch target's Python support (gm export --target torch, gm train --backend torch).
 fs.rmSync(path.join(dist, 'torch'), { recursive: true, force: true });

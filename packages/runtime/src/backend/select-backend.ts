@@ -13,6 +13,7 @@ import type { NetworkIR } from '@gm/language';
 import { assetLocations } from '../assets.js';
 import { webGpuFaster } from './auto-rule.js';
 import { installFastGradients } from './fast-gradients.js';
+import { THREADS_ENV, threadedWasmFiles, useWasmThreads, wasmThreadsWanted, type WasmThreads } from './wasm-threads.js';
 import { installChunkedAddN } from './webgpu-addn.js';
 import { installPadByAxis } from './webgpu-pad.js';
 import { guardWebGpuDevice } from './webgpu-errors.js';
@@ -30,8 +31,10 @@ export interface BackendChoice {
     name: string;
     /** What was chosen, in the option's words ('wasm', 'tfjs-node-gpu' …). */
     kind: Exclude<BackendRequest, 'auto'>;
-    /** Why: that it was asked for, or what `auto` tried and why the others were skipped. */
+    /** Why: that it was asked for, or what `auto` tried and why the others were skipped; wasm adds its threads. */
     reason: string;
+    /** wasm: the threads of XNNPACK's pool (wasm-threads.ts). */
+    threads?: number;
 }
 
 export function isBackendRequest(value: string): value is BackendRequest {
@@ -61,9 +64,18 @@ async function useWebGpu(): Promise<void> {
     guardWebGpuDevice();
 }
 
-async function useWasm(): Promise<void> {
+/** wasm with the threads wanted (GM_WASM_THREADS, else every core): the threaded build, or one thread and why. */
+async function useWasm(): Promise<WasmThreads> {
+    const threads = wasmThreadsWanted();
     setWasmPaths(wasmBinaryFolder());
-    await activate('wasm');
+    return useWasmThreads(threads, () => threadedWasmFiles(wasmBinaryFolder(), assetLocations().wasmDir !== undefined));
+}
+
+/** The threads, in words, for a backend's reason. */
+export function describeWasmThreads(t: WasmThreads): string {
+    if (t.fallback) return `one thread: ${t.fallback}`;
+    if (t.threads > 1) return `${t.threads} threads (${THREADS_ENV}=1 for one)`;
+    return process.env[THREADS_ENV] ? `one thread (${THREADS_ENV}=${process.env[THREADS_ENV]})` : 'one thread (one core)';
 }
 
 /** Imports an optional package that may not be installed; the specifier is a variable so tsc does not resolve it. */
@@ -193,9 +205,10 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
         case 'cpu':
             await activate('cpu');
             return { requested, name: 'cpu', kind: 'cpu', reason: 'asked for (--backend cpu)' };
-        case 'wasm':
-            await useWasm();
-            return { requested, name: 'wasm', kind: 'wasm', reason: 'asked for (--backend wasm)' };
+        case 'wasm': {
+            const t = await useWasm();
+            return { requested, name: 'wasm', kind: 'wasm', reason: `asked for (--backend wasm); ${describeWasmThreads(t)}`, threads: t.threads };
+        }
         case 'tfjs-node':
         case 'tfjs-node-gpu':
             try {
@@ -241,8 +254,14 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
             } else {
                 skipped.push(`webgpu: ${found.why}`);
             }
-            await useWasm();
-            return { requested, name: 'wasm', kind: 'wasm', reason: `auto: wasm, the fastest that loads here (${skipped.join('; ')})` };
+            const t = await useWasm();
+            return {
+                requested,
+                name: 'wasm',
+                kind: 'wasm',
+                reason: `auto: wasm, the fastest that loads here (${skipped.join('; ')}); ${describeWasmThreads(t)}`,
+                threads: t.threads,
+            };
         }
     }
 }

@@ -13,6 +13,7 @@ import {
     selectBackend,
     vulkanLoaderPresent,
     wasmBinaryFolder,
+    type BackendChoice,
     type BackendRequest,
 } from './select-backend.js';
 import { adapterLabel, dawnModule, probeDawn } from './webgpu-probe.js';
@@ -22,6 +23,8 @@ export interface BackendStatus {
     loads: boolean;
     /** What loaded (binaries, adapter) or why it does not. */
     detail: string;
+    /** wasm: the threads it runs with here. */
+    threads?: number;
 }
 
 export interface AdapterStatus {
@@ -80,13 +83,18 @@ async function surveyWebGpu(): Promise<{ status: Omit<BackendStatus, 'backend'>;
 }
 
 export async function surveyBackends(): Promise<BackendSurvey> {
-    const wasm = await tryLoad(() => selectBackend('wasm'));
+    let wasmChoice: BackendChoice | undefined;
+    const wasm = await tryLoad(async () => (wasmChoice = await selectBackend('wasm')));
     const node = await tryLoad(() => importOptional('@tensorflow/tfjs-node'));
     const nodeGpu = await tryLoad(() => importOptional('@tensorflow/tfjs-node-gpu'));
     const webgpu = await surveyWebGpu();
     // Typed by BACKEND_REQUESTS: a backend added there does not compile until it is surveyed here.
     const status: Record<BackendStatus['backend'], Omit<BackendStatus, 'backend'>> = {
-        wasm: { loads: !wasm, detail: wasm ?? `WebAssembly binaries in ${wasmBinaryFolder()}` },
+        wasm: {
+            loads: !wasm,
+            detail: wasm ?? `WebAssembly binaries in ${wasmBinaryFolder()}; ${wasmChoice!.reason.replace(/^asked for \(--backend wasm\); /, '')}`,
+            ...(wasmChoice?.threads ? { threads: wasmChoice.threads } : {}),
+        },
         cpu: { loads: true, detail: 'plain JavaScript (slow; for comparison)' },
         webgpu: webgpu.status,
         'tfjs-node': { loads: !node, detail: node ? `@tensorflow/tfjs-node ${node}` : 'native TensorFlow on the CPU' },

@@ -1,3 +1,4 @@
+import { MAX_WASM_THREADS, THREADS_ENV } from '../backend/wasm-threads.js';
 import { check, CHECK } from './check.js';
 import { doctor, DOCTOR } from './doctor.js';
 import { elbo, ELBO } from './elbo.js';
@@ -36,6 +37,10 @@ function overview(): string {
         `  ${'--version'.padEnd(width)}the version of gm`,
         '',
         "'gm COMMAND --help' lists the command's flags with their defaults.",
+        '',
+        'environment:',
+        `  ${THREADS_ENV}=N    threads of the wasm backend, 1 to ${MAX_WASM_THREADS} (default: every core; 1 turns threads off)`,
+        '  GM_PYTHON=PATH       the Python of --backend torch (default: /usr/bin/python3, else python3)',
         '',
     ].join('\n');
 }
