@@ -32,8 +32,11 @@ flat = x.reshape(batch, -1) if which == 'vae' else x
 state = {'step': 0}
 
 
+batch_of_inputs = {model.CONFIG['observed']['name']: x}
+
+
 def run_generated():
-    generated.train_step(x, state['step'])
+    generated.train_step(batch_of_inputs, state['step'])
     state['step'] += 1
 
 

@@ -165,6 +165,16 @@ print(max(float(np.abs(a['weights'][k] - b['weights'][k]).max()) for k in a['wei
         expect(sampled.code, sampled.stderr).toBe(0);
     }, 300_000);
 
+    test("bench/torch_step.py runs the exported package's step beside the hand-written one (the bench of BENCHMARKS.md)", async () => {
+        const pkg = path.join(tmp, 'bench-package');
+        expect((await gm('export', path.join(ROOT, 'examples/vae.gm'), '--target', 'torch', '--out', pkg)).code).toBe(0);
+        const r = await run(python, [path.join(ROOT, 'bench/torch_step.py'), pkg, 'vae', '8', '1', '1'], { OMP_NUM_THREADS: '1' });
+        expect(r.code, r.stderr).toBe(0);
+        const figures = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { parameters: number; ratio: number };
+        expect(figures.parameters).toBe(652_824);
+        expect(figures.ratio).toBeGreaterThan(0);
+    }, 120_000);
+
     test('torchrun: two CPU processes on gloo compute the losses of one process at the same global batch', async () => {
         const pkg = path.join(tmp, 'ddp-package');
         expect((await gm('export', MODEL, '--target', 'torch', '--out', pkg)).code).toBe(0);

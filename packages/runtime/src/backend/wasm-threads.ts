@@ -57,10 +57,21 @@ export function threadedWasmFiles(wasmFolder: string, bundled: boolean): Threade
     };
 }
 
-/** The threads wanted: GM_WASM_THREADS, else every core this process may use, at most 8. */
+/**
+ * The cores that other work leaves free: those this process may use less the 1-minute load average, rounded, at
+ * least one. XNNPACK's pool waits for its slowest thread, so a thread on a busy core slows every kernel: with both
+ * cores of the development machine busy, two threads ran at 0.63× one (BENCHMARKS.md, "wasm on every core").
+ */
+export function freeCores(): { cores: number; load: number; free: number } {
+    const cores = os.availableParallelism();
+    const load = os.loadavg()[0] ?? 0;
+    return { cores, load, free: Math.max(1, Math.min(cores, cores - Math.round(load))) };
+}
+
+/** The threads wanted: GM_WASM_THREADS, else every free core (freeCores), at most 8. */
 export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
     const given = env[THREADS_ENV];
-    if (given === undefined || given.trim() === '') return Math.min(os.availableParallelism(), MAX_WASM_THREADS);
+    if (given === undefined || given.trim() === '') return Math.min(freeCores().free, MAX_WASM_THREADS);
     const n = Number(given);
     if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
         throw new Error(`${THREADS_ENV} must be a whole number of threads from 1 to ${MAX_WASM_THREADS} (1: no threads), got '${given}'`);

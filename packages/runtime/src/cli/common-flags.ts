@@ -9,7 +9,7 @@ export const BACKEND_FLAG = {
     type: 'choice',
     choices: BACKEND_REQUESTS,
     default: 'auto',
-    help: "the TensorFlow.js backend; auto takes the fastest that loads ('gm doctor' lists them); wasm runs on every core (GM_WASM_THREADS=1: one thread)",
+    help: "the TensorFlow.js backend; auto takes the fastest that loads ('gm doctor' lists them); wasm runs on every free core (GM_WASM_THREADS=1: one thread)",
 } as const satisfies FlagSpec;
 
 export const SEED_FLAG = { type: 'integer', value: 'S', min: 0, help: 'seed of the noise and the batch order', defaultText: "the train block's seed" } as const satisfies FlagSpec;

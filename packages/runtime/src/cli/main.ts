@@ -39,7 +39,7 @@ function overview(): string {
         "'gm COMMAND --help' lists the command's flags with their defaults.",
         '',
         'environment:',
-        `  ${THREADS_ENV}=N    threads of the wasm backend, 1 to ${MAX_WASM_THREADS} (default: every core; 1 turns threads off)`,
+        `  ${THREADS_ENV}=N    threads of the wasm backend, 1 to ${MAX_WASM_THREADS} (default: every core other work leaves free; 1 turns threads off)`,
         '  GM_PYTHON=PATH       the Python of --backend torch (default: /usr/bin/python3, else python3)',
         '',
     ].join('\n');
