@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openFile, ROOT, runCommand, startWorkbench, webviewFrame, type Workbench } from './workbench.js';
+import { openFile, ROOT, runCommand, QUIET_SETTINGS, startWorkbench, webviewFrame, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 let dir: string;
@@ -41,12 +41,7 @@ beforeAll(async () => {
     fs.mkdirSync(workspace);
     fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'vae.gm'));
     wb = await startWorkbench(dir, workspace, {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'extensions.autoCheckUpdates': false,
-        'window.restoreWindows': 'none',
-        'chat.disableAIFeatures': true,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        ...QUIET_SETTINGS,
         // The one gm setting: a preview grid every 25 steps instead of 200, to keep the test short.
         'gm.previewInterval': 25,
     });

@@ -13,7 +13,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '@gm/runtime';
 import { torchOrWhyNot } from '../../packages/runtime/test/torch/available.js';
-import { openFile, ROOT, runCommand, startWorkbench, webviewFrame, type Workbench } from './workbench.js';
+import { ROOT, runCommand, QUIET_SETTINGS, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 const torch = torchOrWhyNot();
@@ -106,15 +106,7 @@ describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${tor
                 2,
             ),
         );
-        wb = await startWorkbench(dir, workspace, {
-            'workbench.startupEditor': 'none',
-            'workbench.tips.enabled': false,
-            'security.workspace.trust.enabled': false,
-            'extensions.autoCheckUpdates': false,
-            'window.restoreWindows': 'none',
-            'chat.disableAIFeatures': true,
-            'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        });
+        wb = await startWorkbench(dir, workspace, { ...QUIET_SETTINGS, 'security.workspace.trust.enabled': false });
         page = wb.page;
     });
 
@@ -133,31 +125,7 @@ describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${tor
     });
 
     test('GM: Train Model trains with PyTorch; the dashboard shows its curves and a preview', async () => {
-        await openFile(page, 'tiny-vae.gm');
-        await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
-        await runCommand(page, 'GM: Train Model');
-        const view = await webviewFrame(page, '#charts', 30_000);
-        // A curve and a loaded grid, or the run ending without them (fail fast).
-        await view
-            .waitForFunction(
-                () => {
-                    const img = document.querySelector<HTMLImageElement>('#samples img');
-                    const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
-                    const s = document.querySelector<HTMLElement>('#stats')?.dataset.status;
-                    return shown || (s !== undefined && s !== 'training');
-                },
-                undefined,
-                { timeout: 120_000 },
-            )
-            .catch(() => undefined);
-        await shot('40-torch-dashboard');
-        if ((await status()) !== 'training') {
-            const problem = await view
-                .locator('#error')
-                .innerText()
-                .catch(() => '');
-            throw new Error(`the torch run is '${await status()}' instead of training with a curve and a preview: ${problem || 'no message'}`);
-        }
+        const view = await trainFromPalette(page, 'tiny-vae.gm', () => shot('40-torch-dashboard'));
         expect(await stat(1), 'the backend the dashboard shows').toBe('torch');
         expect(await view.locator('#stats').getAttribute('title')).toMatch(/^backend: PyTorch /);
         const terms = await view.locator('#charts .chart').evaluateAll(charts => charts.map(c => (c as HTMLElement).dataset.term));

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorCount, goTo, NODE, openFile, ROOT, runCommand, startWorkbench, webviewFrame, type Workbench } from './workbench.js';
+import { errorCount, goTo, NODE, openFile, ROOT, runCommand, QUIET_SETTINGS, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 // GM_E2E_CLI: another gm command line, only for debugging the test itself.
@@ -46,15 +46,10 @@ beforeAll(async () => {
         ),
     );
     wb = await startWorkbench(dir, workspace, {
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
+        ...QUIET_SETTINGS,
         'security.workspace.trust.enabled': false,
-        'extensions.autoCheckUpdates': false,
         'editor.codeLens': true,
         'editor.hover.delay': 100,
-        'window.restoreWindows': 'none',
-        'chat.disableAIFeatures': true,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
     });
     page = wb.page;
     page.on('console', message => {
@@ -149,32 +144,7 @@ describe('gm in a real VS Code workbench', () => {
     });
 
     test('GM: Train Model runs a tiny model and the dashboard shows a curve and a sample grid', async () => {
-        await openFile(page, 'tiny-vae.gm');
-        await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
-        await runCommand(page, 'GM: Train Model');
-        const dashboard = await webviewFrame(page, '#charts', 30_000);
-        // Wait for a curve and a loaded sample grid, or for the run to end without them (fail fast).
-        await dashboard
-            .waitForFunction(
-                () => {
-                    const img = document.querySelector<HTMLImageElement>('#samples img');
-                    const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
-                    const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
-                    return shown || (status !== undefined && status !== 'training');
-                },
-                undefined,
-                { timeout: 120_000 },
-            )
-            .catch(() => undefined);
-        await shot('06-dashboard');
-        const status = await dashboard.locator('#stats').getAttribute('data-status');
-        if (status !== 'training') {
-            const problem = await dashboard
-                .locator('#error')
-                .innerText()
-                .catch(() => '');
-            throw new Error(`training is '${status}' instead of running with a curve and a sample grid: ${problem || 'no message'}`);
-        }
+        const dashboard = await trainFromPalette(page, 'tiny-vae.gm', () => shot('06-dashboard'));
         expect(await dashboard.locator('#charts .chart canvas').count(), 'loss curves').toBeGreaterThan(0);
         const images = await dashboard.locator('#samples img').count();
         if (images === 0) throw new Error("no sample grid in the dashboard after 120 s: gm train printed no 'sample' event");

@@ -30,6 +30,16 @@ async function freePort(): Promise<number> {
     });
 }
 
+/** User settings that keep the workbench quiet for a test: no start page, tips, update checks, chat or side bar. */
+export const QUIET_SETTINGS: Record<string, unknown> = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'window.restoreWindows': 'none',
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+
 export interface Workbench {
     page: Page;
     browser: Browser;
@@ -180,4 +190,37 @@ export async function webviewFrame(page: Page, selector: string, timeout = 60_00
 /** Error squiggles in the visible editors. */
 export async function errorCount(page: Page): Promise<number> {
     return page.locator('.monaco-editor .squiggly-error').count();
+}
+
+/**
+ * Opens a model, runs GM: Train Model from the palette and waits for the dashboard to show a loss curve and a loaded
+ * sample grid; throws with the dashboard's error when the run leaves `training` without them (fail fast).
+ */
+export async function trainFromPalette(page: Page, file: string, onShown: () => Promise<void> = async () => {}): Promise<Frame> {
+    await openFile(page, file);
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'GM: Train Model');
+    const dashboard = await webviewFrame(page, '#charts', 30_000);
+    await dashboard
+        .waitForFunction(
+            () => {
+                const img = document.querySelector<HTMLImageElement>('#samples img');
+                const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
+                const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
+                return shown || (status !== undefined && status !== 'training');
+            },
+            undefined,
+            { timeout: 120_000 },
+        )
+        .catch(() => undefined);
+    await onShown();
+    const status = await dashboard.locator('#stats').getAttribute('data-status');
+    if (status !== 'training') {
+        const problem = await dashboard
+            .locator('#error')
+            .innerText()
+            .catch(() => '');
+        throw new Error(`training is '${status}' instead of running with a curve and a sample grid: ${problem || 'no message'}`);
+    }
+    return dashboard;
 }
