@@ -175,6 +175,13 @@ print(max(float(np.abs(a['weights'][k] - b['weights'][k]).max()) for k in a['wei
         expect(figures.ratio).toBeGreaterThan(0);
     }, 120_000);
 
+    test('bench/wasm-vs-torch.mjs races the compiled wasm step against the hand-written PyTorch step of the same network', async () => {
+        const r = await run(process.execPath, [path.join(ROOT, 'bench/wasm-vs-torch.mjs'), '--only', 'vae', '--steps', '1'], { GM_PYTHON: python, GM_WASM_THREADS: '1' });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/examples\/vae\.gm, batch 128, 652824 parameters; PyTorch /);
+        expect(r.stdout).toMatch(/ratio \(TensorFlow\.js \/ PyTorch images\/s\): \d+\.\d{3}/);
+    }, 120_000);
+
     test('torchrun: two CPU processes on gloo compute the losses of one process at the same global batch', async () => {
         const pkg = path.join(tmp, 'ddp-package');
         expect((await gm('export', MODEL, '--target', 'torch', '--out', pkg)).code).toBe(0);
