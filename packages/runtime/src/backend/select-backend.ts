@@ -13,7 +13,7 @@ import type { NetworkIR } from '@gm/language';
 import { assetLocations } from '../assets.js';
 import { webGpuFaster } from './auto-rule.js';
 import { installFastGradients } from './fast-gradients.js';
-import { THREADS_ENV, freeCores, threadedWasmFiles, useWasmThreads, wasmThreadsWanted, type WasmThreads } from './wasm-threads.js';
+import { THREADS_ENV, threadedWasmFiles, useWasmThreads, wasmThreadsWanted, type WasmThreads } from './wasm-threads.js';
 import { installChunkedAddN } from './webgpu-addn.js';
 import { installPadByAxis } from './webgpu-pad.js';
 import { guardWebGpuDevice } from './webgpu-errors.js';
@@ -66,18 +66,18 @@ async function useWebGpu(): Promise<void> {
 
 /** wasm with the threads wanted (GM_WASM_THREADS, else every free core): the threaded build, or one thread and why. */
 async function useWasm(): Promise<WasmThreads> {
-    const threads = wasmThreadsWanted();
+    const { threads, busy } = wasmThreadsWanted();
     setWasmPaths(wasmBinaryFolder());
-    return useWasmThreads(threads, () => threadedWasmFiles(wasmBinaryFolder(), assetLocations().wasmDir !== undefined));
+    const t = await useWasmThreads(threads, () => threadedWasmFiles(wasmBinaryFolder(), assetLocations().wasmDir !== undefined));
+    return busy ? { ...t, busy } : t;
 }
 
 /** The threads, in words, for a backend's reason. */
 export function describeWasmThreads(t: WasmThreads): string {
     if (t.fallback) return `one thread: ${t.fallback}`;
     if (t.threads > 1) return `${t.threads} threads (${THREADS_ENV}=1 for one)`;
-    if (process.env[THREADS_ENV]) return `one thread (${THREADS_ENV}=${process.env[THREADS_ENV]})`;
-    const { cores, load } = freeCores();
-    return cores === 1 ? 'one thread (one core)' : `one thread (the other cores are busy: load ${load.toFixed(1)} on ${cores}; ${THREADS_ENV}=${cores} for ${cores})`;
+    if (t.busy) return `one thread (the other cores are busy: load ${t.busy.load.toFixed(1)} on ${t.busy.cores}; ${THREADS_ENV}=${t.busy.cores} for ${t.busy.cores})`;
+    return process.env[THREADS_ENV] ? `one thread (${THREADS_ENV}=${process.env[THREADS_ENV]})` : 'one thread (one core)';
 }
 
 /** Imports an optional package that may not be installed; the specifier is a variable so tsc does not resolve it. */

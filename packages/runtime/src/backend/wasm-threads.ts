@@ -68,15 +68,21 @@ export function freeCores(): { cores: number; load: number; free: number } {
     return { cores, load, free: Math.max(1, Math.min(cores, cores - Math.round(load))) };
 }
 
-/** The threads wanted: GM_WASM_THREADS, else every free core (freeCores), at most 8. */
-export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * The threads wanted: GM_WASM_THREADS, else every free core (freeCores), at most 8; `busy` is the load that left
+ * one thread of several cores, as it was when decided.
+ */
+export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): { threads: number; busy?: { cores: number; load: number } } {
     const given = env[THREADS_ENV];
-    if (given === undefined || given.trim() === '') return Math.min(freeCores().free, MAX_WASM_THREADS);
+    if (given === undefined || given.trim() === '') {
+        const { cores, load, free } = freeCores();
+        return free === 1 && cores > 1 ? { threads: 1, busy: { cores, load } } : { threads: Math.min(free, MAX_WASM_THREADS) };
+    }
     const n = Number(given);
     if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
         throw new Error(`${THREADS_ENV} must be a whole number of threads from 1 to ${MAX_WASM_THREADS} (1: no threads), got '${given}'`);
     }
-    return n;
+    return { threads: n };
 }
 
 /** The parts of Emscripten's module object used here. */
@@ -194,6 +200,8 @@ export interface WasmThreads {
     threads: number;
     /** Why the threaded build is not used although more threads were wanted. */
     fallback?: string;
+    /** The cores and load average that left one thread (the default, on busy cores). */
+    busy?: { cores: number; load: number };
 }
 
 let threaded: { threads: number } | undefined;
