@@ -5,7 +5,7 @@
  * same batches, in one process, and measures images per second for each (median step time after
  * a warm-up). The compiled one runs through the same session step as `gm train`.
  */
-import { loadModel } from '@gm/language';
+import { loadModel, type ModelIR } from '@gm/language';
 import { deriveFromLowering } from '@gm/language/derivation';
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
@@ -72,39 +72,45 @@ export async function race(contenders: Contender[], o: BenchOptions): Promise<Be
     });
 }
 
-export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
+/** The compiled model of a .gm file, its optimizer and up to 16 batches made before timing, as `gm train` steps them. */
+async function compiledStep(o: BenchOptions, overrides: Partial<ModelIR['train']> = {}) {
     const { result } = await loadModel(o.modelFile);
     const derived = deriveFromLowering(result);
     if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
     const model = result.model;
-    const dataIR = model.data[0];
     const observed = model.variables.find(v => v.role === 'observed')!;
-    const dataset = await loadDataset(dataIR, observed.shape, { seed: model.train.seed });
-    const perEpoch = dataset.batchesPerEpoch(o.batch);
-    // The same batches for both, made before timing.
-    const batches = Array.from({ length: Math.min(perEpoch, 16) }, (_, i) => dataset.batch(0, i, o.batch) as tf.Tensor2D);
+    const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
+    const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
     const batchAt = (i: number) => batches[i % batches.length];
-
-    const train = { ...model.train, batch: o.batch };
+    const train = { ...model.train, batch: o.batch, ...overrides };
     const compiledModel = compileModel(model, derived.derivation, model.train.seed);
     const optimizer = createOptimizer(train, compiledModel.parameters);
-    const hand = handWrittenVae(train.optimizer.lr);
-    const [compiled, handWritten] = await race(
-        [
-            {
-                name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
-                parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
-                step: async i => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
-            },
-            { name: 'hand-written tfjs', parameters: hand.parameterCount, step: i => hand.step(batchAt(i), i + 1) },
-        ],
-        o,
-    );
-    optimizer.dispose();
-    compiledModel.dispose();
-    hand.dispose();
-    tf.dispose(batches);
-    return { compiled, handWritten, ratio: compiled.imagesPerSecond / handWritten.imagesPerSecond };
+    const contender: Contender = {
+        name: `compiled, ${tf.getBackend()} (${o.modelFile.split('/').slice(-2).join('/')})`,
+        parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
+        step: async i => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
+    };
+    const dispose = () => {
+        optimizer.dispose();
+        compiledModel.dispose();
+        tf.dispose(batches);
+    };
+    return { model, derivation: derived.derivation, observed, train, compiledModel, batchAt, contender, dispose };
+}
+
+export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
+    const compiled = await compiledStep(o);
+    const hand = handWrittenVae(compiled.train.optimizer.lr);
+    try {
+        const [ours, handWritten] = await race(
+            [compiled.contender, { name: 'hand-written tfjs', parameters: hand.parameterCount, step: i => hand.step(compiled.batchAt(i) as tf.Tensor2D, i + 1) }],
+            o,
+        );
+        return { compiled: ours, handWritten, ratio: ours.imagesPerSecond / handWritten.imagesPerSecond };
+    } finally {
+        compiled.dispose();
+        hand.dispose();
+    }
 }
 
 /**
@@ -112,41 +118,26 @@ export async function benchVae(o: BenchOptions): Promise<{ compiled: BenchResult
  * L_simple step around a denoiser of the same architecture and initialization.
  */
 export async function benchDdpm(o: BenchOptions): Promise<{ compiled: BenchResult; handWritten: BenchResult; ratio: number }> {
-    const { result } = await loadModel(o.modelFile);
-    const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
-    const model = result.model;
-    const chain = derived.derivation.chains[0];
-    if (!chain) throw new Error(`${o.modelFile}: not a chain model`);
-    const observed = model.variables.find(v => v.role === 'observed')!;
-    const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
-    const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
-    const batchAt = (i: number) => batches[i % batches.length];
     // Clipping and warm-up are off in both, so that the steps compare like for like.
-    const train = { ...model.train, batch: o.batch, clip: undefined, lrWarmup: undefined };
-    const compiledModel = compileModel(model, derived.derivation, model.train.seed);
-    const optimizer = createOptimizer(train, compiledModel.parameters);
-    const netIR = model.networks.find(n => compiledModel.networks.has(n.name))!;
-    const net = buildNetwork(netIR, model.train.seed, observed.shape);
+    const compiled = await compiledStep(o, { clip: undefined, lrWarmup: undefined });
+    const chain = compiled.derivation.chains[0];
+    if (!chain) throw new Error(`${o.modelFile}: not a chain model`);
+    const model = compiled.model;
+    const netIR = model.networks.find(n => compiled.compiledModel.networks.has(n.name))!;
+    const net = buildNetwork(netIR, model.train.seed, compiled.observed.shape);
     const alphaBar = chain.coefficients.marginalMean.map(m => m * m);
-    const hand = handWrittenDdpm(net, alphaBar, train.optimizer.lr);
-    const [compiled, handWritten] = await race(
-        [
-            {
-                name: 'compiled (' + o.modelFile.split('/').slice(-2).join('/') + ')',
-                parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
-                step: async i => (await trainStep(compiledModel, optimizer, train, batchAt(i), i)).loss,
-            },
-            { name: 'hand-written tfjs', parameters: net.parameterCount, step: i => hand.step(batchAt(i), 2 * i + 1) },
-        ],
-        o,
-    );
-    optimizer.dispose();
-    compiledModel.dispose();
-    hand.dispose();
-    net.dispose();
-    tf.dispose(batches);
-    return { compiled, handWritten, ratio: compiled.imagesPerSecond / handWritten.imagesPerSecond };
+    const hand = handWrittenDdpm(net, alphaBar, compiled.train.optimizer.lr);
+    try {
+        const [ours, handWritten] = await race(
+            [compiled.contender, { name: 'hand-written tfjs', parameters: net.parameterCount, step: i => hand.step(compiled.batchAt(i), 2 * i + 1) }],
+            o,
+        );
+        return { compiled: ours, handWritten, ratio: ours.imagesPerSecond / handWritten.imagesPerSecond };
+    } finally {
+        compiled.dispose();
+        hand.dispose();
+        net.dispose();
+    }
 }
 
 /** A training step in another process that answers each line `step` with the step's loss (the hand-written PyTorch step). */
@@ -176,33 +167,12 @@ export async function processContender(name: string, command: string, args: stri
  * another step, e.g. hand-written PyTorch on the same network and batch, in alternating rounds.
  */
 export async function benchAgainst(o: BenchOptions, other: Contender): Promise<{ compiled: BenchResult; other: BenchResult; ratio: number }> {
-    const { result } = await loadModel(o.modelFile);
-    const derived = deriveFromLowering(result);
-    if (!derived.ok) throw new Error(`${o.modelFile}: ${derived.failure.reasons.map(r => r.message).join('; ')}`);
-    const model = result.model;
-    const observed = model.variables.find(v => v.role === 'observed')!;
-    const dataset = await loadDataset(model.data[0], observed.shape, { seed: model.train.seed });
-    const batches = Array.from({ length: Math.min(dataset.batchesPerEpoch(o.batch), 16) }, (_, i) => dataset.batch(0, i, o.batch));
-    const train = { ...model.train, batch: o.batch };
-    const compiledModel = compileModel(model, derived.derivation, model.train.seed);
-    const optimizer = createOptimizer(train, compiledModel.parameters);
+    const compiled = await compiledStep(o);
     try {
-        const [compiled, theirs] = await race(
-            [
-                {
-                    name: `compiled, ${tf.getBackend()} (${o.modelFile.split('/').slice(-2).join('/')})`,
-                    parameters: compiledModel.parameters.reduce((n, p) => n + p.variable.size, 0),
-                    step: async i => (await trainStep(compiledModel, optimizer, train, batches[i % batches.length], i)).loss,
-                },
-                other,
-            ],
-            o,
-        );
-        if (compiled.parameters !== theirs.parameters) throw new Error(`the networks differ: ${compiled.parameters} parameters against ${theirs.parameters}`);
-        return { compiled, other: theirs, ratio: compiled.imagesPerSecond / theirs.imagesPerSecond };
+        const [ours, theirs] = await race([compiled.contender, other], o);
+        if (ours.parameters !== theirs.parameters) throw new Error(`the networks differ: ${ours.parameters} parameters against ${theirs.parameters}`);
+        return { compiled: ours, other: theirs, ratio: ours.imagesPerSecond / theirs.imagesPerSecond };
     } finally {
-        optimizer.dispose();
-        compiledModel.dispose();
-        tf.dispose(batches);
+        compiled.dispose();
     }
 }
