@@ -165,6 +165,14 @@ print(max(float(np.abs(a['weights'][k] - b['weights'][k]).max()) for k in a['wei
         expect(sampled.code, sampled.stderr).toBe(0);
     }, 300_000);
 
+    test('gm doctor reports the Python it would run, its PyTorch version and CUDA devices', async () => {
+        const r = await gm('doctor');
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^PyTorch \(--backend torch, gm export --target torch; GM_PYTHON chooses the Python\):$/m);
+        const version = torch.ok ? torch.version.replace(/[.+]/g, m => `\\${m}`) : '';
+        expect(r.stdout).toMatch(new RegExp(`^ {2}${python.replace(/[/.]/g, m => `\\${m}`)}: torch ${version}; CUDA devices: `, 'm'));
+    }, 60_000);
+
     test("bench/torch_step.py runs the exported package's step beside the hand-written one (the bench of BENCHMARKS.md)", async () => {
         const pkg = path.join(tmp, 'bench-package');
         expect((await gm('export', path.join(ROOT, 'examples/vae.gm'), '--target', 'torch', '--out', pkg)).code).toBe(0);
