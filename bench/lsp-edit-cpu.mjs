@@ -4,25 +4,13 @@
 // Usage: npm run build && node bench/lsp-edit-cpu.mjs [edits]
 import { createGmServices, ensureLibrary } from '@gm/language';
 import { EmptyFileSystem, URI } from 'langium';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bigGmFile } from './big-gm-file.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const edits = Number(process.argv[2] ?? 16);
-// The file of bench/lsp-latency.mjs: the examples' models, renamed, repeated while they fit in 5 000 lines.
-const sources = fs
-    .readdirSync(path.join(root, 'examples'))
-    .filter(f => f.endsWith('.gm'))
-    .sort()
-    .map(f => fs.readFileSync(path.join(root, 'examples', f), 'utf-8').trimEnd());
-const lines = [];
-for (let i = 0; ; i++) {
-    const model = sources[i % sources.length].replace(/^model (\w+)/m, (_, name) => `model ${name}${i}`).split('\n');
-    if (lines.length + model.length > 5000) break;
-    lines.push(...model);
-}
-while (lines.length < 5000) lines.push('// padding');
-let text = lines.join('\n');
+// The file of bench/lsp-latency.mjs.
+let { text } = bigGmFile(root);
 
 const { Gm } = createGmServices(EmptyFileSystem);
 await ensureLibrary(Gm.shared);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 // The same client as the server tests (Node 22 strips the helper's types).
 import { startLanguageServer } from '../test/lsp-process.ts';
+import { bigGmFile } from './big-gm-file.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' } } });
@@ -64,22 +65,8 @@ for (let i = 0; i < rounds; i++) {
 }
 summary(`hover, examples/ddpm.gm (${positions.length} positions, ${answered} answered)`, hoverTimes);
 
-// Diagnostics of a 5 000-line file: the examples' models, renamed, repeated while they fit, then
-// comment lines up to exactly 5 000 (a file that checks clean, so the edit is all that changes).
-const sources = fs
-    .readdirSync(path.join(ROOT, 'examples'))
-    .filter(f => f.endsWith('.gm'))
-    .sort()
-    .map(f => fs.readFileSync(path.join(ROOT, 'examples', f), 'utf-8').trimEnd());
-const bigLines = [];
-for (let i = 0; ; i++) {
-    const model = sources[i % sources.length].replace(/^model (\w+)/m, (_, name) => `model ${name}${i}`).split('\n');
-    if (bigLines.length + model.length > 5000) break;
-    bigLines.push(...model);
-}
-const models = bigLines.filter(line => line.startsWith('model ')).length;
-while (bigLines.length < 5000) bigLines.push('// padding');
-const bigText = bigLines.join('\n');
+// Diagnostics of a 5 000-line file of the examples' models (bench/big-gm-file.mjs).
+const { text: bigText, models } = bigGmFile(ROOT);
 const bigUri = 'file:///bench/big.gm';
 const first = performance.now();
 const firstDiagnostics = await open(bigUri, bigText);

@@ -65,7 +65,7 @@ if (values.child && values.kernels) {
     const ms = performance.now() - start;
     const after = await threadCpu();
     const perThread = [...after].map(([t, v]) => v - (before.get(t) ?? 0)).filter(d => d >= 100);
-    console.log(JSON.stringify({ threads: choice.threads, reason: choice.reason, ms, perThread }));
+    console.log(JSON.stringify({ threads: choice.wasm?.threads, reason: choice.reason, ms, perThread }));
 } else if (values.child) {
     const tf = await import('@tensorflow/tfjs');
     const { prepareModel } = await import('../packages/runtime/out/session/prepare.js');
@@ -88,7 +88,7 @@ if (values.child && values.kernels) {
         if (i >= Number(values.warmup)) times.push(performance.now() - start);
     }
     const ms = median(times);
-    console.log(JSON.stringify({ threads: prepared.backend.threads, reason: prepared.backend.reason, ms, imagesPerSecond: (1000 * batch) / ms, losses }));
+    console.log(JSON.stringify({ threads: prepared.backend.wasm?.threads, reason: prepared.backend.reason, ms, imagesPerSecond: (1000 * batch) / ms, losses }));
     tf.dispose(batches);
 } else {
     const run = promisify(execFile);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openFile, ROOT, runCommand, QUIET_SETTINGS, startWorkbench, webviewFrame, type Workbench } from './workbench.js';
+import { makeWorkspace, openFile, ROOT, runCommand, QUIET_SETTINGS, sampleFromPalette, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 let dir: string;
@@ -37,9 +37,7 @@ const runs = (): RunRecord[] => {
 beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-standalone-'));
-    workspace = path.join(dir, 'workspace');
-    fs.mkdirSync(workspace);
-    fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'vae.gm'));
+    workspace = makeWorkspace(dir, { 'vae.gm': path.join(ROOT, 'examples/vae.gm') });
     wb = await startWorkbench(dir, workspace, {
         ...QUIET_SETTINGS,
         // The one gm setting: a preview grid every 25 steps instead of 200, to keep the test short.
@@ -80,35 +78,15 @@ function cells(file: string, columns: number): number[][] {
 
 describe('the .vsix alone, in a workspace with only vae.gm', () => {
     test('GM: Train Model trains with the bundled command line and the dashboard shows samples and real digits', async () => {
-        await openFile(page, 'vae.gm');
-        await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
-        await runCommand(page, 'GM: Train Model');
-        const dashboard = await webviewFrame(page, '#charts', 30_000);
         // Both grids loaded, or the run ended without them (fail fast with its message).
-        await dashboard
-            .waitForFunction(
-                () => {
-                    const loaded = (kind: string) => {
-                        const img = document.querySelector<HTMLImageElement>(`#samples img[data-kind="${kind}"]`);
-                        return Boolean(img?.complete && img.naturalWidth > 0);
-                    };
-                    const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
-                    return (loaded('samples') && loaded('reconstructions')) || (status !== undefined && status !== 'training');
-                },
-                undefined,
-                { timeout: 150_000 },
-            )
-            .catch(() => undefined);
-        await page.waitForTimeout(500);
-        await page.screenshot({ path: path.join(OUT, '30-standalone-dashboard.png') });
-        const status = await dashboard.locator('#stats').getAttribute('data-status');
-        if (status !== 'training') {
-            const problem = await dashboard
-                .locator('#error')
-                .innerText()
-                .catch(() => '');
-            throw new Error(`training is '${status}' instead of running with sample grids: ${problem || 'no message'}`);
-        }
+        const dashboard = await trainFromPalette(page, 'vae.gm', {
+            grids: ['samples', 'reconstructions'],
+            timeout: 150_000,
+            onShown: async () => {
+                await page.waitForTimeout(500);
+                await page.screenshot({ path: path.join(OUT, '30-standalone-dashboard.png') });
+            },
+        });
         for (const kind of ['samples', 'reconstructions']) {
             const width = await dashboard.locator(`#samples img[data-kind="${kind}"]`).evaluate(img => (img as HTMLImageElement).naturalWidth);
             expect(width, `the ${kind} grid in the dashboard`).toBeGreaterThan(0);
@@ -152,14 +130,10 @@ describe('the .vsix alone, in a workspace with only vae.gm', () => {
         await runCommand(page, 'GM: Stop Training');
         const dashboard = await webviewFrame(page, '#charts', 10_000);
         await expect.poll(() => dashboard.locator('#stats').getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
-        const source = async () =>
-            (await dashboard.locator('#samples img[data-kind="samples"]').count()) ? dashboard.locator('#samples img[data-kind="samples"]').getAttribute('src') : null;
-        const before = await source();
-        await runCommand(page, 'GM: Sample from Model');
-        const failure = page.locator('.notifications-toasts .notification-toast', { hasText: 'sampling failed' });
-        await expect.poll(async () => (await failure.count()) > 0 || (await source()) !== before, { timeout: 120_000 }).toBe(true);
-        if (await failure.count()) throw new Error(`GM: Sample from Model failed: ${await failure.first().innerText()}`);
-        await page.screenshot({ path: path.join(OUT, '31-standalone-sampled.png') });
+        await sampleFromPalette(page, dashboard, {
+            grid: '#samples img[data-kind="samples"]',
+            onSampled: () => page.screenshot({ path: path.join(OUT, '31-standalone-sampled.png') }).then(() => undefined),
+        });
         expect(fs.readdirSync(runs()[0]!.out).some(f => /^sample-\d+\.png$/.test(f))).toBe(true);
     });
 });

@@ -13,7 +13,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '@gm/runtime';
 import { torchOrWhyNot } from '../../packages/runtime/test/torch/available.js';
-import { ROOT, runCommand, QUIET_SETTINGS, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
+import { makeWorkspace, ROOT, runCommand, QUIET_SETTINGS, sampleFromPalette, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 const torch = torchOrWhyNot();
@@ -90,21 +90,15 @@ describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${tor
     beforeAll(async () => {
         fs.mkdirSync(OUT, { recursive: true });
         dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-torch-'));
-        const workspace = path.join(dir, 'workspace');
-        fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-        fs.copyFileSync(path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm'), path.join(workspace, 'tiny-vae.gm'));
-        fs.writeFileSync(
-            path.join(workspace, '.vscode/settings.json'),
-            JSON.stringify(
-                {
-                    'gm.backend': 'torch',
-                    'gm.pythonPath': torch.ok ? torch.python : '',
-                    'gm.previewInterval': 50,
-                    'gm.outputDirectory': path.join(dir, 'runs'),
-                },
-                null,
-                2,
-            ),
+        const workspace = makeWorkspace(
+            dir,
+            { 'tiny-vae.gm': path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm') },
+            {
+                'gm.backend': 'torch',
+                'gm.pythonPath': torch.ok ? torch.python : '',
+                'gm.previewInterval': 50,
+                'gm.outputDirectory': path.join(dir, 'runs'),
+            },
         );
         wb = await startWorkbench(dir, workspace, { ...QUIET_SETTINGS, 'security.workspace.trust.enabled': false });
         page = wb.page;
@@ -125,7 +119,7 @@ describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${tor
     });
 
     test('GM: Train Model trains with PyTorch; the dashboard shows its curves and a preview', async () => {
-        const view = await trainFromPalette(page, 'tiny-vae.gm', () => shot('40-torch-dashboard'));
+        const view = await trainFromPalette(page, 'tiny-vae.gm', { onShown: () => shot('40-torch-dashboard') });
         expect(await stat(1), 'the backend the dashboard shows').toBe('torch');
         expect(await view.locator('#stats').getAttribute('title')).toMatch(/^backend: PyTorch /);
         const terms = await view.locator('#charts .chart').evaluateAll(charts => charts.map(c => (c as HTMLElement).dataset.term));
@@ -172,22 +166,7 @@ describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${tor
     });
 
     test('GM: Sample from Model draws from the PyTorch checkpoint with TensorFlow.js', async () => {
-        const view = await dashboard();
-        const source = async () => ((await view.locator('#samples img').count()) ? view.locator('#samples img').first().getAttribute('src') : null);
-        const before = await source();
-        await runCommand(page, 'GM: Sample from Model');
-        const failure = page.locator('.notifications-toasts .notification-toast', { hasText: 'sampling failed' });
-        await expect.poll(async () => (await failure.count()) > 0 || (await source()) !== before, { timeout: 120_000 }).toBe(true);
-        await shot('43-torch-sampled');
-        if (await failure.count()) throw new Error(`GM: Sample from Model failed: ${await failure.first().innerText()}`);
-        expect(decodeURIComponent((await source()) ?? '')).toMatch(/sample-\d+\.png/);
-        await view.waitForFunction(
-            () => {
-                const img = document.querySelector<HTMLImageElement>('#samples img');
-                return Boolean(img?.complete && img.naturalWidth > 0);
-            },
-            undefined,
-            { timeout: 30_000 },
-        );
+        const src = await sampleFromPalette(page, await dashboard(), { onSampled: () => shot('43-torch-sampled') });
+        expect(decodeURIComponent(src ?? '')).toMatch(/sample-\d+\.png/);
     });
 });

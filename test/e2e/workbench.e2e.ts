@@ -8,7 +8,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { errorCount, goTo, NODE, openFile, ROOT, runCommand, QUIET_SETTINGS, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
+import {
+    errorCount,
+    goTo,
+    makeWorkspace,
+    NODE,
+    openFile,
+    ROOT,
+    runCommand,
+    QUIET_SETTINGS,
+    sampleFromPalette,
+    startWorkbench,
+    trainFromPalette,
+    webviewFrame,
+    type Workbench,
+} from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 // GM_E2E_CLI: another gm command line, only for debugging the test itself.
@@ -26,24 +40,16 @@ async function shot(name: string): Promise<void> {
 beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-'));
-    workspace = path.join(dir, 'workspace');
-    fs.mkdirSync(path.join(workspace, 'examples'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'examples/vae.gm'));
-    fs.copyFileSync(path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm'), path.join(workspace, 'tiny-vae.gm'));
-    fs.mkdirSync(path.join(workspace, '.vscode'));
-    fs.writeFileSync(
-        path.join(workspace, '.vscode/settings.json'),
-        JSON.stringify(
-            {
-                'gm.cliPath': GM_CLI,
-                'gm.nodePath': NODE,
-                'gm.backend': 'wasm',
-                'gm.previewInterval': 10,
-                'gm.outputDirectory': path.join(dir, 'runs'),
-            },
-            null,
-            2,
-        ),
+    workspace = makeWorkspace(
+        dir,
+        { 'examples/vae.gm': path.join(ROOT, 'examples/vae.gm'), 'tiny-vae.gm': path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm') },
+        {
+            'gm.cliPath': GM_CLI,
+            'gm.nodePath': NODE,
+            'gm.backend': 'wasm',
+            'gm.previewInterval': 10,
+            'gm.outputDirectory': path.join(dir, 'runs'),
+        },
     );
     wb = await startWorkbench(dir, workspace, {
         ...QUIET_SETTINGS,
@@ -144,7 +150,7 @@ describe('gm in a real VS Code workbench', () => {
     });
 
     test('GM: Train Model runs a tiny model and the dashboard shows a curve and a sample grid', async () => {
-        const dashboard = await trainFromPalette(page, 'tiny-vae.gm', () => shot('06-dashboard'));
+        const dashboard = await trainFromPalette(page, 'tiny-vae.gm', { onShown: () => shot('06-dashboard') });
         expect(await dashboard.locator('#charts .chart canvas').count(), 'loss curves').toBeGreaterThan(0);
         const images = await dashboard.locator('#samples img').count();
         if (images === 0) throw new Error("no sample grid in the dashboard after 120 s: gm train printed no 'sample' event");
@@ -255,23 +261,7 @@ describe('gm in a real VS Code workbench', () => {
     });
 
     test('GM: Sample from Model puts a grid from the last checkpoint in the dashboard', async () => {
-        const dashboard = await webviewFrame(page, '#charts', 10_000);
-        const source = async () => ((await dashboard.locator('#samples img').count()) ? dashboard.locator('#samples img').first().getAttribute('src') : null);
-        const before = await source();
-        await runCommand(page, 'GM: Sample from Model');
-        // A new grid, or the extension's error notification (fail fast with its text).
-        const failure = page.locator('.notifications-toasts .notification-toast', { hasText: 'sampling failed' });
-        await expect.poll(async () => (await failure.count()) > 0 || (await source()) !== before, { timeout: 120_000 }).toBe(true);
-        await shot('13-sampled');
-        if (await failure.count()) throw new Error(`GM: Sample from Model failed: ${await failure.first().innerText()}`);
-        await dashboard.waitForFunction(
-            () => {
-                const img = document.querySelector<HTMLImageElement>('#samples img');
-                return Boolean(img?.complete && img.naturalWidth > 0);
-            },
-            undefined,
-            { timeout: 30_000 },
-        );
+        await sampleFromPalette(page, await webviewFrame(page, '#charts', 10_000), { onSampled: () => shot('13-sampled') });
     });
 
     test('no webview broke its Content-Security-Policy', () => {

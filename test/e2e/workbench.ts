@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code-server/out/node/entry.js');
@@ -193,34 +194,91 @@ export async function errorCount(page: Page): Promise<number> {
 }
 
 /**
- * Opens a model, runs GM: Train Model from the palette and waits for the dashboard to show a loss curve and a loaded
- * sample grid; throws with the dashboard's error when the run leaves `training` without them (fail fast).
+ * A folder `workspace` in `dir` with the given files (path in the workspace → file to copy) and, when given, the
+ * workspace settings (.vscode/settings.json). Returns its path.
  */
-export async function trainFromPalette(page: Page, file: string, onShown: () => Promise<void> = async () => {}): Promise<Frame> {
+export function makeWorkspace(dir: string, files: Record<string, string>, settings?: Record<string, unknown>): string {
+    const workspace = path.join(dir, 'workspace');
+    for (const [name, source] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+        fs.copyFileSync(source, path.join(workspace, name));
+    }
+    if (settings) {
+        fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+        fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify(settings, null, 2));
+    }
+    return workspace;
+}
+
+export interface TrainFromPalette {
+    /** Runs once the dashboard shows what is waited for, or the run has ended (a screenshot, say). */
+    onShown?: () => Promise<void>;
+    /** The sample grids (data-kind) that must be loaded; default: the first grid, whatever its kind. */
+    grids?: string[];
+    timeout?: number;
+}
+
+/**
+ * Opens a model, runs GM: Train Model from the palette and waits for the dashboard to show a loss curve and its
+ * loaded sample grids; throws with the dashboard's error when the run leaves `training` without them (fail fast).
+ */
+export async function trainFromPalette(page: Page, file: string, { onShown, grids = [], timeout = 120_000 }: TrainFromPalette = {}): Promise<Frame> {
     await openFile(page, file);
     await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'GM: Train Model');
     const dashboard = await webviewFrame(page, '#charts', 30_000);
     await dashboard
         .waitForFunction(
-            () => {
-                const img = document.querySelector<HTMLImageElement>('#samples img');
-                const shown = Boolean(document.querySelector('#charts .chart canvas') && img?.complete && img.naturalWidth > 0);
+            kinds => {
+                const loaded = (selector: string) => {
+                    const img = document.querySelector<HTMLImageElement>(selector);
+                    return Boolean(img?.complete && img.naturalWidth > 0);
+                };
+                const gridsLoaded = kinds.length === 0 ? loaded('#samples img') : kinds.every(kind => loaded(`#samples img[data-kind="${kind}"]`));
+                const shown = Boolean(document.querySelector('#charts .chart canvas')) && gridsLoaded;
                 const status = document.querySelector<HTMLElement>('#stats')?.dataset.status;
                 return shown || (status !== undefined && status !== 'training');
             },
-            undefined,
-            { timeout: 120_000 },
+            grids,
+            { timeout },
         )
         .catch(() => undefined);
-    await onShown();
+    await onShown?.();
     const status = await dashboard.locator('#stats').getAttribute('data-status');
     if (status !== 'training') {
         const problem = await dashboard
             .locator('#error')
             .innerText()
             .catch(() => '');
-        throw new Error(`training is '${status}' instead of running with a curve and a sample grid: ${problem || 'no message'}`);
+        throw new Error(`training is '${status}' instead of running with a curve and its sample grids: ${problem || 'no message'}`);
     }
     return dashboard;
+}
+
+/**
+ * Runs GM: Sample from Model and waits for a new grid in the dashboard (`grid`, the first sample grid unless
+ * told), loaded; throws with the extension's error notification when sampling fails (fail fast). `onSampled`
+ * runs once either shows. Returns the grid's address.
+ */
+export async function sampleFromPalette(
+    page: Page,
+    dashboard: Frame,
+    { onSampled, grid = '#samples img' }: { onSampled?: () => Promise<void>; grid?: string } = {},
+): Promise<string | null> {
+    const source = async () => ((await dashboard.locator(grid).count()) ? dashboard.locator(grid).first().getAttribute('src') : null);
+    const before = await source();
+    await runCommand(page, 'GM: Sample from Model');
+    const failure = page.locator('.notifications-toasts .notification-toast', { hasText: 'sampling failed' });
+    await expect.poll(async () => (await failure.count()) > 0 || (await source()) !== before, { timeout: 120_000 }).toBe(true);
+    await onSampled?.();
+    if (await failure.count()) throw new Error(`GM: Sample from Model failed: ${await failure.first().innerText()}`);
+    await dashboard.waitForFunction(
+        selector => {
+            const img = document.querySelector<HTMLImageElement>(selector);
+            return Boolean(img?.complete && img.naturalWidth > 0);
+        },
+        grid,
+        { timeout: 30_000 },
+    );
+    return source();
 }

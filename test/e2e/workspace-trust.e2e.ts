@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NODE, openFile, ROOT, runCommand, startWorkbench, type Workbench } from './workbench.js';
+import { makeWorkspace, NODE, openFile, ROOT, runCommand, startWorkbench, type Workbench } from './workbench.js';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 let dir: string;
@@ -17,12 +17,10 @@ let page: Page;
 beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-untrusted-'));
-    const workspace = path.join(dir, 'workspace');
-    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'examples/vae.gm'), path.join(workspace, 'vae.gm'));
-    fs.writeFileSync(
-        path.join(workspace, '.vscode/settings.json'),
-        JSON.stringify({ 'gm.outputDirectory': path.join(dir, 'runs'), 'gm.nodePath': NODE, 'gm.cliPath': path.join(ROOT, 'packages/runtime/bin/gm.js') }),
+    const workspace = makeWorkspace(
+        dir,
+        { 'vae.gm': path.join(ROOT, 'examples/vae.gm') },
+        { 'gm.outputDirectory': path.join(dir, 'runs'), 'gm.nodePath': NODE, 'gm.cliPath': path.join(ROOT, 'packages/runtime/bin/gm.js') },
     );
     wb = await startWorkbench(
         dir,

@@ -33,8 +33,8 @@ export interface BackendChoice {
     kind: Exclude<BackendRequest, 'auto'>;
     /** Why: that it was asked for, or what `auto` tried and why the others were skipped; wasm adds its threads. */
     reason: string;
-    /** wasm: the threads of XNNPACK's pool (wasm-threads.ts). */
-    threads?: number;
+    /** wasm: the threads of XNNPACK's pool, and why one when more were wanted (wasm-threads.ts). */
+    wasm?: WasmThreads;
 }
 
 export function isBackendRequest(value: string): value is BackendRequest {
@@ -209,7 +209,7 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
             return { requested, name: 'cpu', kind: 'cpu', reason: 'asked for (--backend cpu)' };
         case 'wasm': {
             const t = await useWasm();
-            return { requested, name: 'wasm', kind: 'wasm', reason: `asked for (--backend wasm); ${describeWasmThreads(t)}`, threads: t.threads };
+            return { requested, name: 'wasm', kind: 'wasm', reason: `asked for (--backend wasm); ${describeWasmThreads(t)}`, wasm: t };
         }
         case 'tfjs-node':
         case 'tfjs-node-gpu':
@@ -262,7 +262,7 @@ export async function selectBackend(requested: BackendRequest, networks?: readon
                 name: 'wasm',
                 kind: 'wasm',
                 reason: `auto: wasm, the fastest that loads here (${skipped.join('; ')}); ${describeWasmThreads(t)}`,
-                threads: t.threads,
+                wasm: t,
             };
         }
     }

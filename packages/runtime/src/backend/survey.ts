@@ -7,6 +7,7 @@ import {
     BACKEND_REQUESTS,
     DAWN_DEFAULT,
     DAWN_OPENGLES,
+    describeWasmThreads,
     importOptional,
     isSoftwareAdapter,
     loadFailure,
@@ -92,8 +93,8 @@ export async function surveyBackends(): Promise<BackendSurvey> {
     const status: Record<BackendStatus['backend'], Omit<BackendStatus, 'backend'>> = {
         wasm: {
             loads: !wasm,
-            detail: wasm ?? `WebAssembly binaries in ${wasmBinaryFolder()}; ${wasmChoice!.reason.replace(/^asked for \(--backend wasm\); /, '')}`,
-            ...(wasmChoice?.threads ? { threads: wasmChoice.threads } : {}),
+            detail: wasm ?? `WebAssembly binaries in ${wasmBinaryFolder()}; ${describeWasmThreads(wasmChoice!.wasm!)}`,
+            ...(wasmChoice?.wasm ? { threads: wasmChoice.wasm.threads } : {}),
         },
         cpu: { loads: true, detail: 'plain JavaScript (slow; for comparison)' },
         webgpu: webgpu.status,
