@@ -73,7 +73,7 @@ type RuleResult = Pick<LatentDerivation, 'terms' | 'sampling' | 'dimensions' | '
 /** Derives the bound of a lowered model; a model whose lowering has errors gets no bound, with the reason. */
 export function deriveFromLowering(result: LoweringResult): DerivationResult {
     const errors = result.problems.filter(p => p.severity === 'error');
-    if (result.incomplete || errors.length) {
+    if (result.incomplete || result.syntaxErrors || errors.length) {
         return {
             ok: false,
             failure: {

@@ -44,12 +44,27 @@ export function docOf(node: AstNode): string | undefined {
  */
 export function lowerModel(model: ast.Model, uri: string): LoweringResult {
     try {
-        return lowerCompleteModel(model, uri);
+        const result = lowerCompleteModel(model, uri);
+        return syntaxErrorsIn(model) ? { ...result, syntaxErrors: true } : result;
     } catch (error) {
         const parse = AstUtils.findRootNode(model).$document?.parseResult;
         if (!parse?.parserErrors.length && !parse?.lexerErrors.length) throw error;
         return { model: emptyModel(model.name ?? '', uri, rangeOf(model)), problems: [], incomplete: true };
     }
+}
+
+/**
+ * Whether the parser or the lexer reported an error inside the model's text (an error at the end of
+ * the file belongs to the last model, which it left unclosed).
+ */
+function syntaxErrorsIn(model: ast.Model): boolean {
+    const root = AstUtils.findRootNode(model) as ast.Document;
+    const parse = root.$document?.parseResult;
+    const cst = model.$cstNode;
+    if (!parse || !cst) return false;
+    const isLast = root.models.at(-1) === model;
+    const inside = (offset: number) => (Number.isNaN(offset) ? isLast : offset >= cst.offset && offset < cst.end);
+    return parse.lexerErrors.some(e => inside(e.offset)) || parse.parserErrors.some(e => inside(e.token.startOffset));
 }
 
 /** A model with nothing in it, with the defaults of every block. */

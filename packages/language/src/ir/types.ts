@@ -320,4 +320,9 @@ export interface LoweringResult {
     problems: LoweringProblem[];
     /** Set when syntax errors left holes that lowering could not get past: `model` is empty then. */
     incomplete?: true;
+    /**
+     * Set when the parser reported errors inside the model but lowering got past them: `model` has
+     * what could be read (the hover shows sizes from it), but its holes leave no bound to derive.
+     */
+    syntaxErrors?: true;
 }

@@ -14,7 +14,10 @@ export function mlpParameterCount(network: NetworkIR): number | undefined {
     return count;
 }
 
-/** One-line signature of a declaration for hovers, with sizes resolved through the IR. */
+/**
+ * One-line signature of a declaration for hovers, with sizes resolved through the IR. The parser's
+ * error recovery can leave a declaration without the value the grammar requires (`const T =`).
+ */
 export function describeDeclaration(node: AstNode, model: ModelIR | undefined): string | undefined {
     if (ast.isModel(node)) return `model ${node.name}`;
     if (ast.isVariableDecl(node)) {
@@ -51,7 +54,7 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
     }
     if (ast.isConstant(node)) {
         const c = model?.constants.find(x => x.name === node.name);
-        return `const ${node.name} = ${c?.value ?? node.value.$cstNode?.text ?? ''}`;
+        return `const ${node.name} = ${c?.value ?? node.value?.$cstNode?.text ?? ''}`;
     }
     if (ast.isSchedule(node) || ast.isSequence(node)) {
         const s = model?.sequences.find(x => x.name === node.name);
@@ -61,9 +64,9 @@ export function describeDeclaration(node: AstNode, model: ModelIR | undefined): 
             const fmt = (v: number) => Number(v.toPrecision(6)).toString();
             const first = s.values[0]!,
                 last = s.values[s.values.length - 1]!;
-            return `${head}[${s.index} in ${s.lower}..${s.upper}] = ${s.expr.range ? node.value.$cstNode?.text : ''}\n// ${node.name}[${s.lower}] = ${fmt(first)}, …, ${node.name}[${s.upper}] = ${fmt(last)}`;
+            return `${head}[${s.index} in ${s.lower}..${s.upper}] = ${s.expr.range ? node.value?.$cstNode?.text : ''}\n// ${node.name}[${s.lower}] = ${fmt(first)}, …, ${node.name}[${s.upper}] = ${fmt(last)}`;
         }
-        return `${head} = ${node.value.$cstNode?.text ?? ''}${s.value !== undefined ? `  // = ${s.value}` : ''}`;
+        return `${head} = ${node.value?.$cstNode?.text ?? ''}${s.value !== undefined ? `  // = ${s.value}` : ''}`;
     }
     if (ast.isDataDecl(node)) {
         const d = model?.data.find(x => x.name === node.name);

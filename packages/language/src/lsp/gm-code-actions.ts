@@ -79,7 +79,7 @@ export class GmCodeActionProvider implements CodeActionProvider {
         const text = document.textDocument.getText(diagnostic.range);
         const actions = ['softplus', 'exp'].map((fn, i) => action(`Wrap in ${fn}(…)`, diagnostic, document, [{ range: diagnostic.range, newText: `${fn}(${text})` }], i === 0));
         const argument = AstUtils.streamAst(model).find(
-            (n): n is ast.Argument => ast.isArgument(n) && n.name === data['parameter'] && sameRange(n.value.$cstNode?.range, diagnostic.range),
+            (n): n is ast.Argument => ast.isArgument(n) && n.name === data['parameter'] && sameRange(n.value?.$cstNode?.range, diagnostic.range),
         );
         const nameNode = argument ? GrammarUtils.findNodeForProperty(argument.$cstNode, 'name') : undefined;
         const alternative = data['alternative'];
