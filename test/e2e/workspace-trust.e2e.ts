@@ -3,20 +3,17 @@
  * training is refused with a message saying why, without starting a process.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeWorkspace, NODE, openFile, ROOT, runCommand, startWorkbench, type Workbench } from './workbench.js';
+import { e2eFolder, OUT, makeWorkspace, NODE, openFile, ROOT, runCommand, startWorkbench, type Workbench } from './workbench.js';
 
-const OUT = path.join(ROOT, 'test-output', 'e2e');
 let dir: string;
 let wb: Workbench;
 let page: Page;
 
 beforeAll(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-e2e-untrusted-'));
+    dir = e2eFolder('gm-e2e-untrusted-');
     const workspace = makeWorkspace(
         dir,
         { 'vae.gm': path.join(ROOT, 'examples/vae.gm') },
