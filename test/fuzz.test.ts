@@ -10,7 +10,9 @@
  *
  * Seeded: GM_FUZZ_SEED=n reproduces a run (the seed is printed on failure; by default each run draws
  * one), GM_FUZZ_CASES=n changes the number of edits (2 000 by default). A failing case's text is
- * written to test-output/fuzz/, so that `gm check` or the editor can replay it alone.
+ * written to test-output/fuzz/, so that `gm check` or the editor can replay it alone. Once fixed, it
+ * goes to test/fuzz-regressions/, which every run replays first, with hover and completion at many
+ * places: a random run found it once, and the replay keeps it found.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +22,9 @@ import { startLanguageServer, type LanguageServerProcess } from './lsp-process.j
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
+const REGRESSIONS = path.join(ROOT, 'test', 'fuzz-regressions');
+/** Offsets in a regression's text where hover and completion are asked, evenly spaced. */
+const REPLAY_PLACES = 80;
 const SEED = Number(process.env['GM_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const CASES = Number(process.env['GM_FUZZ_CASES'] ?? 2000);
 /** Cases per vitest test: progress shows, and a failure names its block. */
@@ -257,6 +262,23 @@ async function exercise(text: string, random: Random): Promise<void> {
     expect(diagnostics.map(d => d.message).filter(m => m.startsWith('An error occurred'))).toEqual([]);
     expect(logged).toEqual([]);
 }
+
+describe('the language server process answers on the texts that once failed (test/fuzz-regressions)', () => {
+    const files = fs
+        .readdirSync(REGRESSIONS)
+        .filter(f => f.endsWith('.gm'))
+        .sort();
+    test.each(files)('%s', async file => {
+        const text = fs.readFileSync(path.join(REGRESSIONS, file), 'utf-8');
+        await exercise(text, rng(0));
+        const textDocument = { uri };
+        for (let k = 0; k <= REPLAY_PLACES; k++) {
+            const position = positionAt(text, Math.round((k * text.length) / REPLAY_PLACES));
+            await ask('textDocument/hover', { textDocument, position });
+            await ask('textDocument/completion', { textDocument, position });
+        }
+    });
+});
 
 describe(`the language server process survives random edits (GM_FUZZ_SEED=${SEED})`, () => {
     const examples = fs

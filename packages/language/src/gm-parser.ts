@@ -14,7 +14,7 @@
  * follow, as for any syntax error, and the rest of the file is parsed.
  */
 import { MismatchedTokenException, type IToken } from 'chevrotain';
-import { GrammarAST, LangiumCompletionParser, LangiumParser, createParser, type LangiumCoreServices, type ParseResult, type AstNode } from 'langium';
+import { GrammarAST, LangiumCompletionParser, LangiumParser, createParser, type AstNode, type CompletionParserResult, type LangiumCoreServices, type ParseResult } from 'langium';
 
 /** Levels of brackets, calls, indices, signs and powers in one expression (the parser's stack needs ~9 frames a level). */
 export const MAX_NESTING = 24;
@@ -33,6 +33,8 @@ const heightMessage = () => `expression too deep: its syntax tree would be more 
 
 /** The protected look-ahead of Chevrotain's parser, which Langium's wrapper does not expose. */
 type LookAhead = { LA(howMuch: number): IToken };
+/** Chevrotain's protected step past the next token, which Langium's wrapper does not expose. */
+type Skipping = LookAhead & { consumeToken(): void };
 
 /** A token with a position for the diagnostic: the next one, or the last one read at the end of the file. */
 function located(wrapper: unknown): { token: IToken; previous: IToken } {
@@ -105,18 +107,23 @@ export class GmParser extends LangiumParser {
     }
 }
 
-/** The parser behind completion reads the text up to the cursor with the same grammar: the same nesting limit. */
+/**
+ * The parser behind completion reads the text up to the cursor with the same grammar: the same nesting
+ * limit. Past it, the operand is skipped instead of failing: completion needs only where the cursor is,
+ * and a recognition error there makes Chevrotain re-synchronise over the whole rule stack for every
+ * later token (2 s for 8 000 tokens of `f(1)(1)…` inside 30 brackets). After the skipped operand the
+ * parse goes on as after any other, so the members after a too-deep expression still complete.
+ */
 export class GmCompletionParser extends LangiumCompletionParser {
     private nesting = 0;
+    /** The last text read and its result: GmCompletionProvider and then Langium read each text once more. */
+    private last?: { input: string; result: CompletionParserResult };
 
     override rule(rule: GrammarAST.ParserRule, impl: RuleImpl): RuleResult {
         if (rule.name !== 'Unary') return super.rule(rule, impl);
         return super.rule(rule, args => {
             if (this.isRecording()) return impl(args);
-            if (this.nesting >= MAX_NESTING) {
-                const { token, previous } = located(this.wrapper);
-                throw new TooDeepException(nestingMessage(), token, previous);
-            }
+            if (this.nesting >= MAX_NESTING) return skipOperand(this.wrapper as unknown as Skipping);
             this.nesting++;
             try {
                 return impl(args);
@@ -126,9 +133,51 @@ export class GmCompletionParser extends LangiumCompletionParser {
         });
     }
 
-    override parse(input: string): ReturnType<LangiumCompletionParser['parse']> {
-        this.nesting = 0;
-        return super.parse(input);
+    override parse(input: string): CompletionParserResult {
+        if (this.last?.input !== input) {
+            this.nesting = 0;
+            this.last = { input, result: super.parse(input) };
+        }
+        return this.last.result;
+    }
+}
+
+const OPEN = new Set(['(', '[', '{']);
+const CLOSE = new Set([')', ']', '}']);
+const ATOMS = new Set(['ID', 'NUMBER', 'STRING', 'true', 'false']);
+
+/**
+ * Steps over the tokens of one `Unary` without recursion: signs, an atom or a bracketed group, then
+ * calls, indices, `.head`s and a `^` with its own operand. Brackets are counted, not parsed, and an
+ * unclosed one runs to the end of the text. Stops before the first token that cannot continue it.
+ */
+function skipOperand(parser: Skipping): undefined {
+    const skipGroup = () => {
+        for (let depth = 0; parser.LA(1).tokenType.name !== 'EOF';) {
+            const image = parser.LA(1).image;
+            depth += OPEN.has(image) ? 1 : CLOSE.has(image) ? -1 : 0;
+            parser.consumeToken();
+            if (depth === 0) return;
+        }
+    };
+    let operand = true;
+    for (;;) {
+        const token = parser.LA(1);
+        if (token.tokenType.name === 'EOF') return undefined;
+        if (operand && token.image === '-') parser.consumeToken();
+        else if (operand && ATOMS.has(token.tokenType.name)) {
+            parser.consumeToken();
+            operand = false;
+        } else if (token.image === '(' || token.image === '[') {
+            skipGroup();
+            operand = false;
+        } else if (!operand && token.image === '.' && parser.LA(2).tokenType.name === 'ID') {
+            parser.consumeToken();
+            parser.consumeToken();
+        } else if (!operand && token.image === '^') {
+            parser.consumeToken();
+            operand = true;
+        } else return undefined;
     }
 }
 

@@ -108,6 +108,38 @@ describe('completion', () => {
     });
 });
 
+describe('completion after an expression nested past the limit', () => {
+    // The parser stops at 24 levels (gm-parser.ts); completion steps over the rest of that operand.
+    const deep = (inner: string) => `${'('.repeat(30)}${inner}${')'.repeat(30)}`;
+
+    test('the members after it still complete', async () => {
+        await expectCompletion(services)({
+            text: `model M {\n  latent z : Real[2]\n  let a = ${deep('z[0] ^ 2 + f(1)(2)[3].mean')} * 2\n  <|>\n}`,
+            index: 0,
+            assert: list => expect(list.items.map(i => i.label)).toEqual(expect.arrayContaining(['latent', 'let', 'p', 'q', 'train'])),
+            disposeAfterCheck: true,
+        });
+    });
+
+    test('names complete in the expression after it', async () => {
+        await expectCompletion(services)({
+            text: `model M {\n  latent z : Real[2]\n  let a = ${deep('-1')} * <|>\n}`,
+            index: 0,
+            assert: list => expect(list.items.map(i => i.label)).toEqual(expect.arrayContaining(['z', 'a', 'sigmoid'])),
+            disposeAfterCheck: true,
+        });
+    });
+
+    test('an unclosed one offers nothing after it, without an exception', async () => {
+        await expectCompletion(services)({
+            text: `model M {\n  latent z : Real[2]\n  let a = ${'['.repeat(300)}${'(1)'.repeat(3000)}\n  <|>\n}`,
+            index: 0,
+            assert: list => expect(list.items).toEqual([]),
+            disposeAfterCheck: true,
+        });
+    });
+});
+
 describe('navigation', () => {
     test('go to definition jumps from a use to the declaration', async () => {
         await expectGoToDefinition(services)({
