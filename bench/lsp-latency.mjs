@@ -7,43 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-// The same client as the server tests (Node 22 strips the helper's types).
-import { startLanguageServer } from '../test/lsp-process.ts';
 import { bigGmFile } from './big-gm-file.mjs';
+import { startBenchServer, summary } from './lsp-bench.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' } } });
 const rounds = Number(values.rounds);
 
-/** uri → callback waiting for that uri's next diagnostics. */
-const waiting = new Map();
-const lsp = await startLanguageServer({
-    handlers: connection =>
-        connection.onNotification('textDocument/publishDiagnostics', params => {
-            const resolve = waiting.get(params.uri);
-            if (resolve) {
-                waiting.delete(params.uri);
-                resolve(params.diagnostics);
-            }
-        }),
-});
-const { connection } = lsp;
-
-const diagnosticsOf = uri => new Promise(resolve => waiting.set(uri, resolve));
-
-function summary(name, times) {
-    const sorted = [...times].sort((a, b) => a - b);
-    const at = q => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    console.log(
-        `${name.padEnd(58)} n=${String(sorted.length).padStart(4)}  p50 ${at(0.5).toFixed(1).padStart(6)} ms  p99 ${at(0.99).toFixed(1).padStart(6)} ms  max ${sorted.at(-1).toFixed(1).padStart(6)} ms`,
-    );
-}
-
-async function open(uri, text) {
-    const ready = diagnosticsOf(uri);
-    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'gm', version: 1, text } });
-    return ready;
-}
+const lsp = await startBenchServer();
+const { connection, diagnosticsOf, open } = lsp;
 
 // Hover on examples/ddpm.gm: every identifier occurrence in the factors and declarations.
 const ddpmText = fs.readFileSync(path.join(ROOT, 'examples', 'ddpm.gm'), 'utf-8');

@@ -1,7 +1,7 @@
 /**
  * The gm language server as editors run it: the built server as a child process, spoken to over
  * stdio with vscode-jsonrpc and initialized as a client that reads hovers as Markdown. Shared by the
- * server tests, the fuzz test and bench/lsp-latency.mjs.
+ * server tests, the fuzz test and the editor benches (bench/lsp-bench.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
